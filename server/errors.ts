@@ -1,0 +1,114 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+
+/** The closed set of error codes the console's HTTP API answers with. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'malformed_json'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'csrf_rejected'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'database_unavailable'
+  | 'not_ready'
+  | 'upstream_error'
+  | 'internal_error';
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
+}
+
+/** pg error codes and client errors that mean "the database cannot be reached right now". */
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) {
+    return new AppError(400, 'validation_failed', 'The request is not valid.', {
+      issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  // body-parser and raw-body errors carry a `type` and an HTTP status.
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
+  if (type === 'entity.too.large') return new AppError(413, 'payload_too_large', 'The request body is too large.');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new AppError(415, 'unsupported_media_type', 'The request body encoding is not supported.');
+  }
+  // http-errors from Express's own middleware (static files, routing) carry a client status.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(status, status === 404 ? 'not_found' : 'bad_request', status === 404 ? 'Not found.' : 'Bad request.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(503, 'database_unavailable', 'The database is unavailable; retry shortly.');
+  }
+  return undefined;
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError(404, 'not_found', `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}.`));
+};
+
+/** Maps every error to `{error: {code, message}}`; unexpected ones are logged and answered as a bare 500. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const appError = toAppError(error);
+  const requestId = req.id;
+  if (!appError) {
+    req.log.error({ err: error }, 'unhandled error');
+    const body: ErrorBody = { error: { code: 'internal_error', message: 'Something went wrong on our side.', requestId } };
+    res.status(500).json(body);
+    return;
+  }
+  if (appError.status >= 500) req.log.warn({ code: appError.code }, appError.message);
+  if (appError.status === 503) res.setHeader('Retry-After', '5');
+  const body: ErrorBody = {
+    error: {
+      code: appError.code,
+      message: appError.message,
+      ...(appError.details === undefined ? {} : { details: appError.details }),
+      requestId,
+    },
+  };
+  res.status(appError.status).json(body);
+};

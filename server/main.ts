@@ -1,0 +1,19 @@
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createContext } from './context.ts';
+import { listen } from './http/server.ts';
+import { failStartup, stopOnSignals } from './shutdown.ts';
+
+/** The API process alone (production: run N of these behind a load balancer). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const ctx = await createContext(config, { applicationName: 'review-console-api' });
+  const http = await listen(createApp(ctx), config.host, config.port, ctx.logger);
+  ctx.logger.info({ url: `http://${config.host}:${http.port}` }, 'API listening');
+  stopOnSignals(ctx.logger, async () => {
+    await http.close(config.shutdownTimeoutMs);
+    await ctx.close();
+  });
+}
+
+main().catch(failStartup);

@@ -1,0 +1,41 @@
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createContext } from './context.ts';
+import { migrateToLatest } from './db/database.ts';
+import { listen } from './http/server.ts';
+import { failStartup, stopOnSignals } from './shutdown.ts';
+import { buildWebApp, webBuildIsStale } from './web-build.ts';
+import { startWorker } from './worker/runner.ts';
+
+/**
+ * `npm start`: the whole console in one process. With no DATABASE_URL this is the embedded
+ * default (embedded Postgres under DATA_DIR); with one, it is a single-node deployment.
+ * Production fleets run `start:api` and `start:worker` separately instead.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const ctx = await createContext(config, { applicationName: 'review-console' });
+  const { logger } = ctx;
+  const stops: Array<() => Promise<void>> = [];
+  stopOnSignals(logger, async () => {
+    for (const stop of stops.reverse()) await stop();
+    await ctx.close();
+  });
+
+  if (await webBuildIsStale(config.webDistDir, ['web', 'vite.config.ts'])) {
+    logger.info('building the web app');
+    await buildWebApp();
+  }
+  await migrateToLatest(ctx.db, ctx.pool);
+
+  const worker = await startWorker(ctx);
+  stops.push(() => worker.stop());
+  const http = await listen(createApp(ctx), config.host, config.port, logger);
+  stops.push(() => http.close(config.shutdownTimeoutMs));
+
+  const url = config.publicUrl;
+  logger.info({ url }, 'console ready');
+  process.stdout.write(`\n  Review console: ${url}\n  Stop with Ctrl-C.\n\n`);
+}
+
+main().catch(failStartup);
