@@ -1,0 +1,98 @@
+import type { RequestHandler } from 'express';
+import type { Role } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+
+export type { Role };
+
+/**
+ * Roles are nested: viewer ⊂ analyst ⊂ lead ⊂ admin. Each route declares the capability it
+ * needs; this module is the only place that knows which role grants what.
+ */
+export const roles: readonly Role[] = ['viewer', 'analyst', 'lead', 'admin'];
+
+export type Capability =
+  | 'session.read'
+  | 'media.view'
+  | 'workflow.read'
+  | 'sync.read'
+  | 'session.claim'
+  | 'session.decide'
+  | 'session.note'
+  | 'threshold.propose'
+  | 'threshold.approve'
+  | 'webhook.replay'
+  | 'audit.read'
+  | 'token.manage';
+
+const grantedFrom: Record<Capability, Role> = {
+  'session.read': 'viewer',
+  'media.view': 'viewer',
+  'workflow.read': 'viewer',
+  'sync.read': 'viewer',
+  'session.claim': 'analyst',
+  'session.decide': 'analyst',
+  'session.note': 'analyst',
+  'threshold.propose': 'lead',
+  'threshold.approve': 'lead',
+  'webhook.replay': 'lead',
+  'audit.read': 'lead',
+  'token.manage': 'admin',
+};
+
+/** Who is acting: a person signed in through SSO, or an API token used by automation. */
+export interface Actor {
+  kind: 'user' | 'token';
+  /** `app_user.id` for people, `api_token.id` for tokens. */
+  id: string;
+  /** Shown in the audit log and in Didit comments: the person's email or the token's name. */
+  label: string;
+  role: Role;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by authentication middleware; absent for anonymous requests. */
+      actor?: Actor;
+    }
+  }
+}
+
+export function roleRank(role: Role): number {
+  return roles.indexOf(role);
+}
+
+/** The highest of several roles (a person in two mapped groups gets the stronger one). */
+export function highestRole(candidates: readonly Role[]): Role | undefined {
+  return [...candidates].sort((a, b) => roleRank(b) - roleRank(a))[0];
+}
+
+export function can(role: Role, capability: Capability): boolean {
+  return roleRank(role) >= roleRank(grantedFrom[capability]);
+}
+
+export function capabilitiesOf(role: Role): Capability[] {
+  return (Object.keys(grantedFrom) as Capability[]).filter((capability) => can(role, capability));
+}
+
+/** Guards a route: 401 without an actor, 403 when the actor's role lacks the capability. */
+export function requireCapability(capability: Capability): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.actor) {
+      next(new AppError(401, 'unauthenticated', 'Sign in or send an API token.'));
+      return;
+    }
+    if (!can(req.actor.role, capability)) {
+      next(new AppError(403, 'forbidden', `Your role (${req.actor.role}) cannot do this (needs ${capability}).`));
+      return;
+    }
+    next();
+  };
+}
+
+/** The actor of a request that passed `requireCapability`. */
+export function actorOf(req: Express.Request): Actor {
+  if (!req.actor) throw new AppError(401, 'unauthenticated', 'Sign in or send an API token.');
+  return req.actor;
+}
