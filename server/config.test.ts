@@ -42,9 +42,29 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://console@db.internal:5432/console',
       PUBLIC_URL: 'https://review.example.com/',
       PORT: '3000',
+      DIDIT_API_KEY: 'live-key-0123456789',
+      DIDIT_WEBHOOK_SECRET: 'whsec-0123456789abcdef',
+      DIDIT_WEBHOOK_SECRET_PREVIOUS: 'whsec-previous-0123456789',
     });
     expect(config.database.url).toBe('postgres://console@db.internal:5432/console');
     expect(config.publicUrl).toBe('https://review.example.com');
     expect(config.port).toBe(3000);
+    expect(config.didit.baseUrl).toBe('https://verification.didit.me');
+    expect(config.didit.webhookSecrets).toEqual(['whsec-0123456789abcdef', 'whsec-previous-0123456789']);
+  });
+
+  it('requires the Didit credentials in production and with a custom Didit URL', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/console' })).toThrowError(
+      /DIDIT_API_KEY: is required in production[\s\S]*DIDIT_WEBHOOK_SECRET: is required in production/,
+    );
+    expect(() => loadConfig({ DIDIT_BASE_URL: 'https://verification.didit.me' })).toThrowError(
+      /DIDIT_BASE_URL: needs DIDIT_API_KEY/,
+    );
+  });
+
+  it('reads a comma-separated list of media origins', () => {
+    const config = loadConfig({ DIDIT_MEDIA_ORIGINS: 'https://media-a.example, https://media-b.example' });
+    expect(config.didit.mediaOrigins).toEqual(['https://media-a.example', 'https://media-b.example']);
+    expect(() => loadConfig({ DIDIT_MEDIA_ORIGINS: 'not a url' })).toThrowError(/DIDIT_MEDIA_ORIGINS/);
   });
 });

@@ -28,6 +28,22 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   TRUST_PROXY: z.string().default('loopback'),
   WEB_DIST_DIR: z.string().min(1).default('dist/web'),
+
+  DIDIT_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DIDIT_API_KEY: z.string().min(8).optional(),
+  DIDIT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  DIDIT_WEBHOOK_SECRET_PREVIOUS: z.string().min(16).optional(),
+  DIDIT_MEDIA_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .optional(),
+  SANDBOX_TRAFFIC_PER_MINUTE: z.coerce.number().min(0).max(6_000).default(6),
 });
 
 /**
@@ -38,6 +54,14 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
     problems.push('DATABASE_URL: is required in production; the embedded Postgres is for development only (missing)');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const name of ['DIDIT_API_KEY', 'DIDIT_WEBHOOK_SECRET'] as const) {
+      if (!env[name]) problems.push(`${name}: is required in production; the Didit sandbox is for development only (missing)`);
+    }
+  }
+  if (env.DIDIT_BASE_URL && (!env.DIDIT_API_KEY || !env.DIDIT_WEBHOOK_SECRET)) {
+    problems.push('DIDIT_BASE_URL: needs DIDIT_API_KEY and DIDIT_WEBHOOK_SECRET too (or unset all three to use the sandbox)');
   }
   return problems;
 }
@@ -62,6 +86,19 @@ export interface Config {
   shutdownTimeoutMs: number;
   trustProxy: string;
   webDistDir: string;
+  didit: {
+    /**
+     * Didit's API. Unset outside production means the embedded default: the local Didit
+     * sandbox is started and these are filled in by `start.ts`.
+     */
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    /** Current and (during a rotation) previous webhook signing secrets. */
+    webhookSecrets: string[];
+    /** Origins the signed media URLs come from (allowed as image sources by the CSP). */
+    mediaOrigins: string[];
+  };
+  sandbox: { trafficPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -101,6 +138,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     webDistDir: e.WEB_DIST_DIR,
+    didit: {
+      baseUrl: e.DIDIT_BASE_URL ?? (e.NODE_ENV === 'production' ? 'https://verification.didit.me' : undefined),
+      apiKey: e.DIDIT_API_KEY,
+      webhookSecrets: [e.DIDIT_WEBHOOK_SECRET, e.DIDIT_WEBHOOK_SECRET_PREVIOUS].filter((secret): secret is string =>
+        Boolean(secret),
+      ),
+      mediaOrigins:
+        e.DIDIT_MEDIA_ORIGINS ??
+        (e.NODE_ENV === 'production' ? ['https://service-didit-verification-production-a1c5f9b8.s3.amazonaws.com'] : []),
+    },
+    sandbox: { trafficPerMinute: e.SANDBOX_TRAFFIC_PER_MINUTE },
   };
 }
 
