@@ -1,0 +1,43 @@
+import express from 'express';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { listen } from './server.ts';
+
+describe('graceful HTTP shutdown', () => {
+  it('finishes in-flight requests, then stops accepting new connections', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const requestStarted = new Promise<void>((resolve) => (started = resolve));
+    const app = express();
+    app.get('/slow', async (_req, res) => {
+      started();
+      await released;
+      res.json({ done: true });
+    });
+    const http = await listen(app, '127.0.0.1', 0, pino({ level: 'silent' }));
+    const url = `http://127.0.0.1:${http.port}`;
+
+    const inFlight = fetch(`${url}/slow`);
+    await requestStarted;
+    const closed = http.close(5_000);
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ done: true });
+    await closed;
+    await expect(fetch(`${url}/slow`)).rejects.toThrow();
+  });
+
+  it('drops connections still open when the shutdown timeout passes', async () => {
+    const app = express();
+    app.get('/hang', () => {
+      // never answers
+    });
+    const http = await listen(app, '127.0.0.1', 0, pino({ level: 'silent' }));
+    const hanging = fetch(`http://127.0.0.1:${http.port}/hang`).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await http.close(100);
+    expect(await hanging).toBeInstanceOf(Error);
+  });
+});
