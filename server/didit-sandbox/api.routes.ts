@@ -1,0 +1,195 @@
+/**
+ * The emulated Didit API under /v3: request recording, trailing-slash rules, x-api-key auth,
+ * injected faults, rate limits, then the endpoints themselves.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { JsonValue } from './canonical-json.ts';
+import type { SandboxContext } from './context.ts';
+import { createDestinationFromBody, patchDestination, serializeDestination } from './destinations.ts';
+import { ApiError, notFound, paginate, routeParam, validate } from './http.ts';
+import { scopesFor } from './rate-limit.ts';
+import { createWorkflow, patchWorkflow, serializeWorkflow } from './workflows.ts';
+
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+  ordering: z.string().optional(),
+});
+
+export function apiRouter(ctx: SandboxContext): Router {
+  const router = express.Router({ strict: true });
+
+  router.use(recordRequests(ctx));
+  router.use(express.json({ limit: '5mb' }));
+
+  // Canonical routes end in "/"; Django answers the slash-less GET with a 301 (§1.1).
+  router.use((req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.path.endsWith('/')) {
+      const query = req.originalUrl.slice(
+        req.originalUrl.indexOf('?') >= 0 ? req.originalUrl.indexOf('?') : req.originalUrl.length,
+      );
+      res.redirect(301, `${req.baseUrl}${req.path}/${query}`);
+      return;
+    }
+    next();
+  });
+
+  router.use(requireApiKey(ctx));
+
+  // Express 5 forwards a rejected promise from middleware to the error handler.
+  router.use(async (req, res, next) => {
+    const fault = ctx.faults.rollApi();
+    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault.error) throw new ApiError(503, { detail: 'Service temporarily unavailable (sandbox fault injection).' });
+    const verdict = ctx.limiter.take(
+      req.get('x-api-key') ?? req.ip ?? 'anonymous',
+      scopesFor(req.method, req.baseUrl + req.path),
+    );
+    res.set({
+      'X-RateLimit-Limit': String(verdict.limit),
+      'X-RateLimit-Remaining': String(fault.rateLimited ? 0 : verdict.remaining),
+      'X-RateLimit-Reset': String(verdict.resetAt),
+    });
+    if (!verdict.allowed || fault.rateLimited) {
+      const retryAfter = fault.rateLimited ? 1 : verdict.retryAfter;
+      throw new ApiError(
+        429,
+        { detail: `Request was throttled. Expected available in ${retryAfter} seconds.` },
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
+    next();
+  });
+
+  // --- workflows (§5) ---
+  router.get('/workflows/', (req, res) => {
+    const q = validate(pageQuery, req.query);
+    const rows = [...ctx.store.workflows.values()]
+      .filter((w) => !w.deleted)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((w) => serializeWorkflow(w, ctx.baseUrl()));
+    res.json(paginate(req, rows, q.limit ?? 50, q.offset ?? 0));
+  });
+  router.post('/workflows/', (req, res) => {
+    res.status(201).json(serializeWorkflow(createWorkflow(ctx.store, req.body, ctx.now()), ctx.baseUrl()));
+  });
+  router.get('/workflows/:id/', (req, res) => {
+    res.json(serializeWorkflow(findWorkflow(ctx, routeParam(req, 'id')), ctx.baseUrl()));
+  });
+  router.patch('/workflows/:id/', (req, res) => {
+    const workflow = patchWorkflow(ctx.store, findWorkflow(ctx, routeParam(req, 'id')), req.body, ctx.now());
+    res.json(serializeWorkflow(workflow, ctx.baseUrl()));
+  });
+  router.delete('/workflows/:id/', (req, res) => {
+    findWorkflow(ctx, routeParam(req, 'id')).deleted = true;
+    res.status(204).end();
+  });
+
+  // --- sessions (§2, §4) ---
+  router.post('/session/', (req, res) => {
+    res.status(201).json(ctx.sessions.createResponse(ctx.sessions.create(req.body)));
+  });
+  router.get('/sessions/', (req, res) => {
+    const { rows, limit, offset } = ctx.sessions.list(req.query);
+    res.json(paginate(req, rows, limit, offset));
+  });
+  router.get('/session/:id/decision/', (req, res) => {
+    res.json(ctx.sessions.decision(ctx.sessions.get(routeParam(req, 'id'))));
+  });
+  router.patch('/session/:id/update-status/', (req, res) => {
+    res.json(ctx.sessions.updateStatus(routeParam(req, 'id'), req.body));
+  });
+  router.patch('/session/:id/features/:nodeId/update-status/', (req, res) => {
+    res.json(ctx.sessions.updateFeatureStatus(routeParam(req, 'id'), routeParam(req, 'nodeId'), req.body));
+  });
+  router.delete('/session/:id/delete/', (req, res) => {
+    ctx.sessions.delete(routeParam(req, 'id'));
+    res.status(204).end();
+  });
+  router.get('/sessions/:id/reviews/', (req, res) => {
+    const q = validate(pageQuery, req.query);
+    const rows = ctx.sessions.reviews(routeParam(req, 'id'), q.ordering);
+    res.json(paginate(req, rows, q.limit ?? 50, q.offset ?? 0));
+  });
+  router.post('/sessions/:id/reviews/', (req, res) => {
+    res.status(201).json(ctx.sessions.addReview(routeParam(req, 'id'), req.body));
+  });
+  router.post('/blocklist/add/', (req, res) => {
+    res.json(ctx.sessions.blocklist(req.body, true));
+  });
+  router.post('/blocklist/remove/', (req, res) => {
+    res.json(ctx.sessions.blocklist(req.body, false));
+  });
+
+  // --- webhook destinations (§8.1) ---
+  router.get('/webhook/destinations/', (req, res) => {
+    const q = validate(pageQuery, req.query);
+    const rows = [...ctx.store.destinations.values()].filter((d) => !d.deleted).map(serializeDestination);
+    res.json(paginate(req, rows, q.limit ?? 50, q.offset ?? 0));
+  });
+  router.post('/webhook/destinations/', (req, res) => {
+    res.status(201).json(serializeDestination(createDestinationFromBody(ctx.store, req.body, ctx.secretRng, ctx.now())));
+  });
+  router.get('/webhook/destinations/:id/', (req, res) => {
+    res.json(serializeDestination(findDestination(ctx, routeParam(req, 'id'))));
+  });
+  router.patch('/webhook/destinations/:id/', (req, res) => {
+    res.json(serializeDestination(patchDestination(ctx.store, findDestination(ctx, routeParam(req, 'id')), req.body, ctx.now())));
+  });
+  router.delete('/webhook/destinations/:id/', (req, res) => {
+    findDestination(ctx, routeParam(req, 'id')).deleted = true;
+    res.status(204).end();
+  });
+
+  router.use(() => {
+    throw notFound();
+  });
+  return router;
+}
+
+function findWorkflow(ctx: SandboxContext, id: string) {
+  const workflow = ctx.store.findWorkflow(id);
+  if (!workflow) throw notFound();
+  return workflow;
+}
+
+function findDestination(ctx: SandboxContext, id: string) {
+  const destination = ctx.store.findDestination(id);
+  if (!destination) throw notFound();
+  return destination;
+}
+
+export function requireApiKey(ctx: SandboxContext) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.get('x-api-key') !== ctx.apiKey) throw new ApiError(401, { detail: 'Invalid or missing API key' });
+    next();
+  };
+}
+
+/** Keeps the recent /v3 calls for tests; very long strings (portraits) are summarised. */
+function recordRequests(ctx: SandboxContext) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    res.on('finish', () => {
+      ctx.recordRequest({
+        method: req.method,
+        path: req.originalUrl,
+        body: summarise(req.body as JsonValue | undefined),
+        status: res.statusCode,
+        duration_ms: Math.round(performance.now() - started),
+      });
+    });
+    next();
+  };
+}
+
+function summarise(value: JsonValue | undefined): JsonValue {
+  if (value === undefined) return null;
+  if (typeof value === 'string') return value.length > 4096 ? `<${value.length} characters>` : value;
+  if (Array.isArray(value)) return value.map((v: JsonValue) => summarise(v));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,290 @@
+import { jsonText } from './canonical-json.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from './sandbox.ts';
+import { call, FACE_MATCH_WORKFLOW, LIVENESS_ONLY_WORKFLOW } from './test-helpers.ts';
+
+let sandbox: RunningSandbox;
+let faceMatchWorkflow: string;
+let livenessWorkflow: string;
+let portrait: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 21 });
+  faceMatchWorkflow = jsonText(sandbox.createWorkflow(FACE_MATCH_WORKFLOW)['workflow_id']);
+  livenessWorkflow = jsonText(sandbox.createWorkflow(LIVENESS_ONLY_WORKFLOW)['workflow_id']);
+  portrait = sandbox.portraitFor('alice');
+});
+afterAll(() => sandbox.stop());
+
+const createFaceMatch = (vendorData: string) =>
+  call(sandbox, 'POST', '/v3/session/', { workflow_id: faceMatchWorkflow, vendor_data: vendorData, portrait_image: portrait });
+
+describe('authentication and routing', () => {
+  it('answers 401 with a detail when x-api-key is missing or wrong', async () => {
+    expect(await call(sandbox, 'GET', '/v3/sessions/', undefined, { 'x-api-key': 'nope' })).toMatchObject({
+      status: 401,
+      body: { detail: 'Invalid or missing API key' },
+    });
+  });
+
+  it('redirects the slash-less list URL with 301, keeping the query', async () => {
+    const res = await call(sandbox, 'GET', '/v3/sessions?limit=1');
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('/v3/sessions/?limit=1');
+  });
+
+  it('answers 404 for unknown ids and unknown routes', async () => {
+    expect((await call(sandbox, 'GET', '/v3/session/5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11/decision/')).status).toBe(404);
+    expect((await call(sandbox, 'POST', '/v3/nothing-here/', {})).status).toBe(404);
+  });
+
+  it('answers malformed JSON with a 400 detail', async () => {
+    const res = await fetch(`${sandbox.url}/v3/session/`, {
+      method: 'POST',
+      headers: { 'x-api-key': sandbox.apiKey, 'content-type': 'application/json' },
+      body: '{"workflow_id":',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/^JSON parse error/);
+  });
+});
+
+describe('POST /v3/session/', () => {
+  it('creates a Not Started session with a number from 1000 upwards', async () => {
+    const res = await createFaceMatch('create-1');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: 'Not Started',
+      workflow_id: faceMatchWorkflow,
+      workflow_version: 1,
+      session_kind: 'user',
+    });
+    expect(res.body.session_number).toBeGreaterThanOrEqual(1000);
+    expect(res.body.url).toContain(`/session/${res.body.session_token}`);
+  });
+
+  it('requires portrait_image on face-match workflows and not on liveness-only ones', async () => {
+    const missing = await call(sandbox, 'POST', '/v3/session/', { workflow_id: faceMatchWorkflow });
+    expect(missing).toMatchObject({ status: 400, body: { portrait_image: [expect.any(String)] } });
+    expect((await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow })).status).toBe(201);
+  });
+
+  it('rejects a portrait that is not a JPEG, not base64 or over 1 MB', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]).toString('base64');
+    const big = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(1024 * 1024)]).toString('base64');
+    for (const image of [png, '!!!not base64!!!', big]) {
+      const res = await call(sandbox, 'POST', '/v3/session/', { workflow_id: faceMatchWorkflow, portrait_image: image });
+      expect(res.status).toBe(400);
+      expect(res.body).toHaveProperty('portrait_image');
+    }
+  });
+
+  it('validates fields DRF-style', async () => {
+    const res = await call(sandbox, 'POST', '/v3/session/', { workflow_id: 'x', callback_method: 'nobody', metadata: 5 });
+    expect(res.status).toBe(400);
+    expect(res.body.workflow_id).toEqual(['Must be a valid UUID.']);
+    expect(res.body.callback_method).toEqual(['"nobody" is not a valid choice.']);
+    const unknown = await call(sandbox, 'POST', '/v3/session/', { workflow_id: '5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11' });
+    expect(unknown.body).toEqual({ workflow_id: ['Invalid pk "5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11" - object does not exist.'] });
+    expect((await call(sandbox, 'POST', '/v3/session/', {})).body).toEqual({ workflow_id: ['This field is required.'] });
+  });
+
+  it('reuses an unfinished session with the same vendor_data, updating metadata, but never a finished one', async () => {
+    const first = await createFaceMatch('reuse-1');
+    const again = await call(sandbox, 'POST', '/v3/session/', {
+      workflow_id: faceMatchWorkflow,
+      vendor_data: 'reuse-1',
+      portrait_image: portrait,
+      metadata: { attempt: 2 },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.session_id).toBe(first.body.session_id);
+    expect(again.body.metadata).toEqual({ attempt: 2 });
+    sandbox.completeSession(first.body.session_id, { capture: 'match' });
+    const fresh = await createFaceMatch('reuse-1');
+    expect(fresh.body.session_id).not.toBe(first.body.session_id);
+  });
+});
+
+describe('GET /v3/sessions/', () => {
+  it('lists newest first in a limit/offset envelope with filters', async () => {
+    const a = await createFaceMatch('list-user');
+    sandbox.completeSession(a.body.session_id, { capture: 'match' });
+    const b = await createFaceMatch('list-user');
+    const page = await call(sandbox, 'GET', '/v3/sessions/?vendor_data=list-user&limit=1');
+    expect(page.body.count).toBe(2);
+    expect(page.body.results).toHaveLength(1);
+    expect(page.body.results[0].session_id).toBe(b.body.session_id);
+    expect(page.body.next).toContain('offset=1');
+    const approved = await call(sandbox, 'GET', '/v3/sessions/?vendor_data=list-user&status=Approved');
+    expect(approved.body.results.map((r: { session_id: string }) => r.session_id)).toEqual([a.body.session_id]);
+    expect(approved.body.results[0].features).toEqual([
+      { feature: 'LIVENESS', status: 'Approved' },
+      { feature: 'FACE_MATCH', status: 'Approved' },
+    ]);
+    expect((await call(sandbox, 'GET', '/v3/sessions/?status=Done')).body).toEqual({ status: ['"Done" is not a valid choice.'] });
+    expect((await call(sandbox, 'GET', '/v3/sessions/?session_kind=business')).body.count).toBe(0);
+  });
+});
+
+describe('GET /v3/session/{id}/decision/', () => {
+  it('shows null for features that have not run yet', async () => {
+    const created = await createFaceMatch('decision-1');
+    const res = await call(sandbox, 'GET', `/v3/session/${created.body.session_id}/decision/`);
+    expect(res.body).toMatchObject({
+      status: 'Not Started',
+      features: ['LIVENESS', 'FACE_MATCH'],
+      liveness_checks: null,
+      face_matches: null,
+      id_verifications: null,
+      aml_screenings: null,
+      reviews: [],
+      vendor_data: 'decision-1',
+    });
+    expect(res.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('shows plural items with node ids, scores and media once completed', async () => {
+    const created = await createFaceMatch('decision-2');
+    sandbox.completeSession(created.body.session_id, { capture: 'match', livenessScore: 62.5, faceMatchScore: 48 });
+    const res = await call(sandbox, 'GET', `/v3/session/${created.body.session_id}/decision/`);
+    expect(res.body.status).toBe('Declined');
+    expect(res.body.liveness_checks[0]).toMatchObject({
+      node_id: 'feature_liveness',
+      status: 'In Review',
+      score: 62.5,
+      method: 'PASSIVE',
+      matches: [],
+    });
+    expect(res.body.face_matches[0]).toMatchObject({
+      node_id: 'feature_face_match',
+      status: 'Declined',
+      score: 48,
+      source_image_session_id: created.body.session_id,
+    });
+    expect(res.body.face_matches[0].warnings[0]).toEqual({
+      feature: 'FACEMATCH',
+      risk: 'LOW_FACE_MATCH_SIMILARITY',
+      additional_data: { score: 48, review_threshold: 70, decline_threshold: 50 },
+      log_type: 'error',
+      short_description: 'Low face match similarity',
+      long_description: expect.any(String),
+      node_id: 'feature_face_match',
+    });
+  });
+});
+
+describe('PATCH /v3/session/{id}/update-status/', () => {
+  it('refuses sessions not yet decided, before validating the body', async () => {
+    const created = await createFaceMatch('eligibility-1');
+    const res = await call(sandbox, 'PATCH', `/v3/session/${created.body.session_id}/update-status/`, { new_status: 'Nonsense' });
+    expect(res.status).toBe(400);
+    expect(res.body.status[0]).toMatch(/^Wrong Current Status/);
+    sandbox.openSession(created.body.session_id);
+    expect(
+      (await call(sandbox, 'PATCH', `/v3/session/${created.body.session_id}/update-status/`, { new_status: 'Approved' })).status,
+    ).toBe(400);
+  });
+
+  it('validates the body and refuses the current status', async () => {
+    const created = await createFaceMatch('eligibility-2');
+    sandbox.completeSession(created.body.session_id, { capture: 'low_quality', livenessScore: 65 });
+    const path = `/v3/session/${created.body.session_id}/update-status/`;
+    expect((await call(sandbox, 'PATCH', path, { new_status: 'In Review' })).body).toEqual({
+      new_status: ['"In Review" is not a valid choice.'],
+    });
+    expect((await call(sandbox, 'PATCH', path, {})).body).toEqual({ new_status: ['This field is required.'] });
+    expect((await call(sandbox, 'PATCH', path, { new_status: 'Approved', send_email: true })).body).toHaveProperty(
+      'email_address',
+    );
+    const ok = await call(sandbox, 'PATCH', path, { new_status: 'Approved', comment: 'Looks fine' });
+    expect(ok).toMatchObject({ status: 200, body: { session_id: created.body.session_id, session_kind: 'user' } });
+    expect((await call(sandbox, 'PATCH', path, { new_status: 'Approved' })).body).toHaveProperty('new_status');
+    const overturn = await call(sandbox, 'PATCH', path, { new_status: 'Declined' });
+    expect(overturn.status).toBe(200);
+    const decision = sandbox.decision(created.body.session_id);
+    expect(decision['reviews']).toEqual([
+      { user: 'API Client', new_status: 'Approved', comment: 'Looks fine', created_at: expect.any(String) },
+      { user: 'API Client', new_status: 'Declined', comment: null, created_at: expect.any(String) },
+    ]);
+  });
+
+  it('Resubmitted clears the chosen steps and lets the user redo them', async () => {
+    const created = await createFaceMatch('resubmit-1');
+    const id = created.body.session_id as string;
+    sandbox.completeSession(id, { capture: 'match', faceMatchScore: 55 });
+    const res = await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, { new_status: 'Resubmitted' });
+    expect(res.status).toBe(200);
+    const decision = sandbox.decision(id);
+    expect(decision['status']).toBe('Resubmitted');
+    expect(decision['face_matches']).toBeNull();
+    expect(decision['liveness_checks']).not.toBeNull();
+    expect(sandbox.completeSession(id, { capture: 'match', faceMatchScore: 90 })['status']).toBe('Approved');
+  });
+});
+
+describe('reviews feed', () => {
+  it('POST sets the status and GET lists newest first with the documented item shape', async () => {
+    const created = await createFaceMatch('reviews-1');
+    const id = created.body.session_id as string;
+    sandbox.completeSession(id, { capture: 'match', livenessScore: 60 });
+    const posted = await call(sandbox, 'POST', `/v3/sessions/${id}/reviews/`, {
+      new_status: 'Approved',
+      comment: 'ok @lead@example.com',
+    });
+    expect(posted).toMatchObject({
+      status: 201,
+      body: { user: 'API Client', new_status: 'Approved', comment: 'ok @lead@example.com' },
+    });
+    await call(sandbox, 'POST', `/v3/sessions/${id}/reviews/`, { comment: 'note only' });
+    const feed = await call(sandbox, 'GET', `/v3/sessions/${id}/reviews/`);
+    expect(feed.body.count).toBe(2);
+    expect(feed.body.results[0]).toMatchObject({ activity_type: 'COMMENT', comment: 'note only', new_status: null });
+    expect(feed.body.results[1]).toMatchObject({
+      activity_type: 'STATUS_UPDATED',
+      actor_type: 'API_KEY',
+      actor_display: 'API Client',
+      previous_status: 'In Review',
+      new_status: 'Approved',
+      mentioned_emails: ['lead@example.com'],
+      previous_value: { status: 'In Review' },
+      new_value: { status: 'Approved' },
+      changed_fields: ['status'],
+    });
+    const oldestFirst = await call(sandbox, 'GET', `/v3/sessions/${id}/reviews/?ordering=created_at`);
+    expect(oldestFirst.body.results[0].activity_type).toBe('STATUS_UPDATED');
+    expect((await call(sandbox, 'POST', `/v3/sessions/${id}/reviews/`, { new_status: 'Resubmitted' })).status).toBe(400);
+  });
+});
+
+describe('delete and blocklist', () => {
+  it('soft-deletes with 204 and answers 404 afterwards', async () => {
+    const created = await createFaceMatch('delete-1');
+    const path = `/v3/session/${created.body.session_id}/delete/`;
+    expect((await call(sandbox, 'DELETE', path)).status).toBe(204);
+    expect((await call(sandbox, 'DELETE', path)).status).toBe(404);
+    expect((await call(sandbox, 'GET', `/v3/session/${created.body.session_id}/decision/`)).status).toBe(404);
+  });
+
+  it('auto-declines a later session of a blocklisted face with FACE_IN_BLOCKLIST, until removed', async () => {
+    const first = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
+    sandbox.completeSession(first.body.session_id, { capture: 'match' });
+    const add = await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: first.body.session_id, blocklist_face: true });
+    expect(add.body).toEqual({ message: 'Successfully updated blocklist.' });
+    const second = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
+    const decision = sandbox.completeSession(second.body.session_id, { capture: 'match' });
+    expect(decision['status']).toBe('Declined');
+    const liveness = (decision['liveness_checks'] as { warnings: { risk: string; log_type: string }[] }[])[0];
+    expect(liveness?.warnings).toContainEqual(expect.objectContaining({ risk: 'FACE_IN_BLOCKLIST', log_type: 'error' }));
+    const remove = await call(sandbox, 'POST', '/v3/blocklist/remove/', {
+      session_id: first.body.session_id,
+      unblock_face: true,
+    });
+    expect(remove.body).toEqual({ message: 'Successfully removed from blocklist.' });
+    const third = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
+    expect(sandbox.completeSession(third.body.session_id, { capture: 'match' })['status']).toBe('Approved');
+    expect((await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: 'x' })).body).toEqual({
+      session_id: ['Must be a valid UUID.'],
+    });
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * The sandbox's in-memory state and its record types. Everything lives in Maps: the sandbox is
+ * an emulator, and a restart is a clean account (demo workflows are re-created on start).
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject, JsonValue } from './canonical-json.ts';
+import { randomUuid, stream, type Random } from './prng.ts';
+
+export const SESSION_STATUSES = [
+  'Not Started',
+  'In Progress',
+  'In Review',
+  'Approved',
+  'Declined',
+  'Resubmitted',
+  'Abandoned',
+  'Expired',
+  'Kyc Expired',
+  'Awaiting User',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export type FeatureStatus = 'Not Finished' | 'Approved' | 'Declined' | 'In Review';
+export type LivenessMethod = 'PASSIVE' | 'FLASHING' | 'ACTIVE_3D';
+export type FeatureName = 'LIVENESS' | 'FACE_MATCH';
+
+export const WORKFLOW_TYPES = [
+  'kyc',
+  'adaptive_age_verification',
+  'biometric_authentication',
+  'address_verification',
+  'questionnaire_verification',
+  'email_verification',
+  'phone_verification',
+] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
+/** The flat threshold fields of Didit's older workflow API (§5 a), as read back. */
+export interface LegacyWorkflowFields {
+  is_liveness_enabled: boolean;
+  is_face_match_enabled: boolean;
+  face_liveness_method: string;
+  face_liveness_score_decline_threshold: number;
+  face_liveness_score_review_threshold: number;
+  face_match_score_decline_threshold: number;
+  face_match_score_review_threshold: number;
+}
+
+export interface FeatureEntry {
+  feature: FeatureName;
+  /** Stored as sent, so a read-back shows exactly what was set. */
+  config: Record<string, JsonValue>;
+}
+
+export type WorkflowForm = { kind: 'legacy'; fields: LegacyWorkflowFields } | { kind: 'features'; features: FeatureEntry[] };
+
+export interface WorkflowRecord {
+  /** settings_uuid: the id the /v3/workflows/{id}/ routes use (either id is accepted there). */
+  uuid: string;
+  /** What sessions reference. */
+  workflowId: string;
+  label: string;
+  type: WorkflowType;
+  isDefault: boolean;
+  isArchived: boolean;
+  version: number;
+  maxRetryAttempts: number;
+  retryWindowDays: number;
+  sessionExpirationTime: number;
+  form: WorkflowForm;
+  createdAt: number;
+  updatedAt: number;
+  deleted: boolean;
+}
+
+export interface DecisionWarning {
+  feature: 'LIVENESS' | 'FACEMATCH';
+  risk: string;
+  additional_data: JsonValue;
+  log_type: 'information' | 'warning' | 'error';
+  short_description: string;
+  long_description: string;
+  node_id: string;
+}
+
+export interface LivenessResult {
+  node_id: string;
+  status: FeatureStatus;
+  method: LivenessMethod;
+  score: number | null;
+  age_estimation: number | null;
+  face_quality: number | null;
+  face_luminance: number | null;
+  warnings: DecisionWarning[];
+}
+
+export interface FaceMatchResult {
+  node_id: string;
+  status: FeatureStatus;
+  score: number | null;
+  warnings: DecisionWarning[];
+}
+
+export const CAPTURE_KINDS = ['match', 'mismatch', 'spoof', 'no_face', 'low_quality'] as const;
+export type CaptureKind = (typeof CAPTURE_KINDS)[number];
+
+/** What the simulated end user captured, and what Didit concluded from it. */
+export interface CaptureRecord {
+  capture: CaptureKind;
+  seed: number;
+  /** Whose face is in the selfie (the blocklist matches on this). */
+  selfiePerson: string | null;
+  liveness: LivenessResult | null;
+  faceMatch: FaceMatchResult | null;
+  completedAt: number;
+}
+
+export type ActorType = 'API_KEY' | 'CONSOLE_USER';
+
+/** One row of the reviews/activity feed (§4.3). */
+export interface ActivityEntry {
+  uuid: string;
+  activityType: 'STATUS_UPDATED' | 'COMMENT';
+  actorType: ActorType;
+  actorDisplay: string;
+  actorEmail: string | null;
+  previousStatus: SessionStatus | null;
+  newStatus: SessionStatus | null;
+  comment: string | null;
+  createdAt: number;
+}
+
+export interface SessionRecord {
+  sessionId: string;
+  sessionNumber: number;
+  sessionToken: string;
+  workflowId: string;
+  workflowVersion: number;
+  features: FeatureName[];
+  vendorData: string | null;
+  metadata: JsonObject | null;
+  callback: string | null;
+  callbackMethod: string;
+  language: string | null;
+  contactDetails: JsonObject | null;
+  expectedDetails: JsonObject | null;
+  status: SessionStatus;
+  /** Reference portrait bytes sent at creation (face-match workflows). */
+  portrait: Buffer | null;
+  /** Whose face the portrait shows: a sandbox-made portrait's person, else a hash of the bytes. */
+  portraitPerson: string | null;
+  capture: CaptureRecord | null;
+  activity: ActivityEntry[];
+  /** Sent with a Resubmitted status.updated instead of the decision (§8.2). */
+  resubmitInfo: JsonObject | null;
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+  deleted: boolean;
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  'status.updated',
+  'data.updated',
+  'user.status.updated',
+  'user.data.updated',
+  'business.status.updated',
+  'business.data.updated',
+  'activity.created',
+  'transaction.created',
+  'transaction.status.updated',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface DestinationRecord {
+  uuid: string;
+  label: string;
+  url: string;
+  enabled: boolean;
+  webhookVersion: 'v1' | 'v2' | 'v3';
+  secret: string;
+  subscribedEvents: WebhookEventType[];
+  createdAt: number;
+  updatedAt: number;
+  deleted: boolean;
+  stats: { total: number; failed: number; responseTimesMs: number[]; lastDeliveryAt: number | null };
+}
+
+export class SandboxStore {
+  readonly workflows = new Map<string, WorkflowRecord>();
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly destinations = new Map<string, DestinationRecord>();
+  /** Face blocklist: person identities whose selfies auto-decline. */
+  readonly faceBlocklist = new Set<string>();
+  /** Portraits the sandbox drew itself (sha256 hex → person), so selfies can resemble them. */
+  readonly knownPortraits = new Map<string, string>();
+  private nextSessionNumber = 1000;
+  private readonly ids: Random | null;
+  readonly applicationId: string;
+
+  constructor(seed: number | undefined) {
+    this.ids = seed === undefined ? null : stream(seed, 'ids');
+    this.applicationId = this.newId();
+  }
+
+  newId(): string {
+    return this.ids ? randomUuid(this.ids) : randomUUID();
+  }
+
+  takeSessionNumber(): number {
+    return this.nextSessionNumber++;
+  }
+
+  findWorkflow(id: string): WorkflowRecord | undefined {
+    for (const w of this.workflows.values()) {
+      if (!w.deleted && (w.uuid === id || w.workflowId === id)) return w;
+    }
+    return undefined;
+  }
+
+  /** Also finds deleted workflows: sessions keep following the workflow they were made on. */
+  workflowOf(session: SessionRecord): WorkflowRecord | undefined {
+    for (const w of this.workflows.values()) if (w.workflowId === session.workflowId) return w;
+    return undefined;
+  }
+
+  findSession(id: string): SessionRecord | undefined {
+    const s = this.sessions.get(id);
+    return s && !s.deleted ? s : undefined;
+  }
+
+  findDestination(id: string): DestinationRecord | undefined {
+    const d = this.destinations.get(id);
+    return d && !d.deleted ? d : undefined;
+  }
+}
+
+/** Didit prints ISO-8601 with microseconds: 2026-01-01T00:00:00.000000Z. */
+export function isoMicros(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export function epochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,151 @@
+/**
+ * Demo traffic for `npm start`: returning users from a fixed pool go through the two demo
+ * workflows at a steady rate, so the console shows a living queue (mostly approvals, a steady
+ * share In Review, some declines, a few spoofs and blocklisted faces, the odd abandoned or
+ * expired link). Everything is drawn from the seeded "traffic" stream.
+ */
+import type { Images } from './images.ts';
+import { pick, randomInt, weighted, type Random } from './prng.ts';
+import type { SessionService } from './sessions.ts';
+import type { CaptureKind, SandboxStore } from './store.ts';
+import { createWorkflow } from './workflows.ts';
+
+export const DEMO_WORKFLOW_LABELS = {
+  faceMatch: 'Returning user – liveness + face match',
+  livenessOnly: 'Step-up – liveness only',
+} as const;
+
+const POOL_SIZE = 200;
+const BLOCKLISTED_USERS = 4;
+const OUTCOMES: Readonly<Record<CaptureKind | 'abandon' | 'never_opened', number>> = {
+  match: 76,
+  low_quality: 12,
+  mismatch: 4,
+  spoof: 3,
+  no_face: 1,
+  abandon: 2,
+  never_opened: 2,
+};
+
+export interface TrafficDeps {
+  store: SandboxStore;
+  sessions: SessionService;
+  images: Images;
+  rng: Random;
+  now: () => number;
+  perMinute: number;
+  onError: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** Creates the demo workflows unless workflows with those labels exist; returns their ids. */
+export function ensureDemoWorkflows(store: SandboxStore, now: number): { faceMatch: string; livenessOnly: string } {
+  const byLabel = (label: string) => [...store.workflows.values()].find((w) => !w.deleted && w.label === label);
+  const faceMatch =
+    byLabel(DEMO_WORKFLOW_LABELS.faceMatch) ??
+    createWorkflow(
+      store,
+      {
+        workflow_label: DEMO_WORKFLOW_LABELS.faceMatch,
+        workflow_type: 'biometric_authentication',
+        features: [
+          {
+            feature: 'LIVENESS',
+            config: {
+              face_liveness_method: 'PASSIVE',
+              face_liveness_score_review_threshold: 70,
+              face_liveness_score_decline_threshold: 50,
+            },
+          },
+          { feature: 'FACE_MATCH', config: { face_match_score_review_threshold: 70, face_match_score_decline_threshold: 50 } },
+        ],
+      },
+      now,
+    );
+  // Written with the legacy flat fields on purpose, so both generations are live in the demo.
+  const livenessOnly =
+    byLabel(DEMO_WORKFLOW_LABELS.livenessOnly) ??
+    createWorkflow(
+      store,
+      {
+        workflow_label: DEMO_WORKFLOW_LABELS.livenessOnly,
+        workflow_type: 'biometric_authentication',
+        is_liveness_enabled: true,
+        is_face_match_enabled: false,
+        face_liveness_method: 'flashing',
+        face_liveness_score_review_threshold: 70,
+        face_liveness_score_decline_threshold: 50,
+      },
+      now,
+    );
+  return { faceMatch: faceMatch.workflowId, livenessOnly: livenessOnly.workflowId };
+}
+
+export function startTraffic(deps: TrafficDeps): { stop(): void } {
+  const { rng, sessions } = deps;
+  const workflows = ensureDemoWorkflows(deps.store, deps.now());
+  const users = Array.from({ length: POOL_SIZE }, (_, i) => `user-${String(i + 1).padStart(4, '0')}`);
+  for (let i = 0; i < BLOCKLISTED_USERS; i++) sessions.blocklistFaceOf(pick(rng, users), true);
+  const portraits = new Map<string, string>();
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      try {
+        fn();
+      } catch (error) {
+        // A session may have been decided or deleted meanwhile; that is not a failure.
+        deps.onError('demo traffic step skipped', { error: String(error) });
+      }
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
+
+  const tick = (): void => {
+    const user = pick(rng, users);
+    const withFaceMatch = rng() < 0.65;
+    let portrait: string | undefined;
+    if (withFaceMatch) {
+      portrait = portraits.get(user) ?? deps.images.portraitFor(user);
+      portraits.set(user, portrait);
+    }
+    const session = sessions.create({
+      workflow_id: withFaceMatch ? workflows.faceMatch : workflows.livenessOnly,
+      vendor_data: user,
+      metadata: { source: 'sandbox-demo-traffic' },
+      portrait_image: portrait,
+    });
+    const outcome = weighted(rng, OUTCOMES);
+    const seed = randomInt(rng, 1, 2 ** 31);
+    if (outcome === 'never_opened') {
+      later(randomInt(rng, 30_000, 90_000), () => sessions.expire(session.sessionId));
+      return;
+    }
+    const openAfter = randomInt(rng, 1_000, 6_000);
+    later(openAfter, () => sessions.open(session.sessionId));
+    const finishAfter = openAfter + randomInt(rng, 3_000, 20_000);
+    later(finishAfter, () => {
+      if (outcome === 'abandon') sessions.abandon(session.sessionId);
+      else sessions.complete(session.sessionId, { capture: outcome, seed });
+    });
+  };
+
+  const interval = setInterval(
+    () => {
+      try {
+        tick();
+      } catch (error) {
+        deps.onError('demo traffic tick failed', { error: String(error) });
+      }
+    },
+    Math.max(50, Math.round(60_000 / deps.perMinute)),
+  );
+  interval.unref();
+  return {
+    stop() {
+      clearInterval(interval);
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
