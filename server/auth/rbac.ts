@@ -91,6 +91,14 @@ export function requireCapability(capability: Capability): RequestHandler {
   };
 }
 
+/**
+ * Guards a route that any signed-in person or token may use (e.g. `GET /api/me`): 401 without
+ * an actor. Every role holds `session.read`, so this is `requireCapability('session.read')` by name.
+ */
+export function requireSignedIn(): RequestHandler {
+  return requireCapability('session.read');
+}
+
 /** The actor of a request that passed `requireCapability`. */
 export function actorOf(req: Express.Request): Actor {
   if (!req.actor) throw new AppError(401, 'unauthenticated', 'Sign in or send an API token.');

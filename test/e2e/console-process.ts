@@ -25,6 +25,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Ru
       NODE_ENV: 'development',
       PORT: String(port),
       EMBEDDED_PG_PORT: String(await freePort()),
+      DEV_IDP_PORT: String(await freePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       LOG_PRETTY: 'false',

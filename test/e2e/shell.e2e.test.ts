@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
+import { loginAs } from './login.ts';
 
 describe('browser launcher', () => {
   it('fails at once with what to install when Chromium is missing', async () => {
@@ -15,6 +16,10 @@ describe('the console shell in a browser', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     app = await startConsole();
+    // Every page needs a signed-in user now; the browser context keeps the session for the tests.
+    const page = await browser.newPage();
+    await loginAs(page, app.baseUrl, 'admin@example.test');
+    await page.close();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,16 +1,23 @@
 import { NavLink, Outlet, useNavigation } from 'react-router';
+import type { CapabilityName } from '../../../../server/contract/auth.ts';
+import { UserMenu } from '../auth/UserMenu.tsx';
+import { useMe } from '../auth/me.ts';
 import styles from './AppShell.module.css';
 
-const sections = [
+const sections: ReadonlyArray<{ to: string; label: string; needs?: CapabilityName }> = [
   { to: '/queue', label: 'Queue' },
   { to: '/workflows', label: 'Workflows' },
   { to: '/sync', label: 'Sync' },
-  { to: '/audit', label: 'Audit' },
-] as const;
+  { to: '/audit', label: 'Audit', needs: 'audit.read' },
+  { to: '/admin/tokens', label: 'Tokens', needs: 'token.manage' },
+];
 
 /** The frame every page renders in: product name, primary navigation, and the page itself. */
 export function AppShell() {
   const navigation = useNavigation();
+  const me = useMe();
+  // Sections the role cannot use are hidden; the server refuses them anyway.
+  const visible = sections.filter((section) => !section.needs || me.capabilities.includes(section.needs));
   return (
     <div className={styles.shell}>
       <a className={styles.skipLink} href="#main">
@@ -20,7 +27,7 @@ export function AppShell() {
         <span className={styles.brand}>Review console</span>
         <nav aria-label="Primary" className={styles.nav}>
           <ul>
-            {sections.map((section) => (
+            {visible.map((section) => (
               <li key={section.to}>
                 <NavLink
                   to={section.to}
@@ -32,6 +39,7 @@ export function AppShell() {
             ))}
           </ul>
         </nav>
+        <UserMenu label={me.user.label} role={me.user.role} />
       </header>
       <main id="main" className={styles.main} aria-busy={navigation.state === 'loading'}>
         <Outlet />

@@ -1,0 +1,239 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit.repository.ts';
+import type { AppContext } from '../context.ts';
+import { destroySession } from './authenticate.ts';
+import { buildAuthorizationRequest, completeAuthorization, endSessionUrl } from './oidc.ts';
+import { authPage } from './pages.ts';
+import { mappedRoles, roleFromClaims } from './role-mapping.ts';
+import { sessionCookieName, type PendingLogin } from './session.ts';
+import { upsertUserAtLogin } from './user.repository.ts';
+
+const pendingTtlMs = 10 * 60_000;
+const maxPendingPerSession = 5;
+
+const loginQuery = z.object({
+  returnTo: z.string().max(2_000).optional(),
+  prompt: z.literal('login').optional(),
+});
+
+/**
+ * A return path is honoured only when it stays on this origin and inside the web app
+ * (a path, not `//host` or a scheme, and not back into `/auth/*`); anything else becomes `/`.
+ */
+export function safeReturnPath(returnTo: string | undefined, publicUrl: string): string {
+  if (!returnTo || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) return '/';
+  let url: URL;
+  try {
+    url = new URL(returnTo, publicUrl);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== new URL(publicUrl).origin || url.pathname.startsWith('/auth/')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** `/auth/login`, `/auth/callback`, `/auth/logout`: the OpenID Connect code flow with PKCE. */
+export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'logger'>): Router {
+  const router = Router();
+  const { config } = ctx;
+
+  router.get('/login', async (req, res) => {
+    const query = loginQuery.parse(req.query);
+    const request = await buildAuthorizationRequest(ctx.oidc, config.oidc.scopes, { prompt: query.prompt });
+    const now = Date.now();
+    const pending = Object.entries(req.session.pending ?? {})
+      .filter(([, login]) => now - login.createdAt < pendingTtlMs)
+      .slice(-(maxPendingPerSession - 1));
+    req.session.pending = Object.fromEntries([
+      ...pending,
+      [
+        request.state,
+        {
+          codeVerifier: request.codeVerifier,
+          nonce: request.nonce,
+          returnTo: safeReturnPath(query.returnTo, config.publicUrl),
+          createdAt: now,
+        } satisfies PendingLogin,
+      ],
+    ]);
+    await saveSession(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, request.url);
+  });
+
+  router.get('/callback', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+    const pending = state ? req.session.pending?.[state] : undefined;
+    // Single use: whatever happens next, this state cannot complete a sign-in again.
+    if (state && req.session.pending?.[state]) {
+      delete req.session.pending[state];
+      await saveSession(req);
+    }
+    if (!pending || Date.now() - pending.createdAt > pendingTtlMs) {
+      await refuse(req, res, 400, 'unknown, expired or already used state');
+      return;
+    }
+    const idpError = typeof req.query.error === 'string' ? req.query.error : undefined;
+    if (idpError) {
+      await refuse(req, res, 400, `the identity provider answered ${idpError}`);
+      return;
+    }
+
+    let result: Awaited<ReturnType<typeof completeAuthorization>>;
+    try {
+      result = await completeAuthorization(ctx.oidc, new URL(req.originalUrl, config.publicUrl), {
+        state: state ?? '',
+        nonce: pending.nonce,
+        codeVerifier: pending.codeVerifier,
+      });
+    } catch (error) {
+      await refuse(req, res, 400, describeOidcError(error));
+      return;
+    }
+
+    const { claims } = result;
+    const email = firstString(claims.email, claims.preferred_username, claims.upn) ?? claims.sub;
+    const role = roleFromClaims(claims, config.oidc);
+    const user = await upsertUserAtLogin(ctx.db, {
+      issuer: claims.iss,
+      subject: claims.sub,
+      email,
+      displayName: firstString(claims.name) ?? null,
+      roles: mappedRoles(claims, config.oidc),
+    });
+
+    if (!role) {
+      await appendAudit(ctx.db, {
+        actor: null,
+        action: 'auth.login_refused',
+        targetType: 'user',
+        targetId: user.id,
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        details: { email, reason: `no mapped role in the ${config.oidc.rolesClaim} claim` },
+      });
+      res
+        .status(403)
+        .type('html')
+        .send(
+          authPage(
+            'No access to the review console',
+            [
+              `You are signed in at your identity provider as ${email}, but you are not in any group that grants access to this console.`,
+              'Ask your administrator to add you to one of the review console groups, then sign in again.',
+            ],
+            [{ href: '/auth/login?prompt=login', label: 'Sign in with a different account' }],
+          ),
+        );
+      return;
+    }
+
+    // A new session id at sign-in, so an id planted before it (session fixation) is worthless.
+    await regenerateSession(req);
+    const now = Date.now();
+    req.session.login = {
+      userId: user.id,
+      email,
+      role,
+      issuer: claims.iss,
+      subject: claims.sub,
+      authenticatedAt: now,
+      rolesCheckedAt: now,
+      idToken: result.idToken,
+      ...(result.refreshToken ? { refreshToken: result.refreshToken } : {}),
+    };
+    await saveSession(req);
+    await appendAudit(ctx.db, {
+      actor: { kind: 'user', id: user.id, label: email, role },
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      details: { role, issuer: claims.iss },
+    });
+    res.redirect(303, pending.returnTo);
+  });
+
+  router.post('/logout', async (req, res) => {
+    const login = req.session?.login;
+    let redirectTo = '/login?signedOut=1';
+    if (login) {
+      await appendAudit(ctx.db, {
+        actor: { kind: 'user', id: login.userId, label: login.email, role: login.role },
+        action: 'auth.logout',
+        targetType: 'user',
+        targetId: login.userId,
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+      });
+      redirectTo = (await endSessionUrl(ctx.oidc, login.idToken)) ?? redirectTo;
+    }
+    await destroySession(req);
+    res.clearCookie(sessionCookieName(config.publicUrl), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.publicUrl.startsWith('https:'),
+    });
+    res.json({ redirectTo });
+  });
+
+  async function refuse(req: Request, res: Response, status: number, reason: string): Promise<void> {
+    await appendAudit(ctx.db, {
+      actor: null,
+      action: 'auth.login_failed',
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      details: { reason: reason.slice(0, 500) },
+    });
+    req.log.info({ reason }, 'sign-in refused');
+    res
+      .status(status)
+      .type('html')
+      .send(
+        authPage(
+          'Sign-in failed',
+          ['The sign-in could not be completed (it may have expired, or been opened twice). Nothing was changed.'],
+          [{ href: '/auth/login', label: 'Try again' }],
+        ),
+      );
+  }
+
+  return router;
+}
+
+/** openid-client's error code and message, plus the claim or parameter that failed, for the audit log. */
+function describeOidcError(error: unknown): string {
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  const message = error instanceof Error ? error.message : String(error);
+  const parts = [typeof code === 'string' ? `${code}: ${message}` : message];
+  if (cause && typeof cause === 'object') {
+    const { claim, parameter } = cause as { claim?: unknown; parameter?: unknown };
+    if (typeof claim === 'string') parts.push(`claim ${claim}`);
+    if (typeof parameter === 'string') parts.push(`parameter ${parameter}`);
+    if (cause instanceof Error) parts.push(cause.message);
+    else if (cause instanceof Response) parts.push(`HTTP ${cause.status}`);
+  }
+  return parts.join('; ');
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error('session store failed', { cause: error });
+}
+
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve())));
+}
+
+function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((error: unknown) => (error ? reject(asError(error)) : resolve())),
+  );
+}
