@@ -1,0 +1,15 @@
+/* eslint-disable no-console -- a benchmark prints its figures */
+/** `npm run bench`: every benchmark, one after the other. Each is bounded and stops by itself. */
+import { runIngestBenchmark } from './ingest.ts';
+import { runQueueBenchmark } from './queue.ts';
+
+const benchmarks: Array<[string, () => Promise<unknown>]> = [
+  ['ingest', () => runIngestBenchmark()],
+  ['queue', () => runQueueBenchmark()],
+];
+
+for (const [name, run] of benchmarks) {
+  console.log(`\n== ${name} ==`);
+  await run();
+}
+process.exit(0);

@@ -1,0 +1,189 @@
+import { sql } from 'kysely';
+import { ZodError } from 'zod';
+import { adaptDiditDecision, type SessionSnapshot } from '../vendors/didit/adapt.ts';
+import { DiditApiError } from '../vendors/didit/didit-error.ts';
+import { sessionEventSchema } from '../vendors/didit/didit-schemas.ts';
+import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import {
+  applySessionState,
+  DECISION_BEARING_STATUSES,
+  type ApplyOutcome,
+  type IncomingSessionState,
+} from './apply-session-state.ts';
+import type { SyncDeps } from './sync-deps.ts';
+
+/**
+ * Applies inbox rows to `verification_session`, per session, in event-time order. Each row is
+ * applied in its own transaction (session locked) and marked processed in it. A row that fails
+ * is retried with backoff (`next_attempt_at`), then parked with its error for a person to look
+ * at and replay; other rows and other sessions carry on.
+ */
+
+export const MAX_ROW_ATTEMPTS = 6;
+const BASE_RETRY_MS = 10_000;
+const MAX_RETRY_MS = 15 * 60_000;
+
+export type RowOutcome = ApplyOutcome | 'retry' | 'parked' | 'skipped';
+
+export interface InboxRunSummary {
+  rows: number;
+  outcomes: Partial<Record<RowOutcome, number>>;
+}
+
+export async function processSessionInbox(
+  deps: SyncDeps,
+  sessionId: string,
+  options: { maxRows?: number } = {},
+): Promise<InboxRunSummary> {
+  const maxRows = options.maxRows ?? 500;
+  const rows = await deps.db
+    .selectFrom('webhook_event')
+    .select('id')
+    .where('session_id', '=', sessionId)
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', sql<Date>`now()`)]))
+    .orderBy('event_timestamp')
+    .orderBy('id')
+    .limit(maxRows)
+    .execute();
+  const summary: InboxRunSummary = { rows: rows.length, outcomes: {} };
+  for (const row of rows) {
+    const outcome = await processInboxRow(deps, row.id);
+    summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
+  }
+  if (rows.length === maxRows) await wake(deps, sessionId, null, `inbox:${sessionId}`);
+  // Rows waiting for a retry: one delayed job (its own key, so it never delays a fresh wake-up).
+  const next = await deps.db
+    .selectFrom('webhook_event')
+    .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+    .where('session_id', '=', sessionId)
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where('next_attempt_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  if (next?.next) await wake(deps, sessionId, next.next, `inbox-retry:${sessionId}`);
+  return summary;
+}
+
+async function wake(deps: SyncDeps, sessionId: string, runAt: Date | null, jobKey: string): Promise<void> {
+  await sql`select graphile_worker.add_job(${PROCESS_INBOX_TASK}, json_build_object('sessionId', ${sessionId}::text),
+                                            run_at => ${runAt}::timestamptz, job_key => ${jobKey}, max_attempts => 5)`.execute(
+    deps.db,
+  );
+}
+
+/** Applies one inbox row; never throws for the row's own failure (it is recorded on the row). */
+export async function processInboxRow(deps: SyncDeps, rowId: number): Promise<RowOutcome> {
+  const row = await deps.db.selectFrom('webhook_event').selectAll().where('id', '=', rowId).executeTakeFirst();
+  if (!row || row.processed_at || row.parked_at) return 'skipped';
+  try {
+    const incoming = await incomingFromRow(deps, row.payload, row.event_timestamp);
+    let outcome = await applyAndMark(deps, rowId, incoming);
+    if (outcome === 'conflict') {
+      // Two statuses for one second: ask Didit which is current.
+      const snapshot = await deps.didit.getDecision(incoming.sessionId);
+      outcome = await applyAndMark(deps, rowId, fromFetchedSnapshot(snapshot));
+    }
+    deps.metrics.inboxRowsProcessed.inc({ outcome });
+    return outcome;
+  } catch (error) {
+    const attempts = row.attempts + 1;
+    const permanent = error instanceof ZodError || (error instanceof DiditApiError && isPermanent(error));
+    const park = permanent || attempts >= MAX_ROW_ATTEMPTS;
+    const delay = Math.min(MAX_RETRY_MS, BASE_RETRY_MS * 4 ** (attempts - 1)) * (0.75 + Math.random() * 0.5);
+    await deps.db
+      .updateTable('webhook_event')
+      .set({
+        attempts,
+        last_error: describeError(error),
+        next_attempt_at: park ? null : new Date(Date.now() + delay),
+        parked_at: park ? new Date() : null,
+      })
+      .where('id', '=', rowId)
+      .where('processed_at', 'is', null)
+      .execute();
+    const outcome = park ? 'parked' : 'retry';
+    deps.metrics.inboxRowsProcessed.inc({ outcome });
+    deps.logger[park ? 'error' : 'warn'](
+      { webhookEventId: rowId, sessionId: row.session_id, attempts, error: describeError(error) },
+      park ? 'inbox row parked' : 'inbox row failed; will retry',
+    );
+    return outcome;
+  }
+}
+
+async function applyAndMark(deps: SyncDeps, rowId: number, incoming: IncomingSessionState): Promise<ApplyOutcome | 'skipped'> {
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom('webhook_event')
+      .select('processed_at')
+      .where('id', '=', rowId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!locked || locked.processed_at) return 'skipped';
+    const outcome = await applySessionState(trx, incoming);
+    if (outcome === 'conflict') return outcome;
+    await trx
+      .updateTable('webhook_event')
+      .set({ processed_at: new Date(), attempts: sql<number>`attempts + 1`, last_error: null, next_attempt_at: null })
+      .where('id', '=', rowId)
+      .execute();
+    return outcome;
+  });
+}
+
+/**
+ * What a stored event says. A decision-bearing status without a decision body is completed
+ * with a decision fetch; if Didit has moved on since, the fetched (newer) state is applied.
+ */
+async function incomingFromRow(deps: SyncDeps, payload: unknown, eventTimestamp: Date): Promise<IncomingSessionState> {
+  const event = sessionEventSchema.parse(payload);
+  const base = {
+    sessionId: event.session_id,
+    status: event.status,
+    eventAt: eventTimestamp,
+    source: 'webhook' as const,
+    workflowId: event.workflow_id ?? null,
+    vendorData: event.vendor_data ?? null,
+    diditCreatedAt: event.created_at ? new Date(event.created_at * 1000) : null,
+  };
+  if (event.decision) {
+    const snapshot = adaptDiditDecision(
+      { session_id: event.session_id, status: event.status, ...event.decision },
+      eventTimestamp,
+    );
+    return { ...base, snapshot };
+  }
+  if (!DECISION_BEARING_STATUSES.has(event.status)) return { ...base, snapshot: null };
+  const fetched = await deps.didit.getDecision(event.session_id);
+  return fetched.status === event.status ? { ...base, snapshot: fetched } : fromFetchedSnapshot(fetched);
+}
+
+export function fromFetchedSnapshot(snapshot: SessionSnapshot): IncomingSessionState {
+  return {
+    sessionId: snapshot.sessionId,
+    status: snapshot.status,
+    eventAt: snapshot.fetchedAt ?? new Date(),
+    source: 'fetch',
+    snapshot,
+  };
+}
+
+/** Errors that retrying cannot fix: the session is gone, our key or request is refused. */
+function isPermanent(error: DiditApiError): boolean {
+  return error.code === 'not_found' || error.code === 'bad_request' || error.code === 'invalid_response';
+}
+
+/** Error text for the row: ours, never a body or URL. */
+function describeError(error: unknown): string {
+  if (error instanceof ZodError) {
+    return `payload does not match the event schema: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`.slice(
+      0,
+      2000,
+    );
+  }
+  if (error instanceof DiditApiError) return `${error.code}: ${error.message}`.slice(0, 2000);
+  if (error instanceof Error) return error.message.slice(0, 2000);
+  return String(error).slice(0, 2000);
+}

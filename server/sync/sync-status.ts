@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { DEFAULT_RATE_BUDGETS, type RateScope } from '../vendors/didit/rate-budget.ts';
+import { RECONCILE_CURSOR, type CursorState } from './reconcile.ts';
+
+/** What `GET /api/sync/status` reports: is the copy of Didit's truth keeping up? */
+export interface SyncStatus {
+  webhooks: {
+    lastReceivedAt: string | null;
+    receivedLastHour: number;
+    /** Rows waiting to be applied (including those waiting for a retry). */
+    backlog: number;
+    oldestPendingAt: string | null;
+    retrying: number;
+    parkedCount: number;
+    parked: Array<{
+      id: number;
+      sessionId: string | null;
+      webhookType: string;
+      status: string | null;
+      eventTimestamp: string;
+      attempts: number;
+      lastError: string | null;
+      parkedAt: string | null;
+    }>;
+  };
+  reconciliation: {
+    active: CursorState['active'] | null;
+    lastCompleted: CursorState['lastCompleted'] | null;
+    /** Seconds since the start of the last completed walk: changes older than that are reconciled. */
+    lagSeconds: number | null;
+  };
+  didit: {
+    /** Calls in the last 15 minutes by operation and outcome, with an error rate. */
+    calls: Array<{ operation: string; total: number; errors: number; rateLimited: number; errorRate: number }>;
+    rateLimits: Array<{
+      scope: string;
+      budgetPerMinute: number | null;
+      usedLastMinute: number;
+      blockedUntil: string | null;
+      reportedLimit: number | null;
+      reportedRemaining: number | null;
+      reportedResetAt: string | null;
+      lastThrottledAt: string | null;
+    }>;
+  };
+}
+
+const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+
+export async function readSyncStatus(db: Database): Promise<SyncStatus> {
+  const [inbox, parked, cursor, calls, scopes] = await Promise.all([
+    sql<{
+      last_received_at: Date | null;
+      received_last_hour: number;
+      backlog: number;
+      oldest_pending_at: Date | null;
+      retrying: number;
+      parked: number;
+    }>`select (select max(received_at) from webhook_event) as last_received_at,
+              (select count(*) from webhook_event where received_at > now() - interval '1 hour')::int as received_last_hour,
+              (select count(*) from webhook_event where processed_at is null and parked_at is null)::int as backlog,
+              (select min(received_at) from webhook_event where processed_at is null and parked_at is null) as oldest_pending_at,
+              (select count(*) from webhook_event where processed_at is null and parked_at is null and next_attempt_at is not null)::int as retrying,
+              (select count(*) from webhook_event where parked_at is not null)::int as parked`.execute(db),
+    db
+      .selectFrom('webhook_event')
+      .select(['id', 'session_id', 'webhook_type', 'status', 'event_timestamp', 'attempts', 'last_error', 'parked_at'])
+      .where('parked_at', 'is not', null)
+      .orderBy('parked_at', 'desc')
+      .limit(50)
+      .execute(),
+    db.selectFrom('sync_cursor').select('state').where('name', '=', RECONCILE_CURSOR).executeTakeFirst(),
+    sql<{ operation: string; outcome: string; count: number }>`
+      select operation, outcome, sum(count)::int as count from didit_call_stat
+       where minute > now() - interval '15 minutes' group by operation, outcome`.execute(db),
+    sql<{
+      scope: string;
+      used: number;
+      blocked_until: Date | null;
+      reported_limit: number | null;
+      reported_remaining: number | null;
+      reported_reset_at: Date | null;
+      last_throttled_at: Date | null;
+    }>`select s.scope,
+              (select count(*) from didit_rate_grant g where g.scope = s.scope and g.granted_at > now() - interval '1 minute')::int as used,
+              r.blocked_until, r.reported_limit, r.reported_remaining, r.reported_reset_at, r.last_throttled_at
+         from unnest(${Object.keys(DEFAULT_RATE_BUDGETS)}::text[]) as s(scope)
+         left join didit_rate_scope r on r.scope = s.scope
+        order by s.scope`.execute(db),
+  ]);
+  const counts = inbox.rows[0];
+  const state = (cursor?.state ?? {}) as CursorState;
+  const byOperation = new Map<string, { total: number; errors: number; rateLimited: number }>();
+  for (const row of calls.rows) {
+    const entry = byOperation.get(row.operation) ?? { total: 0, errors: 0, rateLimited: 0 };
+    entry.total += row.count;
+    if (row.outcome !== 'ok' && row.outcome !== 'not_found') entry.errors += row.count;
+    if (row.outcome === 'rate_limited') entry.rateLimited += row.count;
+    byOperation.set(row.operation, entry);
+  }
+  const lastStarted = state.lastCompleted?.startedAt ? Date.parse(state.lastCompleted.startedAt) : null;
+  return {
+    webhooks: {
+      lastReceivedAt: iso(counts?.last_received_at),
+      receivedLastHour: counts?.received_last_hour ?? 0,
+      backlog: counts?.backlog ?? 0,
+      oldestPendingAt: iso(counts?.oldest_pending_at),
+      retrying: counts?.retrying ?? 0,
+      parkedCount: counts?.parked ?? 0,
+      parked: parked.map((row) => ({
+        id: row.id,
+        sessionId: row.session_id,
+        webhookType: row.webhook_type,
+        status: row.status,
+        eventTimestamp: row.event_timestamp.toISOString(),
+        attempts: row.attempts,
+        lastError: row.last_error,
+        parkedAt: iso(row.parked_at),
+      })),
+    },
+    reconciliation: {
+      active: state.active ?? null,
+      lastCompleted: state.lastCompleted ?? null,
+      lagSeconds: lastStarted === null ? null : Math.max(0, Math.round((Date.now() - lastStarted) / 1000)),
+    },
+    didit: {
+      calls: [...byOperation.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([operation, c]) => ({
+          operation,
+          ...c,
+          errorRate: c.total === 0 ? 0 : Math.round((c.errors / c.total) * 1000) / 1000,
+        })),
+      rateLimits: scopes.rows.map((row) => ({
+        scope: row.scope,
+        budgetPerMinute: DEFAULT_RATE_BUDGETS[row.scope as RateScope] ?? null,
+        usedLastMinute: row.used,
+        blockedUntil: row.blocked_until && row.blocked_until.getTime() > Date.now() ? row.blocked_until.toISOString() : null,
+        reportedLimit: row.reported_limit,
+        reportedRemaining: row.reported_remaining,
+        reportedResetAt: iso(row.reported_reset_at),
+        lastThrottledAt: iso(row.last_throttled_at),
+      })),
+    },
+  };
+}

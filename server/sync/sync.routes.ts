@@ -1,0 +1,91 @@
+import express, { type Router } from 'express';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit.repository.ts';
+import { actorOf, requireCapability } from '../auth/rbac.ts';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import { mediaView } from '../review/media-view.ts';
+import { readSyncStatus } from './sync-status.ts';
+
+const webhookIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const sessionIdParams = z.object({ id: z.uuid() });
+
+/** `/api/sync/*` and the media refresh of a session. Mounted inside the authenticated `/api` router. */
+export function syncRoutes(ctx: AppContext): Router {
+  const router = express.Router();
+
+  router.get('/sync/status', requireCapability('sync.read'), async (_req, res) => {
+    res.json(await readSyncStatus(ctx.db));
+  });
+
+  // Puts a row (parked, or already applied) back in the inbox; applying is idempotent and never
+  // moves a session backwards, so replaying an old event is safe.
+  router.post('/sync/webhooks/:id/replay', requireCapability('webhook.replay'), async (req, res) => {
+    const { id } = webhookIdParams.parse(req.params);
+    const actor = actorOf(req);
+    const row = await ctx.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('webhook_event')
+        .select(['id', 'session_id', 'webhook_type', 'status', 'attempts', 'last_error', 'parked_at', 'processed_at'])
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw new AppError(404, 'not_found', `No webhook event ${id}.`);
+      if (!before.session_id)
+        throw new AppError(409, 'conflict', 'This webhook type is stored for the record only; there is nothing to apply.');
+      await trx
+        .updateTable('webhook_event')
+        .set({ processed_at: null, parked_at: null, next_attempt_at: null, attempts: 0, last_error: null })
+        .where('id', '=', id)
+        .execute();
+      await sql`select graphile_worker.add_job(${PROCESS_INBOX_TASK}, json_build_object('sessionId', ${before.session_id}::text),
+                                                job_key => ${`inbox:${before.session_id}`}, max_attempts => 5)`.execute(trx);
+      await appendAudit(trx, {
+        actor,
+        action: 'webhook.replay',
+        targetType: 'webhook_event',
+        targetId: String(id),
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        details: {
+          sessionId: before.session_id,
+          webhookType: before.webhook_type,
+          status: before.status,
+          wasParked: before.parked_at !== null,
+          wasProcessed: before.processed_at !== null,
+          previousAttempts: before.attempts,
+          previousError: before.last_error,
+        },
+      });
+      return before;
+    });
+    res.status(202).json({ id: row.id, sessionId: row.session_id, status: 'queued' });
+  });
+
+  // The session page calls this when its links near expiry (or an image fails to load).
+  router.post('/sessions/:id/refresh-media', requireCapability('media.view'), async (req, res) => {
+    const { id } = sessionIdParams.parse(req.params);
+    const result = await ctx.media.refresh(id, { force: true });
+    // New links to someone's face are a new look at it: on the record like opening the session.
+    await appendAudit(ctx.db, {
+      actor: actorOf(req),
+      action: 'session.media_viewed',
+      targetType: 'session',
+      targetId: id,
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      details: { refreshed: result.refreshed, stale: result.stale },
+    });
+    res.json({
+      sessionId: result.sessionId,
+      media: mediaView(result.media, result.mediaExpiresAt, result.stale),
+      refreshed: result.refreshed,
+      reason: result.reason,
+      retryAfterSeconds: result.retryAfterSeconds,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+import type { CronItem, Task, TaskList } from 'graphile-worker';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import { processSessionInbox } from './inbox-processor.ts';
+import { RECONCILE_CURSOR, RECONCILE_TASK, runReconcileWalk } from './reconcile.ts';
+import { REPAIR_SESSION_TASK, repairSessionFromDidit } from './repair-session.ts';
+
+const sessionPayload = z.object({ sessionId: z.uuid() });
+
+/** A reconciliation job runs pages for at most this long, then queues its own continuation. */
+const RECONCILE_SLICE_MS = 50_000;
+
+/** The worker tasks of decision sync, by graphile-worker identifier. */
+export function syncTasks(ctx: AppContext): TaskList {
+  const processInbox: Task = async (payload) => {
+    const { sessionId } = sessionPayload.parse(payload);
+    await processSessionInbox(ctx, sessionId);
+  };
+  // Failures throw: graphile-worker retries the job with its exponential backoff.
+  const repairSession: Task = async (payload) => {
+    const { sessionId } = sessionPayload.parse(payload);
+    await repairSessionFromDidit(ctx, sessionId);
+  };
+  const reconcile: Task = async (_payload, helpers) => {
+    if (!ctx.didit.configured) {
+      ctx.logger.debug('reconciliation skipped: the Didit API is not configured');
+      return;
+    }
+    const lookbackMs = ctx.config.didit.reconcileLookbackHours * 3_600_000;
+    const result = await runReconcileWalk(ctx, {
+      cursor: RECONCILE_CURSOR,
+      since: () => new Date(Date.now() - lookbackMs),
+      repair: { kind: 'enqueue' },
+      timeBudgetMs: RECONCILE_SLICE_MS,
+    });
+    if (result === 'paused') await helpers.addJob(RECONCILE_TASK, {}, { jobKey: RECONCILE_TASK });
+  };
+  return {
+    [PROCESS_INBOX_TASK]: processInbox,
+    [REPAIR_SESSION_TASK]: repairSession,
+    [RECONCILE_TASK]: reconcile,
+  };
+}
+
+/** Periodic reconciliation; a walk in progress is continued rather than restarted. */
+export function syncCronItems(ctx: AppContext): CronItem[] {
+  const every = ctx.config.didit.reconcileIntervalMinutes;
+  return [
+    {
+      task: RECONCILE_TASK,
+      match: `*/${every} * * * *`,
+      identifier: RECONCILE_TASK,
+      options: { backfillPeriod: 0, jobKey: RECONCILE_TASK, jobKeyMode: 'replace', maxAttempts: 3 },
+    },
+  ];
+}
+
+/** Reconciliation at worker start (webhooks may have been lost while nothing was running). */
+export const startupSyncJobs = [{ task: RECONCILE_TASK, jobKey: RECONCILE_TASK }] as const;

@@ -1,0 +1,175 @@
+import { diditDecisionSchema, type DiditDecision } from './didit-schemas.ts';
+import { DiditApiError } from './didit-error.ts';
+
+/**
+ * Didit's decision JSON turned into the console's terms. The raw decision is kept whole
+ * (`decision`) for the evidence view; the fields the queue sorts and filters on are lifted out.
+ */
+
+export type LivenessMethod = 'PASSIVE' | 'FLASHING' | 'ACTIVE_3D';
+
+export interface SessionWarning {
+  feature: string | null;
+  risk: string;
+  logType: string | null;
+  shortDescription: string | null;
+  longDescription: string | null;
+  nodeId: string | null;
+  additionalData: unknown;
+}
+
+/** Signed media links by role; absent keys mean Didit sent none. */
+export interface SessionMedia {
+  /** Live selfie (liveness reference image). */
+  selfie?: string;
+  video?: string;
+  /** Stored reference portrait (face-match source). */
+  portrait?: string;
+  /** Selfie as used by face match (target). */
+  faceMatchTarget?: string;
+}
+
+export interface DecisionReview {
+  user: string | null;
+  newStatus: string | null;
+  comment: string | null;
+  createdAt: Date | null;
+}
+
+export interface SessionSnapshot {
+  sessionId: string;
+  sessionNumber: number | null;
+  workflowId: string | null;
+  vendorData: string | null;
+  status: string;
+  livenessStatus: string | null;
+  faceMatchStatus: string | null;
+  livenessScore: number | null;
+  faceMatchScore: number | null;
+  livenessMethod: LivenessMethod | null;
+  warnings: SessionWarning[];
+  media: SessionMedia;
+  /** Earliest expiry among the media links; null when there are none. */
+  mediaExpiresAt: Date | null;
+  reviews: DecisionReview[];
+  diditCreatedAt: Date | null;
+  decision: Record<string, unknown>;
+  /** For fetched decisions: when the request that read it was sent (the state is at least that new). */
+  fetchedAt: Date | null;
+}
+
+/** Links without a parseable expiry are treated as valid for 60 minutes (§3.3). */
+export const DEFAULT_MEDIA_LIFETIME_MS = 60 * 60 * 1000;
+
+/** Parses and adapts a decision; throws `invalid_response` when it does not fit the contract. */
+export function adaptDiditDecision(raw: unknown, receivedAt: Date = new Date(), fetchedAt: Date | null = null): SessionSnapshot {
+  const parsed = diditDecisionSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DiditApiError(
+      'invalid_response',
+      `Didit decision does not match the contract: ${parsed.error.issues[0]?.message ?? ''}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  return { ...adaptParsedDecision(parsed.data, raw as Record<string, unknown>, receivedAt), fetchedAt };
+}
+
+function adaptParsedDecision(
+  d: DiditDecision,
+  raw: Record<string, unknown>,
+  receivedAt: Date,
+): Omit<SessionSnapshot, 'fetchedAt'> {
+  const liveness = d.liveness_checks?.[0] ?? d.liveness ?? null;
+  const faceMatch = d.face_matches?.[0] ?? d.face_match ?? null;
+  const warnings: SessionWarning[] = [];
+  for (const [block, feature] of [
+    [liveness, 'LIVENESS'],
+    [faceMatch, 'FACEMATCH'],
+  ] as const) {
+    for (const w of block?.warnings ?? []) {
+      warnings.push({
+        // Legacy warnings lack feature and node_id: infer the feature from the block.
+        feature: w.feature ?? feature,
+        risk: w.risk,
+        logType: w.log_type ?? null,
+        shortDescription: w.short_description ?? null,
+        longDescription: w.long_description ?? null,
+        nodeId: w.node_id ?? block?.node_id ?? null,
+        additionalData: w.additional_data ?? null,
+      });
+    }
+  }
+  const media: SessionMedia = {};
+  if (liveness?.reference_image) media.selfie = liveness.reference_image;
+  if (liveness?.video_url) media.video = liveness.video_url;
+  if (faceMatch?.source_image) media.portrait = faceMatch.source_image;
+  if (faceMatch?.target_image) media.faceMatchTarget = faceMatch.target_image;
+  return {
+    sessionId: d.session_id,
+    sessionNumber: d.session_number ?? null,
+    workflowId: d.workflow_id ?? null,
+    vendorData: d.vendor_data ?? null,
+    status: d.status,
+    livenessStatus: liveness?.status ?? null,
+    faceMatchStatus: faceMatch?.status ?? null,
+    livenessScore: liveness?.score ?? null,
+    faceMatchScore: faceMatch?.score ?? null,
+    livenessMethod: normaliseMethod(liveness?.method),
+    warnings,
+    media,
+    mediaExpiresAt: earliestExpiry(Object.values(media), receivedAt),
+    reviews: (d.reviews ?? []).map((r) => ({
+      user: r.user ?? null,
+      newStatus: r.new_status ?? null,
+      comment: r.comment ?? null,
+      createdAt: parseDate(r.created_at),
+    })),
+    diditCreatedAt: parseDate(d.created_at),
+    decision: raw,
+  };
+}
+
+/** Docs say uppercase, one integration prompt says lowercase: accept any casing. */
+export function normaliseMethod(method: string | null | undefined): LivenessMethod | null {
+  const upper = method?.trim().toUpperCase().replace(/[\s-]/g, '_');
+  if (upper === 'PASSIVE' || upper === 'FLASHING' || upper === 'ACTIVE_3D') return upper;
+  if (upper === 'ACTIVE3D' || upper === '3D_ACTIVE') return 'ACTIVE_3D';
+  return null;
+}
+
+/**
+ * When a presigned S3 link stops working: `X-Amz-Date` (yyyymmddThhmmssZ) plus `X-Amz-Expires`
+ * seconds. Links without those parameters get the documented 60-minute lifetime from `receivedAt`.
+ */
+export function mediaUrlExpiry(url: string, receivedAt: Date): Date {
+  try {
+    const params = new URL(url).searchParams;
+    const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params.get('X-Amz-Date') ?? '');
+    const expires = params.get('X-Amz-Expires') ?? '';
+    if (date && /^\d{1,7}$/.test(expires)) {
+      const [, y, mo, d, h, mi, s] = date;
+      const signedAt = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+      return new Date(signedAt + Number(expires) * 1000);
+    }
+  } catch {
+    // not a URL: fall through to the default lifetime
+  }
+  return new Date(receivedAt.getTime() + DEFAULT_MEDIA_LIFETIME_MS);
+}
+
+export function earliestExpiry(urls: readonly string[], receivedAt: Date): Date | null {
+  let earliest: Date | null = null;
+  for (const url of urls) {
+    const expiry = mediaUrlExpiry(url, receivedAt);
+    if (!earliest || expiry < earliest) earliest = expiry;
+  }
+  return earliest;
+}
+
+function parseDate(value: string | number | null | undefined): Date | null {
+  if (value === null || value === undefined) return null;
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

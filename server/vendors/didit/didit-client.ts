@@ -1,0 +1,362 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { adaptDiditDecision, type SessionSnapshot } from './adapt.ts';
+import { DiditApiError, type DiditErrorCode } from './didit-error.ts';
+import {
+  diditSessionListSchema,
+  diditUpdateStatusResponseSchema,
+  diditWorkflowListSchema,
+  diditWorkflowSchema,
+  type DiditSessionSummary,
+} from './didit-schemas.ts';
+import { retryAfterHeaderMs, type RateBudget, type RateScope } from './rate-budget.ts';
+import { adaptDiditWorkflow, thresholdPatchBody, type DiditWorkflow, type WorkflowThresholds } from './workflows.ts';
+
+/**
+ * A small typed client for Didit's verification API (didit-api.md): `fetch` with the base URL and
+ * API key from config, a timeout per call, zod-parsed and adapted responses, retries with
+ * exponential backoff and full jitter on 5xx, timeouts, network errors and 429 (honouring
+ * `Retry-After`), and every attempt counted against the shared rate budget.
+ */
+
+export interface DiditClientOptions {
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  budget: RateBudget;
+  fetch?: typeof fetch;
+  /** Per-call timeout; default 10 s. */
+  timeoutMs?: number;
+  /** Attempts per call including the first; default 4. */
+  maxAttempts?: number;
+  /** First backoff step; doubles per attempt up to `maxBackoffMs`. Default 500 ms / 8 s. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Longest wait for the rate budget before giving up with `rate_limited`; default 60 s. */
+  maxBudgetWaitMs?: number;
+  random?: () => number;
+  onAttempt?: (event: { operation: string; outcome: string; status?: number; durationMs: number }) => void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the client default, e.g. 0 for an interactive refresh that must not queue. */
+  maxBudgetWaitMs?: number;
+  maxAttempts?: number;
+}
+
+export interface SessionListPage {
+  count: number;
+  hasMore: boolean;
+  results: DiditSessionSummary[];
+}
+
+export interface ListSessionsQuery {
+  limit: number;
+  offset: number;
+  /** Sessions created on or after this date (Didit filters by creation date). */
+  dateFrom?: Date;
+}
+
+type Method = 'GET' | 'PATCH' | 'POST';
+
+interface RequestSpec<T> {
+  operation: string;
+  method: Method;
+  path: string;
+  scopes: readonly RateScope[];
+  body?: unknown;
+  parse: (json: unknown, sentAt: Date) => T;
+}
+
+export class DiditClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxBudgetWaitMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: DiditClientOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.baseBackoffMs = options.baseBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
+    this.maxBudgetWaitMs = options.maxBudgetWaitMs ?? 60_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  get configured(): boolean {
+    return Boolean(this.options.baseUrl && this.options.apiKey);
+  }
+
+  /** `GET /v3/session/{id}/decision/` (100/min scope), adapted. */
+  async getDecision(sessionId: string, options: CallOptions = {}): Promise<SessionSnapshot> {
+    return this.request(
+      {
+        operation: 'get_decision',
+        method: 'GET',
+        path: `/v3/session/${encodeURIComponent(sessionId)}/decision/`,
+        scopes: ['generic-get', 'session-decision'],
+        parse: (json, sentAt) => adaptDiditDecision(json, new Date(), sentAt),
+      },
+      options,
+    );
+  }
+
+  /** `GET /v3/sessions/`, newest first (descending session number). */
+  async listSessions(query: ListSessionsQuery, options: CallOptions = {}): Promise<SessionListPage> {
+    const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
+    if (query.dateFrom) params.set('date_from', query.dateFrom.toISOString().slice(0, 10));
+    return this.request(
+      {
+        operation: 'list_sessions',
+        method: 'GET',
+        path: `/v3/sessions/?${params.toString()}`,
+        scopes: ['generic-get'],
+        parse: (json) => {
+          const page = parseOrThrow(diditSessionListSchema, json, 'session list');
+          return {
+            count: page.count,
+            hasMore: Boolean(page.next) && page.results.length > 0,
+            results: page.results,
+          };
+        },
+      },
+      options,
+    );
+  }
+
+  /** `PATCH /v3/session/{id}/update-status/` (§4.1). */
+  async updateStatus(
+    sessionId: string,
+    body: { new_status: 'Approved' | 'Declined' | 'Resubmitted'; comment?: string },
+    options: CallOptions = {},
+  ): Promise<{ sessionId: string }> {
+    return this.request(
+      {
+        operation: 'update_status',
+        method: 'PATCH',
+        path: `/v3/session/${encodeURIComponent(sessionId)}/update-status/`,
+        scopes: ['generic-write'],
+        body,
+        parse: (json) => ({ sessionId: parseOrThrow(diditUpdateStatusResponseSchema, json, 'update-status').session_id }),
+      },
+      options,
+    );
+  }
+
+  /** `GET /v3/workflows/` (every page; envelope or bare array), adapted. */
+  async listWorkflows(options: CallOptions = {}): Promise<DiditWorkflow[]> {
+    const out: DiditWorkflow[] = [];
+    for (let offset = 0; offset < 10_000;) {
+      const page = await this.request(
+        {
+          operation: 'list_workflows',
+          method: 'GET',
+          path: `/v3/workflows/?limit=100&offset=${offset}`,
+          scopes: ['generic-get'],
+          parse: (json) => parseOrThrow(diditWorkflowListSchema, json, 'workflow list'),
+        },
+        options,
+      );
+      for (const dto of page.results) {
+        const workflow = adaptDiditWorkflow(dto);
+        if (workflow) out.push(workflow);
+      }
+      if (!page.next || page.results.length === 0) break;
+      offset += page.results.length;
+    }
+    return out;
+  }
+
+  /** `GET /v3/workflows/{id}/` (settings uuid or workflow id), adapted. */
+  async getWorkflow(id: string, options: CallOptions = {}): Promise<DiditWorkflow> {
+    return this.request(
+      {
+        operation: 'get_workflow',
+        method: 'GET',
+        path: `/v3/workflows/${encodeURIComponent(id)}/`,
+        scopes: ['generic-get'],
+        parse: (json) => adaptOrThrow(json),
+      },
+      options,
+    );
+  }
+
+  /**
+   * `PATCH /v3/workflows/{id}/` setting the liveness and face-match thresholds in the form the
+   * workflow uses (`features[].config`, or the legacy flat fields). Answers what Didit returned.
+   */
+  async updateWorkflow(
+    current: DiditWorkflow,
+    thresholds: WorkflowThresholds,
+    options: CallOptions = {},
+  ): Promise<DiditWorkflow> {
+    return this.request(
+      {
+        operation: 'update_workflow',
+        method: 'PATCH',
+        path: `/v3/workflows/${encodeURIComponent(current.settingsId)}/`,
+        scopes: ['generic-write'],
+        body: thresholdPatchBody(current, thresholds),
+        parse: (json) => adaptOrThrow(json),
+      },
+      options,
+    );
+  }
+
+  private async request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
+    const { baseUrl, apiKey } = this.options;
+    if (!baseUrl || !apiKey) {
+      throw new DiditApiError('not_configured', 'The Didit API is not configured (DIDIT_BASE_URL / DIDIT_API_KEY).', {
+        operation: spec.operation,
+      });
+    }
+    const maxAttempts = options.maxAttempts ?? this.maxAttempts;
+    const budgetWait = options.maxBudgetWaitMs ?? this.maxBudgetWaitMs;
+    let lastError: DiditApiError | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      // Every attempt, retries included, spends budget: Didit counts them too.
+      await this.options.budget.acquire(spec.scopes, { maxWaitMs: budgetWait, signal: options.signal });
+      try {
+        return await this.attempt(spec, baseUrl, apiKey, options.signal);
+      } catch (error) {
+        if (!(error instanceof DiditApiError) || !error.retryable || attempt === maxAttempts) throw error;
+        lastError = error;
+        const backoff = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempt - 1));
+        // Full jitter; a 429's Retry-After is a floor (it is also recorded in the shared budget).
+        const delay = Math.max(Math.floor(this.random() * backoff), error.details.retryAfterMs ?? 0);
+        if (delay > budgetWait) throw error;
+        await sleep(delay, undefined, { signal: options.signal });
+      }
+    }
+    throw lastError ?? new DiditApiError('network', 'Didit call failed', { operation: spec.operation });
+  }
+
+  private async attempt<T>(spec: RequestSpec<T>, baseUrl: string, apiKey: string, signal: AbortSignal | undefined): Promise<T> {
+    const started = performance.now();
+    const sentAt = new Date();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    let outcome = 'ok';
+    try {
+      try {
+        response = await this.fetchImpl(`${baseUrl.replace(/\/+$/, '')}${spec.path}`, {
+          method: spec.method,
+          headers: {
+            'x-api-key': apiKey,
+            accept: 'application/json',
+            ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          redirect: 'follow',
+        });
+      } catch (cause) {
+        if (signal?.aborted) throw cause;
+        const timedOut = timeout.aborted;
+        outcome = timedOut ? 'timeout' : 'network';
+        throw new DiditApiError(
+          outcome as DiditErrorCode,
+          `Didit ${spec.operation} ${timedOut ? 'timed out' : 'failed to connect'}`,
+          {
+            operation: spec.operation,
+            cause,
+          },
+        );
+      }
+      const status = response.status;
+      outcome = outcomeOf(status);
+      let json: unknown;
+      try {
+        const text = await response.text();
+        json = text ? JSON.parse(text) : null;
+      } catch (cause) {
+        if (response.ok) {
+          outcome = 'invalid_response';
+          throw new DiditApiError('invalid_response', `Didit ${spec.operation} answered a body that is not JSON`, {
+            operation: spec.operation,
+            status,
+            cause,
+          });
+        }
+        json = null;
+      }
+      await this.options.budget
+        .observe({ scopes: spec.scopes, operation: spec.operation, outcome, headers: response.headers, status })
+        .catch(() => {});
+      if (response.ok) {
+        try {
+          return spec.parse(json, sentAt);
+        } catch (error) {
+          outcome = 'invalid_response';
+          throw error;
+        }
+      }
+      throw errorFor(spec.operation, status, json, response.headers);
+    } finally {
+      if (outcome === 'timeout' || outcome === 'network') {
+        await this.options.budget.observe({ scopes: spec.scopes, operation: spec.operation, outcome }).catch(() => {});
+      }
+      this.options.onAttempt?.({ operation: spec.operation, outcome, durationMs: performance.now() - started });
+    }
+  }
+}
+
+function outcomeOf(status: number): string {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 429) return 'rate_limited';
+  if (status === 404) return 'not_found';
+  if (status >= 500) return 'server_error';
+  return 'client_error';
+}
+
+function errorFor(operation: string, status: number, json: unknown, headers: Headers): DiditApiError {
+  const detail =
+    json && typeof json === 'object' && 'detail' in json && typeof json.detail === 'string'
+      ? (json as { detail: string }).detail
+      : undefined;
+  const code: DiditErrorCode =
+    status === 429
+      ? 'rate_limited'
+      : status === 401
+        ? 'unauthorized'
+        : status === 403
+          ? 'forbidden'
+          : status === 404
+            ? 'not_found'
+            : status >= 500
+              ? 'server_error'
+              : status >= 400
+                ? 'bad_request'
+                : 'unexpected_status';
+  const retryAfterMs = status === 429 ? (retryAfterHeaderMs(headers) ?? 5_000) : undefined;
+  return new DiditApiError(code, `Didit ${operation} answered ${status}${detail ? `: ${detail}` : ''}`, {
+    operation,
+    status,
+    retryAfterMs,
+    cause: status >= 400 && status < 500 && status !== 429 ? json : undefined,
+  });
+}
+
+function adaptOrThrow(json: unknown): DiditWorkflow {
+  const workflow = adaptDiditWorkflow(parseOrThrow(diditWorkflowSchema, json, 'workflow'));
+  if (!workflow) throw new DiditApiError('invalid_response', 'Didit workflow has neither uuid nor workflow_id');
+  return workflow;
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new DiditApiError(
+      'invalid_response',
+      `Didit ${what} does not match the contract: ${parsed.error.issues[0]?.message ?? ''}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,161 @@
+import type pg from 'pg';
+import { isDatabaseUnavailable } from '../errors.ts';
+
+/**
+ * The webhook inbox's write path, with group commit: concurrent deliveries are queued and
+ * written together, one multi-row `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING` per batch,
+ * which also wakes the worker (`graphile_worker.add_job`, one job key per session so a burst for
+ * one session coalesces) in the same statement. Each caller's promise settles only after its
+ * batch has committed, so a 2xx always means the row is durable.
+ *
+ * At low load a batch holds one row and nothing waits; under load, rows arriving while
+ * `maxInFlight` batches are committing accumulate for the next batch (no timers involved).
+ */
+
+export interface InboxRow {
+  dedupeKey: string;
+  webhookType: string;
+  sessionId: string | null;
+  status: string | null;
+  eventTimestamp: Date;
+  eventId: string | null;
+  signatureVariant: 'v2' | 'v1';
+  isTest: boolean;
+  /** The body as JSON text (stored as jsonb). */
+  payloadJson: string;
+  /** false: stored for the record and marked processed at once (e.g. unknown webhook types). */
+  actionable: boolean;
+}
+
+export interface InboxWriteResult {
+  id: number | null;
+  duplicate: boolean;
+}
+
+export interface InboxWriterOptions {
+  maxBatch?: number;
+  maxInFlight?: number;
+  onBatch?: (size: number) => void;
+}
+
+interface Pending {
+  row: InboxRow;
+  resolve: (result: InboxWriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export const PROCESS_INBOX_TASK = 'process_session_inbox';
+
+const insertSql = `
+with input as (
+  select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                       $8::boolean[], $9::text[], $10::boolean[])
+    as t(dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, actionable)
+), inserted as (
+  insert into webhook_event
+    (dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, processed_at)
+  select dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload::jsonb,
+         case when actionable then null else now() end
+    from input
+   order by dedupe_key
+  on conflict (dedupe_key) do nothing
+  returning id, dedupe_key, session_id, processed_at
+)
+select inserted.id, inserted.dedupe_key,
+       (select count(*) from graphile_worker.add_jobs(
+          coalesce((select array_agg(row('${PROCESS_INBOX_TASK}', json_build_object('sessionId', w.session_id), null, null, 5,
+                                          'inbox:' || w.session_id, null, null)::graphile_worker.job_spec order by w.session_id)
+                      from (select distinct session_id from inserted where session_id is not null and processed_at is null) w),
+                   '{}'),
+          false)) as woken
+  from inserted`;
+
+export class InboxWriter {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: InboxWriterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 200;
+    this.maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  write(row: InboxRow): Promise<InboxWriteResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    this.options.onBatch?.(batch.length);
+    try {
+      const inserted = await this.insert(batch.map((p) => p.row));
+      settle(batch, inserted);
+    } catch (error) {
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      // Something in one row (say a body jsonb refuses): write the rows one by one so the
+      // others are not refused with it.
+      for (const pending of batch) {
+        try {
+          settle([pending], await this.insert([pending.row]));
+        } catch (rowError) {
+          pending.reject(rowError);
+        }
+      }
+    }
+  }
+
+  /** Returns the ids of the rows this batch inserted, by dedupe key. */
+  private async insert(rows: InboxRow[]): Promise<Map<string, number>> {
+    // One row per key per statement: ON CONFLICT cannot see rows of its own statement.
+    const unique = new Map<string, InboxRow>();
+    for (const row of rows) if (!unique.has(row.dedupeKey)) unique.set(row.dedupeKey, row);
+    const list = [...unique.values()];
+    const result = await this.pool.query<{ id: number; dedupe_key: string }>(insertSql, [
+      list.map((r) => r.dedupeKey),
+      list.map((r) => r.webhookType),
+      list.map((r) => r.sessionId),
+      list.map((r) => r.status),
+      list.map((r) => r.eventTimestamp.toISOString()),
+      list.map((r) => r.eventId),
+      list.map((r) => r.signatureVariant),
+      list.map((r) => r.isTest),
+      list.map((r) => r.payloadJson),
+      list.map((r) => r.actionable),
+    ]);
+    return new Map(result.rows.map((r) => [r.dedupe_key, Number(r.id)]));
+  }
+}
+
+function settle(batch: Pending[], inserted: Map<string, number>): void {
+  const claimed = new Set<string>();
+  for (const pending of batch) {
+    const key = pending.row.dedupeKey;
+    const id = inserted.get(key);
+    if (id !== undefined && !claimed.has(key)) {
+      claimed.add(key);
+      pending.resolve({ id, duplicate: false });
+    } else {
+      pending.resolve({ id: null, duplicate: true });
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { diditCanonicalJson } from './didit-canonical-json.ts';
+
+/**
+ * Authenticates a Didit webhook delivery (didit-api.md §8.4): `X-Timestamp` within the tolerance
+ * in both directions, then `X-Signature-V2` over the canonical form of the parsed body, else
+ * `X-Signature` over the raw bytes, each tried with every configured secret (rotation) and
+ * compared in constant time. `X-Signature-Simple` covers neither the decision nor the metadata,
+ * so it never authenticates a delivery on its own.
+ */
+
+export type SignatureVariant = 'v2' | 'v1';
+
+export type RejectionReason =
+  | 'missing_timestamp'
+  | 'stale_timestamp'
+  | 'missing_signature'
+  | 'simple_signature_only'
+  | 'bad_signature'
+  | 'timestamp_mismatch';
+
+export interface WebhookSignatureHeaders {
+  timestamp: string | undefined;
+  signature: string | undefined;
+  signatureV2: string | undefined;
+  signatureSimple: string | undefined;
+}
+
+export type VerificationResult =
+  | {
+      ok: true;
+      variant: SignatureVariant;
+      /** The parsed body; `undefined` when the signed bytes are not JSON (the caller answers 400). */
+      payload: unknown;
+      timestamp: number;
+    }
+  | { ok: false; reason: RejectionReason };
+
+export interface VerifyOptions {
+  secrets: readonly string[];
+  nowSeconds: number;
+  toleranceSeconds?: number;
+}
+
+const hexDigest = /^[0-9a-f]{64}$/i;
+const epochSeconds = /^\d{1,12}$/;
+
+export function verifyDiditWebhook(
+  rawBody: Buffer,
+  headers: WebhookSignatureHeaders,
+  { secrets, nowSeconds, toleranceSeconds = 300 }: VerifyOptions,
+): VerificationResult {
+  const headerTimestamp = headers.timestamp?.trim();
+  if (!headerTimestamp || !epochSeconds.test(headerTimestamp)) return { ok: false, reason: 'missing_timestamp' };
+  const timestamp = Number(headerTimestamp);
+  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
+
+  if (!headers.signatureV2 && !headers.signature) {
+    return { ok: false, reason: headers.signatureSimple ? 'simple_signature_only' : 'missing_signature' };
+  }
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    payload = undefined;
+  }
+
+  let variant: SignatureVariant | undefined;
+  if (headers.signatureV2 && payload !== undefined) {
+    // Fast path: Didit's bytes are usually already the canonical form (sorted, compact, and the
+    // same in both forms when the payload is ASCII). If the V2 signature verifies over the raw
+    // bytes, those bytes are what Didit signed; only otherwise rebuild the canonical string.
+    if (matchesAnySecret(rawBody, headers.signatureV2, secrets)) variant = 'v2';
+    else {
+      const canonical = canonicalOrUndefined(payload);
+      if (canonical !== undefined && matchesAnySecret(Buffer.from(canonical, 'utf8'), headers.signatureV2, secrets))
+        variant = 'v2';
+    }
+  }
+  if (!variant && headers.signature && matchesAnySecret(rawBody, headers.signature, secrets)) variant = 'v1';
+  if (!variant) return { ok: false, reason: 'bad_signature' };
+
+  // The header is not signed; the body's timestamp is. They must agree, or an old signed body
+  // could be replayed under a fresh header.
+  if (payload !== undefined && typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+    const bodyTimestamp = (payload as Record<string, unknown>)['timestamp'];
+    if (bodyTimestamp !== undefined && bodyTimestamp !== timestamp) return { ok: false, reason: 'timestamp_mismatch' };
+  }
+  return { ok: true, variant, payload, timestamp };
+}
+
+function canonicalOrUndefined(payload: unknown): string | undefined {
+  try {
+    return diditCanonicalJson(payload, { asciiOnly: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tries every secret (no early exit on the first, so timing does not reveal which one matched). */
+function matchesAnySecret(message: Buffer, signatureHex: string, secrets: readonly string[]): boolean {
+  const given = signatureHex.trim();
+  if (!hexDigest.test(given)) return false;
+  const givenBytes = Buffer.from(given, 'hex');
+  let matched = false;
+  for (const secret of secrets) {
+    const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(message).digest();
+    if (timingSafeEqual(expected, givenBytes)) matched = true;
+  }
+  return matched;
+}
+
+/** Signs a body the way Didit does; for tests, benchmarks and the sandbox-less tools. */
+export function signDiditWebhook(payload: unknown, secret: string): { body: Buffer; headers: Record<string, string> } {
+  const ascii = diditCanonicalJson(payload, { asciiOnly: true });
+  const literal = diditCanonicalJson(payload, { asciiOnly: false });
+  const record = payload as Record<string, unknown>;
+  const simple = `${String(record['timestamp'])}:${String(record['session_id'])}:${String(record['status'])}:${String(record['webhook_type'])}`;
+  const hmac = (message: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest('hex');
+  return {
+    body: Buffer.from(ascii, 'utf8'),
+    headers: {
+      'content-type': 'application/json',
+      'x-timestamp': String(record['timestamp']),
+      'x-signature': hmac(ascii),
+      'x-signature-v2': hmac(literal),
+      'x-signature-simple': hmac(simple),
+    },
+  };
+}
