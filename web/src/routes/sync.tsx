@@ -1,13 +1,8 @@
-import { EmptyState } from '../components/layout/EmptyState.tsx';
-import { PageHeader } from '../components/layout/PageHeader.tsx';
+import { SyncView } from '../components/sync/SyncView.tsx';
+import { useCapability } from '../hooks/use-capability.ts';
 
+/** Sync health: is the copy of Didit's truth keeping up? Polls `/api/sync/status` every 10 s while visible. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Sync health" />
-      <EmptyState title="No webhooks received yet">
-        <p>Deliveries from Didit, the inbox backlog and reconciliation progress are shown here.</p>
-      </EmptyState>
-    </>
-  );
+  const canReplay = useCapability('webhook.replay');
+  return <SyncView canReplay={canReplay} />;
 }

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * `/api/sync/*`: is the console's copy of Didit's truth keeping up? Shared by the server
+ * (`server/sync/sync-status.ts`, `server/sync/sync.routes.ts`) and the web app's Sync health page.
+ * Server-made timestamps travel as ISO strings (`Date#toISOString`). The reconciliation walk's
+ * fields come from a stored JSON cursor, so they are checked as plain strings.
+ */
+
+const instant = z.iso.datetime();
+const count = z.number().int().nonnegative();
+
+export const parkedWebhookSchema = z.object({
+  id: z.number().int().positive(),
+  /** `null` for webhook types stored for the record only (nothing to apply, nothing to replay). */
+  sessionId: z.string().nullable(),
+  webhookType: z.string(),
+  status: z.string().nullable(),
+  eventTimestamp: instant,
+  attempts: count,
+  lastError: z.string().nullable(),
+  parkedAt: instant.nullable(),
+});
+export type ParkedWebhook = z.infer<typeof parkedWebhookSchema>;
+
+/** A reconciliation walk in progress (`WalkProgress` in `server/sync/reconcile.ts`). */
+export const walkProgressSchema = z.object({
+  since: z.string(),
+  startedAt: z.string(),
+  offset: count,
+  total: count.nullable(),
+  examined: count,
+  repaired: count,
+});
+export type WalkProgress = z.infer<typeof walkProgressSchema>;
+
+/** The last finished walk (`CompletedWalk` in `server/sync/reconcile.ts`). */
+export const completedWalkSchema = z.object({
+  since: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  examined: count,
+  repaired: count,
+});
+export type CompletedWalk = z.infer<typeof completedWalkSchema>;
+
+export const diditCallStatSchema = z.object({
+  operation: z.string(),
+  total: count,
+  /** Outcomes other than `ok` and `not_found` (rate-limited calls included). */
+  errors: count,
+  rateLimited: count,
+  /** errors / total, 0..1 rounded to 3 decimals (0 when there were no calls). */
+  errorRate: z.number().min(0).max(1),
+});
+export type DiditCallStat = z.infer<typeof diditCallStatSchema>;
+
+export const rateLimitScopeSchema = z.object({
+  scope: z.string(),
+  /** Our own budget per minute for the scope; `null` for a scope without one. */
+  budgetPerMinute: count.nullable(),
+  usedLastMinute: count,
+  /** Set only while the block is still in the future. */
+  blockedUntil: instant.nullable(),
+  /** What Didit last reported in its rate-limit headers. */
+  reportedLimit: z.number().nullable(),
+  reportedRemaining: z.number().nullable(),
+  reportedResetAt: instant.nullable(),
+  lastThrottledAt: instant.nullable(),
+});
+export type RateLimitScope = z.infer<typeof rateLimitScopeSchema>;
+
+/** `GET /api/sync/status` (capability `sync.read`). */
+export const syncStatusSchema = z.object({
+  webhooks: z.object({
+    lastReceivedAt: instant.nullable(),
+    receivedLastHour: count,
+    /** Rows waiting to be applied, including those waiting for a retry. */
+    backlog: count,
+    oldestPendingAt: instant.nullable(),
+    retrying: count,
+    parkedCount: count,
+    /** The 50 most recently parked rows, newest first. */
+    parked: z.array(parkedWebhookSchema),
+  }),
+  reconciliation: z.object({
+    active: walkProgressSchema.nullable(),
+    lastCompleted: completedWalkSchema.nullable(),
+    /** Seconds since the start of the last completed walk; `null` when no walk has completed. */
+    lagSeconds: count.nullable(),
+  }),
+  didit: z.object({
+    /** Calls in the last 15 minutes by operation. */
+    calls: z.array(diditCallStatSchema),
+    rateLimits: z.array(rateLimitScopeSchema),
+  }),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+/** `POST /api/sync/webhooks/:id/replay` (capability `webhook.replay`) answers 202 with this. */
+export const replayWebhookResponseSchema = z.object({
+  id: z.number().int().positive(),
+  sessionId: z.string(),
+  status: z.literal('queued'),
+});
+export type ReplayWebhookResponse = z.infer<typeof replayWebhookResponseSchema>;

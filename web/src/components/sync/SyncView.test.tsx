@@ -1,0 +1,261 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { createMemoryRouter, RouterProvider } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ParkedWebhook, SyncStatus } from '../../../../server/contract/sync.ts';
+import { syncStatusSchema } from '../../../../server/contract/sync.ts';
+import { ApiError } from '../../api/client.ts';
+import type { SyncApi } from '../../api/sync.ts';
+import { SyncView } from './SyncView.tsx';
+
+afterEach(cleanup);
+
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+function parkedRow(overrides: Partial<ParkedWebhook> = {}): ParkedWebhook {
+  return {
+    id: 7,
+    sessionId: '7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11',
+    webhookType: 'status.updated',
+    status: 'Approved',
+    eventTimestamp: ago(3600),
+    attempts: 8,
+    lastError: 'session not found at Didit',
+    parkedAt: ago(1800),
+    ...overrides,
+  };
+}
+
+function syncStatus(
+  overrides: { webhooks?: Partial<SyncStatus['webhooks']>; reconciliation?: Partial<SyncStatus['reconciliation']> } = {},
+): SyncStatus {
+  // Parse through the contract so fixtures cannot drift from what the page accepts.
+  return syncStatusSchema.parse({
+    webhooks: {
+      lastReceivedAt: ago(120),
+      receivedLastHour: 42,
+      backlog: 0,
+      oldestPendingAt: null,
+      retrying: 0,
+      parkedCount: 0,
+      parked: [],
+      ...overrides.webhooks,
+    },
+    reconciliation: {
+      active: null,
+      lastCompleted: { since: ago(86_400), startedAt: ago(300), finishedAt: ago(280), examined: 120, repaired: 2 },
+      lagSeconds: 300,
+      ...overrides.reconciliation,
+    },
+    didit: {
+      calls: [
+        { operation: 'getDecision', total: 200, errors: 0, rateLimited: 0, errorRate: 0 },
+        { operation: 'listSessions', total: 20, errors: 2, rateLimited: 2, errorRate: 0.1 },
+      ],
+      rateLimits: [
+        {
+          scope: 'generic-get',
+          budgetPerMinute: 540,
+          usedLastMinute: 12,
+          blockedUntil: null,
+          reportedLimit: 600,
+          reportedRemaining: 580,
+          reportedResetAt: null,
+          lastThrottledAt: null,
+        },
+        {
+          scope: 'session-decision',
+          budgetPerMinute: 90,
+          usedLastMinute: 90,
+          blockedUntil: new Date(Date.now() + 30_000).toISOString(),
+          reportedLimit: 100,
+          reportedRemaining: 0,
+          reportedResetAt: null,
+          lastThrottledAt: ago(10),
+        },
+      ],
+    },
+  });
+}
+
+function fakeSyncApi(overrides: Partial<SyncApi> = {}): SyncApi {
+  return {
+    getStatus: vi.fn<SyncApi['getStatus']>(() => Promise.resolve(syncStatus())),
+    replayWebhook: vi.fn<SyncApi['replayWebhook']>((id) =>
+      Promise.resolve({ id, sessionId: 'session', status: 'queued' as const }),
+    ),
+    ...overrides,
+  };
+}
+
+function renderSync(api: SyncApi, { canReplay = true, pollMs = 0 } = {}) {
+  const router = createMemoryRouter([{ path: '/sync', element: <SyncView api={api} canReplay={canReplay} pollMs={pollMs} /> }], {
+    initialEntries: ['/sync'],
+  });
+  render(<RouterProvider router={router} />);
+}
+
+const stat = (label: string) => {
+  const term = screen.getByText(label, { selector: 'dt' });
+  const card = term.parentElement;
+  if (!card) throw new Error(`no card for ${label}`);
+  return card;
+};
+
+describe('sync health', () => {
+  it('summarises the inbox and warns (in words) when the backlog is ageing', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ webhooks: { backlog: 12, oldestPendingAt: ago(180), retrying: 3 } })),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+    await screen.findByText('Inbox backlog', { selector: 'dt' });
+
+    const backlog = stat('Inbox backlog');
+    expect(within(backlog).getByText('12')).toBeTruthy();
+    expect(within(backlog).getByText('Warning')).toBeTruthy();
+    expect(backlog.dataset.level).toBe('warn');
+    expect(backlog.textContent).toContain('Oldest pending for 3 min');
+
+    const last = within(stat('Last webhook received')).getByText('2 min ago');
+    expect(last.tagName).toBe('TIME');
+    expect(last.getAttribute('title')).toBeTruthy();
+    expect(within(stat('Webhooks in the last hour')).getByText('42')).toBeTruthy();
+    expect(within(stat('Retrying')).getByText('Warning')).toBeTruthy();
+    expect(within(stat('Parked')).getByText('OK')).toBeTruthy();
+    expect(within(stat('Reconciliation lag')).getByText('5 min')).toBeTruthy();
+    expect(getStatus).toHaveBeenCalledTimes(1);
+  });
+
+  it('lists Didit calls and rate-limit budgets in captioned tables, with the state in words', async () => {
+    renderSync(fakeSyncApi());
+    const calls = await screen.findByRole('table', { name: /Didit calls in the last 15 minutes/ });
+    const listRow = within(calls).getByRole('row', { name: /listSessions/ });
+    expect(within(listRow).getByText('10%')).toBeTruthy();
+    expect(within(listRow).getByText('Needs attention')).toBeTruthy();
+    expect(within(within(calls).getByRole('row', { name: /getDecision/ })).getByText('OK')).toBeTruthy();
+
+    const budgets = screen.getByRole('table', { name: 'Didit rate-limit budgets' });
+    const blocked = within(budgets).getByRole('row', { name: /session-decision/ });
+    expect(within(blocked).getByText('Blocked')).toBeTruthy();
+    expect(within(blocked).getByText('90 of 90')).toBeTruthy();
+    expect(within(within(budgets).getByRole('row', { name: /generic-get/ })).getByText('Not blocked')).toBeTruthy();
+  });
+
+  it('lists parked rows as text and replays one, announcing the result', async () => {
+    const hostile = '<img src=x onerror="alert(1)"> bad payload';
+    const first = syncStatus({ webhooks: { parkedCount: 2, parked: [parkedRow(), parkedRow({ id: 8, lastError: hostile })] } });
+    const after = syncStatus({ webhooks: { parkedCount: 1, parked: [parkedRow({ id: 8, lastError: hostile })] } });
+    const getStatus = vi.fn<SyncApi['getStatus']>().mockResolvedValueOnce(first).mockResolvedValue(after);
+    const replayWebhook = vi.fn<SyncApi['replayWebhook']>((id) =>
+      Promise.resolve({ id, sessionId: '7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11', status: 'queued' as const }),
+    );
+    renderSync(fakeSyncApi({ getStatus, replayWebhook }));
+
+    const table = await screen.findByRole('table', { name: /Parked webhook events/ });
+    const row = within(table).getByRole('row', { name: /^7\b/ });
+    const link = within(row).getByRole('link', { name: '7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11' });
+    expect(link.getAttribute('href')).toBe('/sessions/7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11');
+    expect(within(row).getByText('session not found at Didit')).toBeTruthy();
+    expect(within(table).getByText(hostile)).toBeTruthy();
+    expect(table.querySelector('img')).toBeNull();
+
+    const status = screen.getByRole('status');
+    expect(status.textContent).toBe('');
+    fireEvent.click(within(row).getByRole('button', { name: 'Replay webhook 7' }));
+    await waitFor(() =>
+      expect(status.textContent).toBe('Webhook 7 queued for replay (session 7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11).'),
+    );
+    expect(replayWebhook).toHaveBeenCalledWith(7);
+    // The status is fetched again at once: the replayed row leaves the list.
+    await waitFor(() => expect(within(table).queryByRole('row', { name: /^7\b/ })).toBeNull());
+    expect(getStatus).toHaveBeenCalledTimes(2);
+  });
+
+  it('announces a failed replay', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ webhooks: { parkedCount: 1, parked: [parkedRow()] } })),
+    );
+    const replayWebhook = vi.fn<SyncApi['replayWebhook']>(() =>
+      Promise.reject(new ApiError(403, 'forbidden', 'You do not have permission to replay webhooks.')),
+    );
+    renderSync(fakeSyncApi({ getStatus, replayWebhook }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Replay webhook 7' }));
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toBe(
+        'Replay of webhook 7 failed: You do not have permission to replay webhooks.',
+      ),
+    );
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Replay webhook 7' }).disabled).toBe(false);
+  });
+
+  it('hides Replay from users without the capability', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ webhooks: { parkedCount: 1, parked: [parkedRow()] } })),
+    );
+    renderSync(fakeSyncApi({ getStatus }), { canReplay: false });
+    const table = await screen.findByRole('table', { name: /Parked webhook events/ });
+    expect(within(table).getByText('session not found at Didit')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Replay/ })).toBeNull();
+    expect(within(table).queryByRole('columnheader', { name: 'Actions' })).toBeNull();
+  });
+
+  it('shows the empty state only when no webhook has ever arrived', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(
+        syncStatus({
+          webhooks: { lastReceivedAt: null, receivedLastHour: 0 },
+          reconciliation: { lastCompleted: null, lagSeconds: null },
+        }),
+      ),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+    expect(await screen.findByRole('heading', { name: 'No webhooks received yet' })).toBeTruthy();
+    expect(screen.queryByRole('table', { name: /Parked webhook events/ })).toBeNull();
+    expect(screen.queryByText('Inbox backlog')).toBeNull();
+    // Reconciliation and Didit traffic still say something useful.
+    expect(within(stat('Reconciliation lag')).getByText('No walk completed')).toBeTruthy();
+    expect(screen.getByRole('table', { name: 'Didit rate-limit budgets' })).toBeTruthy();
+  });
+
+  it('does not show the empty state when webhooks have arrived but none are parked', async () => {
+    renderSync(fakeSyncApi());
+    expect(await screen.findByText(/No parked webhooks/)).toBeTruthy();
+    expect(screen.queryByRole('heading', { name: 'No webhooks received yet' })).toBeNull();
+  });
+
+  it('polls while visible and says when a refresh fails, keeping the last status', async () => {
+    vi.useFakeTimers();
+    try {
+      const getStatus = vi
+        .fn<SyncApi['getStatus']>()
+        .mockResolvedValueOnce(syncStatus())
+        .mockRejectedValueOnce(new Error('network down'))
+        .mockResolvedValue(syncStatus());
+      renderSync(fakeSyncApi({ getStatus }), { pollMs: 10_000 });
+      await act(async () => {
+        await Promise.resolve();
+      });
+      expect(getStatus).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(10_000);
+      });
+      expect(getStatus).toHaveBeenCalledTimes(2);
+      expect(screen.getByRole('alert').textContent).toContain('network down');
+      expect(screen.getByText('Inbox backlog', { selector: 'dt' })).toBeTruthy();
+
+      const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(30_000);
+      });
+      expect(getStatus).toHaveBeenCalledTimes(2);
+      visibility.mockReturnValue('visible');
+      await act(async () => {
+        document.dispatchEvent(new Event('visibilitychange'));
+        await vi.advanceTimersByTimeAsync(0);
+      });
+      expect(getStatus).toHaveBeenCalledTimes(3);
+      expect(screen.queryByRole('alert')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

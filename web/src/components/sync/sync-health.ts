@@ -1,0 +1,111 @@
+import type { DiditCallStat, RateLimitScope, SyncStatus } from '../../../../server/contract/sync.ts';
+
+/**
+ * How healthy each number on the Sync health page is. Every level has words as well as a colour
+ * (`healthLabels`), so the meaning never rests on colour alone.
+ */
+export type HealthLevel = 'ok' | 'warn' | 'breach' | 'neutral';
+
+export const healthLabels: Record<HealthLevel, string> = {
+  ok: 'OK',
+  warn: 'Warning',
+  breach: 'Needs attention',
+  neutral: 'Info',
+};
+
+/** Seconds from `iso` to `now` (never negative); `null` when unknown. */
+export function secondsSince(iso: string | null, now: number): number | null {
+  if (!iso) return null;
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.round((now - at) / 1000));
+}
+
+/** Compact duration: `12 s`, `45 min`, `2 h 05 min`, `3 d 04 h`. */
+export function formatSeconds(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  if (total < 60) return `${total} s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
+}
+
+/** `3 min ago`, `just now`, or `never`. */
+export function formatAgo(iso: string | null, now: number, never = 'never'): string {
+  const seconds = secondsSince(iso, now);
+  if (seconds === null) return never;
+  if (seconds < 5) return 'just now';
+  return `${formatSeconds(seconds)} ago`;
+}
+
+const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** Absolute local time for titles and table cells; the raw text if it is not a date. */
+export function formatInstant(iso: string | null): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : absolute.format(date);
+}
+
+export function formatPercent(rate: number): string {
+  const percent = rate * 100;
+  return `${percent === 0 || percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`;
+}
+
+/** Backlog: judged by how long the oldest pending row has waited (the inbox normally drains in seconds). */
+export const BACKLOG_WARN_SECONDS = 60;
+export const BACKLOG_BREACH_SECONDS = 5 * 60;
+/** Reconciliation runs every few minutes (at most hourly): the lag is the age of the last finished walk's start. */
+export const RECONCILE_WARN_SECONDS = 60 * 60;
+export const RECONCILE_BREACH_SECONDS = 3 * 60 * 60;
+/** Didit call error rates over the last 15 minutes. */
+export const ERROR_RATE_WARN = 0.01;
+export const ERROR_RATE_BREACH = 0.05;
+/** Share of our own per-minute budget used before it is worth a look. */
+export const BUDGET_WARN_RATIO = 0.8;
+
+export function backlogLevel(webhooks: SyncStatus['webhooks'], now: number): HealthLevel {
+  if (webhooks.backlog === 0) return 'ok';
+  const age = secondsSince(webhooks.oldestPendingAt, now) ?? 0;
+  if (age >= BACKLOG_BREACH_SECONDS) return 'breach';
+  if (age >= BACKLOG_WARN_SECONDS) return 'warn';
+  return 'ok';
+}
+
+export const retryingLevel = (retrying: number): HealthLevel => (retrying > 0 ? 'warn' : 'ok');
+
+/** Parked rows gave up retrying: someone has to look at them. */
+export const parkedLevel = (parked: number): HealthLevel => (parked > 0 ? 'breach' : 'ok');
+
+export function reconciliationLevel(reconciliation: SyncStatus['reconciliation']): HealthLevel {
+  const lag = reconciliation.lagSeconds;
+  if (lag === null) return reconciliation.active ? 'neutral' : 'warn';
+  if (lag >= RECONCILE_BREACH_SECONDS) return 'breach';
+  if (lag >= RECONCILE_WARN_SECONDS) return 'warn';
+  return 'ok';
+}
+
+export function callLevel(call: DiditCallStat): HealthLevel {
+  if (call.errorRate >= ERROR_RATE_BREACH) return 'breach';
+  if (call.errorRate >= ERROR_RATE_WARN || call.rateLimited > 0) return 'warn';
+  return 'ok';
+}
+
+export function rateLimitLevel(scope: RateLimitScope): HealthLevel {
+  if (scope.blockedUntil) return 'breach';
+  if (scope.reportedRemaining !== null && scope.reportedRemaining <= 0) return 'warn';
+  if (
+    scope.budgetPerMinute !== null &&
+    scope.budgetPerMinute > 0 &&
+    scope.usedLastMinute / scope.budgetPerMinute >= BUDGET_WARN_RATIO
+  )
+    return 'warn';
+  return 'ok';
+}
+
+/** Nothing has ever arrived: no webhook stored, none pending, none parked. */
+export function nothingReceived(webhooks: SyncStatus['webhooks']): boolean {
+  return webhooks.lastReceivedAt === null && webhooks.backlog === 0 && webhooks.parkedCount === 0;
+}
