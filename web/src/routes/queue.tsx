@@ -1,13 +1,6 @@
-import { EmptyState } from '../components/layout/EmptyState.tsx';
-import { PageHeader } from '../components/layout/PageHeader.tsx';
+import { QueueRoute } from '../components/queue/QueueRoute.tsx';
 
+/** `/queue`: the URL is the queue's state (filters, sort, page cursor), parsed with the contract's schema. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Review queue" />
-      <EmptyState title="No sessions waiting for review">
-        <p>Sessions that Didit sends to In Review appear here as soon as their webhook arrives.</p>
-      </EmptyState>
-    </>
-  );
+  return <QueueRoute />;
 }

@@ -1,0 +1,259 @@
+/**
+ * `npm run bench:queue`: seeds 1,000,000 sessions (about 2% In Review, realistic score and
+ * warning spread) and measures `GET /api/queue` over HTTP (first page, a deep keyset page, a
+ * filtered page; p50/p95 over 200 requests each), then the same SQL through pgbench as the floor.
+ *
+ * Uses DATABASE_URL's server when set (a scratch database is created and dropped), otherwise an
+ * embedded Postgres in a temp directory. Loopback only; bounded; stops by itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createApp } from '../server/app.ts';
+import { createApiToken } from '../server/auth/api-tokens.ts';
+import { loadConfig } from '../server/config.ts';
+import { createContext } from '../server/context.ts';
+import { queueQuerySchema, type QueueQueryInput } from '../server/contract/review.ts';
+import { migrateToLatest } from '../server/db/database.ts';
+import { startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { listen } from '../server/http/server.ts';
+import { buildQueueCountQuery, buildQueuePageQuery, encodeCursor } from '../server/review/queue.repository.ts';
+
+const sessions = Number(process.env.BENCH_SESSIONS ?? 1_000_000);
+const requests = Number(process.env.BENCH_REQUESTS ?? 200);
+const warmup = 20;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function summary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
+export async function runQueueBenchmark(): Promise<void> {
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      const dir = await mkdtemp(path.join(tmpdir(), 'bench-queue-'));
+      await chmod(dir, 0o755);
+      const embedded = await startEmbeddedDatabase({
+        dataDir: path.join(dir, 'pg'),
+        port: 54400 + Math.floor(Math.random() * 500),
+        database: 'postgres',
+      });
+      adminUrl = embedded.adminUrl;
+      cleanups.unshift(async () => {
+        await embedded.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
+    }
+    const dbName = `bench_queue_${process.pid}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    cleanups.unshift(async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${dbName} with (force)`);
+      await c.end();
+    });
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    const databaseUrl = url.toString();
+
+    const ctx = await createContext(
+      loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }),
+    );
+    cleanups.unshift(() => ctx.close());
+    await migrateToLatest(ctx.db, ctx.pool);
+
+    process.stdout.write(`Seeding ${sessions.toLocaleString('en')} sessions... `);
+    const seedStarted = performance.now();
+    await seed(ctx.pool, sessions);
+    process.stdout.write(`${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+    const inReview = await ctx.pool.query<{ n: number }>(
+      `select count(*)::int as n from verification_session where status = 'In Review'`,
+    );
+    process.stdout.write(`In Review: ${inReview.rows[0]?.n.toLocaleString('en')}\n\n`);
+
+    const http = await listen(createApp(ctx), '127.0.0.1', 0, ctx.logger);
+    cleanups.unshift(() => http.close(1_000));
+    const baseUrl = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
+    const { token } = await createApiToken(ctx.db, { name: 'bench', role: 'viewer', createdBy: null });
+
+    // A cursor ~75% of the way through the In Review rows, as a deep page.
+    const deep = await ctx.pool.query<{ v: string; id: string }>(
+      `select coalesce(in_review_since, first_seen_at)::text as v, id from verification_session where status = 'In Review'
+       order by coalesce(in_review_since, first_seen_at), id offset $1 limit 1`,
+      [Math.floor((inReview.rows[0]?.n ?? 0) * 0.75)],
+    );
+    const deepCursor = encodeCursor({ sort: 'age', dir: 'asc', value: deep.rows[0]!.v, id: deep.rows[0]!.id });
+
+    const scenarios: Array<{ name: string; params: QueueQueryInput }> = [
+      { name: 'first page', params: {} },
+      { name: 'deep keyset page', params: { cursor: deepCursor } },
+      {
+        name: 'filtered page',
+        params: { warning: ['LOW_FACE_MATCH_SIMILARITY'], faceMatchMax: 60, sort: 'face_match', assignee: 'unassigned' },
+      },
+    ];
+
+    const rows: string[] = [];
+    for (const scenario of scenarios) {
+      const search = new URLSearchParams(
+        Object.entries(scenario.params).map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+      ).toString();
+      const http = await timeHttp(`${baseUrl}/api/queue?${search}`, token);
+      const floor = sqlFloor(databaseUrl, ctx, scenario.params);
+      rows.push(
+        `| ${scenario.name} | ${http.p50.toFixed(2)} | ${http.p95.toFixed(2)} | ${floor.p50.toFixed(2)} | ${floor.p95.toFixed(2)} | ${(http.p95 / floor.p95).toFixed(2)}x |`,
+      );
+    }
+    process.stdout.write(
+      [
+        `GET /api/queue at ${sessions.toLocaleString('en')} sessions, ${requests} sequential requests per scenario (ms):`,
+        '',
+        '| scenario | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | HTTP p95 / SQL p95 |',
+        '|---|---|---|---|---|---|',
+        ...rows,
+        '',
+        'SQL = the same two statements the endpoint runs (page + capped count), run by pgbench without the app.',
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+}
+
+const workflows = [
+  {
+    id: '0b7f1c52-0000-4000-8000-000000000001',
+    label: 'Returning user – liveness + face match',
+    faceMatch: true,
+    method: 'PASSIVE',
+  },
+  {
+    id: '0b7f1c52-0000-4000-8000-000000000002',
+    label: 'Large transfer – 3D liveness + face match',
+    faceMatch: true,
+    method: 'ACTIVE_3D',
+  },
+  { id: '0b7f1c52-0000-4000-8000-000000000003', label: 'Step-up – liveness only', faceMatch: false, method: 'FLASHING' },
+];
+
+/** A realistic spread: ~85% approved, ~13% declined, ~2% In Review, scores consistent with each. */
+export async function seed(pool: pg.Pool, total: number): Promise<void> {
+  for (const wf of workflows) {
+    await pool.query(
+      `insert into workflow (id, label, workflow_type, has_face_match, liveness_method, sla_minutes) values ($1, $2, 'biometric_authentication', $3, $4, 240)`,
+      [wf.id, wf.label, wf.faceMatch, wf.method],
+    );
+  }
+  const batch = 100_000;
+  for (let from = 1; from <= total; from += batch) {
+    const to = Math.min(total, from + batch - 1);
+    await pool.query(
+      `with base as (
+         select g, random() as roll, (g % 3) as w from generate_series($1::int, $2::int) as g
+       ), shaped as (
+         select g, w,
+           case when roll < 0.02 then 'In Review' when roll < 0.15 then 'Declined' else 'Approved' end as status
+         from base
+       ), scored as (
+         select g, w, status,
+           round((case status when 'In Review' then 45 + random() * 40 when 'Declined' then random() * 65 else 72 + random() * 28 end)::numeric, 2)::float8 as lv,
+           case when w = 2 then null else
+             round((case status when 'In Review' then 40 + random() * 35 when 'Declined' then random() * 75 else 70 + random() * 30 end)::numeric, 2)::float8 end as fm
+         from shaped
+       )
+       insert into verification_session (id, session_number, workflow_id, vendor_data, status, liveness_status, face_match_status,
+         liveness_score, face_match_score, liveness_method, warnings, warning_codes, in_review_since, decided_at, decision_source,
+         event_at, didit_created_at, first_seen_at, media)
+       select gen_random_uuid(), g, ($3::uuid[])[w + 1], 'user-' || (g % 200000), status, status,
+         case when fm is null then null else status end, lv, fm, ($4::text[])[w + 1],
+         coalesce((select jsonb_agg(jsonb_build_object('feature', f, 'risk', r, 'log_type', 'warning', 'short_description', r, 'long_description', r))
+                   from unnest(array['LIVENESS', 'FACEMATCH'], codes.c) as x(f, r) where r is not null), '[]'::jsonb),
+         array_remove(codes.c, null),
+         case when status = 'In Review' then now() - random() * interval '3 days' end,
+         case when status <> 'In Review' then now() - random() * interval '90 days' end,
+         case when status <> 'In Review' then 'didit' end,
+         now(), now() - random() * interval '90 days', now() - random() * interval '90 days', '{}'::jsonb
+       from scored, lateral (select array[case when lv <= 70 then 'LOW_LIVENESS_SCORE' end, case when fm <= 70 then 'LOW_FACE_MATCH_SIMILARITY' end] as c) as codes`,
+      [from, to, workflows.map((wf) => wf.id), workflows.map((wf) => wf.method)],
+    );
+  }
+  await pool.query('vacuum analyze verification_session');
+}
+
+async function timeHttp(url: string, token: string): Promise<{ p50: number; p95: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + requests; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    if (i >= warmup) samples.push(performance.now() - started);
+  }
+  return summary(samples);
+}
+
+/** Runs the endpoint's exact SQL (parameters inlined) through pgbench and reads per-transaction latencies. */
+function sqlFloor(
+  databaseUrl: string,
+  ctx: Awaited<ReturnType<typeof createContext>>,
+  params: QueueQueryInput,
+): { p50: number; p95: number } {
+  const query = queueQuerySchema.parse(params);
+  const scope = { actorId: null, claimIdleMinutes: ctx.config.review.claimIdleMinutes };
+  const statements = [
+    buildQueuePageQuery(ctx.db, query, scope).compile(),
+    buildQueueCountQuery(ctx.db, query, scope, 10_000).compile(),
+  ].map((compiled) => `${inline(compiled.sql, compiled.parameters)};`);
+  return runPgbench(databaseUrl, statements.join('\n'));
+}
+
+function inline(text: string, parameters: readonly unknown[]): string {
+  return text
+    .replace(/\$(\d+)/g, (_, index: string) => {
+      const value = parameters[Number(index) - 1];
+      if (typeof value === 'number') return String(value);
+      if (Array.isArray(value)) return pg.escapeLiteral(`{${value.map((v) => `"${String(v)}"`).join(',')}}`);
+      return pg.escapeLiteral(String(value));
+    })
+    .replace(/\s+/g, ' ');
+}
+
+function runPgbench(databaseUrl: string, script: string): { p50: number; p95: number } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pgbench-queue-'));
+  try {
+    const file = path.join(dir, 'queue.sql');
+    writeFileSync(file, script);
+    execFileSync(
+      'pgbench',
+      ['-n', '-f', file, '-t', String(warmup + requests), '-c', '1', '-l', '--log-prefix', path.join(dir, 'log'), databaseUrl],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        cwd: dir,
+      },
+    );
+    // Per-transaction log lines: client_id transaction_no latency_us script_no epoch epoch_us
+    const lines = readdirSync(dir)
+      .filter((name) => name.startsWith('log'))
+      .flatMap((name) => readFileSync(path.join(dir, name), 'utf8').trim().split('\n'));
+    return summary(lines.map((line) => Number(line.split(' ')[2]) / 1000).slice(warmup));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Run directly (`npm run bench:queue`), not when imported by bench/run.ts.
+if (import.meta.url === `file://${process.argv[1]}`) await runQueueBenchmark();

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+
+/**
+ * The review loop's HTTP contract, shared by the server (validation) and the web app
+ * (URL state and typed responses). Dates travel as ISO strings.
+ */
+
+export const sessionStatuses = [
+  'Not Started',
+  'In Progress',
+  'In Review',
+  'Approved',
+  'Declined',
+  'Resubmitted',
+  'Abandoned',
+  'Expired',
+  'Kyc Expired',
+] as const;
+export const sessionStatusSchema = z.enum(sessionStatuses);
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;
+
+export const livenessMethods = ['PASSIVE', 'FLASHING', 'ACTIVE_3D'] as const;
+export const livenessMethodSchema = z.enum(livenessMethods);
+
+export const queueSorts = ['age', 'liveness', 'face_match'] as const;
+export const queueSortSchema = z.enum(queueSorts);
+export type QueueSort = z.infer<typeof queueSortSchema>;
+
+export const assigneeFilters = ['anyone', 'me', 'unassigned'] as const;
+
+const score = z.coerce.number().min(0).max(100);
+/** Accepts `a` or `a,b` (and repeated params arriving as arrays), always yielding a list. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value: unknown) => {
+    const values: unknown = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(values)) return values;
+    return (values as unknown[]).map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '');
+  }, z.array(item).max(20));
+
+/**
+ * `GET /api/queue` query. Every field has a default that is omitted from the URL, so a link
+ * reproduces the view and the plain `/queue` is the default one.
+ */
+export const queueQuerySchema = z
+  .object({
+    status: sessionStatusSchema.default('In Review'),
+    workflow: z.uuid().optional(),
+    method: livenessMethodSchema.optional(),
+    warning: list(z.string().regex(/^[A-Z0-9_]{2,64}$/)).default([]),
+    livenessMin: score.optional(),
+    livenessMax: score.optional(),
+    faceMatchMin: score.optional(),
+    faceMatchMax: score.optional(),
+    assignee: z.enum(assigneeFilters).default('anyone'),
+    /** Only sessions waiting at least this many minutes. */
+    minAgeMinutes: z.coerce.number().int().min(0).max(525_600).optional(),
+    q: z.string().trim().min(1).max(200).optional(),
+    sort: queueSortSchema.default('age'),
+    dir: z.enum(['asc', 'desc']).optional(),
+    cursor: z.string().max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.livenessMin === undefined || q.livenessMax === undefined || q.livenessMin <= q.livenessMax, {
+    path: ['livenessMin'],
+    message: 'must not exceed livenessMax',
+  })
+  .refine((q) => q.faceMatchMin === undefined || q.faceMatchMax === undefined || q.faceMatchMin <= q.faceMatchMax, {
+    path: ['faceMatchMin'],
+    message: 'must not exceed faceMatchMax',
+  });
+export type QueueQuery = z.infer<typeof queueQuerySchema>;
+export type QueueQueryInput = z.input<typeof queueQuerySchema>;
+
+/** Default direction per sort: oldest first for age, weakest score first for scores. */
+export function defaultDirection(_sort: QueueSort): 'asc' | 'desc' {
+  return 'asc';
+}
+
+export const claimSchema = z.object({
+  userId: z.string(),
+  label: z.string(),
+  claimedAt: z.string(),
+  /** When the claim lapses unless the analyst keeps working on the session. */
+  expiresAt: z.string(),
+});
+export type Claim = z.infer<typeof claimSchema>;
+
+export const pushStateSchema = z.enum(['pending', 'confirmed', 'failed']);
+export type PushState = z.infer<typeof pushStateSchema>;
+
+export const queueItemSchema = z.object({
+  id: z.uuid(),
+  sessionNumber: z.number().nullable(),
+  vendorData: z.string().nullable(),
+  status: z.string(),
+  workflowId: z.string().nullable(),
+  workflowLabel: z.string().nullable(),
+  slaMinutes: z.number(),
+  inReviewSince: z.string().nullable(),
+  livenessScore: z.number().nullable(),
+  livenessMethod: z.string().nullable(),
+  faceMatchScore: z.number().nullable(),
+  hasFaceMatch: z.boolean(),
+  warningCodes: z.array(z.string()),
+  claim: claimSchema.nullable(),
+  pushState: pushStateSchema.nullable(),
+  version: z.number(),
+});
+export type QueueItem = z.infer<typeof queueItemSchema>;
+
+export const queuePageSchema = z.object({
+  items: z.array(queueItemSchema),
+  nextCursor: z.string().nullable(),
+  /** Sessions matching the filters, capped: `totalCapped` says the true count is larger. */
+  total: z.number(),
+  totalCapped: z.boolean(),
+});
+export type QueuePage = z.infer<typeof queuePageSchema>;
+
+export const warningSchema = z.object({
+  feature: z.string().nullable(),
+  risk: z.string(),
+  logType: z.string().nullable(),
+  shortDescription: z.string().nullable(),
+  longDescription: z.string().nullable(),
+  additionalData: z.unknown().optional(),
+});
+export type Warning = z.infer<typeof warningSchema>;
+
+export const thresholdsSchema = z.object({
+  versionId: z.number().nullable(),
+  version: z.number().nullable(),
+  livenessReview: z.number().nullable(),
+  livenessDecline: z.number().nullable(),
+  faceMatchReview: z.number().nullable(),
+  faceMatchDecline: z.number().nullable(),
+});
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+export const mediaSchema = z.object({
+  /** The live selfie captured by the liveness check. */
+  selfie: z.string().nullable(),
+  /** The reference portrait from sign-up (face-match source image). */
+  portrait: z.string().nullable(),
+  /** Video of the capture (FLASHING / ACTIVE_3D). */
+  video: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  /** True when Didit refused a refresh (rate limit) and these are the previous links. */
+  stale: z.boolean(),
+});
+export type Media = z.infer<typeof mediaSchema>;
+
+export const timelineEntrySchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('didit'), at: z.string(), status: z.string(), webhookType: z.string() }),
+  z.object({
+    source: z.literal('console'),
+    at: z.string(),
+    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note']),
+    actor: z.string(),
+    reason: z.string().nullable(),
+    reasonLabel: z.string().nullable(),
+    note: z.string().nullable(),
+    pushState: pushStateSchema.nullable(),
+    pushError: z.string().nullable(),
+  }),
+]);
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const relatedSessionSchema = z.object({
+  id: z.uuid(),
+  status: z.string(),
+  workflowLabel: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionSource: z.enum(['didit', 'console', 'outside']).nullable(),
+  livenessScore: z.number().nullable(),
+  faceMatchScore: z.number().nullable(),
+});
+
+export const sessionDetailSchema = queueItemSchema.extend({
+  livenessStatus: z.string().nullable(),
+  faceMatchStatus: z.string().nullable(),
+  warnings: z.array(warningSchema),
+  thresholds: thresholdsSchema,
+  media: mediaSchema,
+  decidedAt: z.string().nullable(),
+  decisionSource: z.enum(['didit', 'console', 'outside']).nullable(),
+  pushError: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  timeline: z.array(timelineEntrySchema),
+  otherSessions: z.array(relatedSessionSchema),
+  /** What the current user may do with this session right now. */
+  allowed: z.object({
+    claim: z.boolean(),
+    release: z.boolean(),
+    decide: z.array(z.enum(['Approved', 'Declined'])),
+    note: z.boolean(),
+  }),
+});
+export type SessionDetail = z.infer<typeof sessionDetailSchema>;
+
+export const decisionValues = ['Approved', 'Declined'] as const;
+
+export const decisionRequestSchema = z.object({
+  decision: z.enum(decisionValues),
+  reason: z.string().min(1).max(64),
+  note: z.string().trim().max(5_000).optional(),
+  /** The session version the analyst saw; a mismatch answers 409 with the fresh state. */
+  expectedVersion: z.number().int().min(1),
+});
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
+
+export const noteRequestSchema = z.object({ note: z.string().trim().min(1).max(5_000) });
+
+export const claimNextRequestSchema = z.object({ filters: z.record(z.string(), z.unknown()).default({}) });
+
+export const reasonSchema = z.object({ code: z.string(), label: z.string() });
+export const reasonCatalogSchema = z.object({ Approved: z.array(reasonSchema), Declined: z.array(reasonSchema) });
+export type ReasonCatalog = z.infer<typeof reasonCatalogSchema>;

@@ -1,0 +1,12 @@
+import type { Media } from '../contract/review.ts';
+
+/** The session's stored media links as the session page shows them. */
+export function mediaView(media: Record<string, string>, expiresAt: Date | null, stale = false): Media {
+  return {
+    selfie: media.selfie ?? null,
+    portrait: media.portrait ?? null,
+    video: media.video ?? null,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    stale,
+  };
+}

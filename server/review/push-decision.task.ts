@@ -1,0 +1,111 @@
+import type { Task } from 'graphile-worker';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit.repository.ts';
+import type { AppContext } from '../context.ts';
+import type { ReviewReason } from '../config.ts';
+import { isDiditApiError } from '../vendors/didit/didit-error.ts';
+
+const payloadSchema = z.object({ reviewEventId: z.number().int() });
+
+type Outcome = { state: 'confirmed' } | { state: 'failed'; error: string };
+
+/**
+ * Pushes an analyst's decision to Didit (`PATCH /v3/session/{id}/update-status/`) from the
+ * outbox. Transient failures (5xx, 429, timeouts) throw so graphile-worker retries with
+ * backoff; a permanent 4xx parks the decision as failed with Didit's answer, visible on the
+ * session and retryable by an analyst. Didit records API decisions as "API Client", so the
+ * comment names the analyst: our record is the only one that knows who decided.
+ */
+export function pushDecisionTask(ctx: Pick<AppContext, 'db' | 'didit' | 'logger' | 'config'>): Task {
+  return async (rawPayload, helpers) => {
+    const { reviewEventId } = payloadSchema.parse(rawPayload);
+    const event = await ctx.db
+      .selectFrom('review_event')
+      .select(['id', 'session_id', 'kind', 'actor_label', 'reason_code', 'note', 'push_state'])
+      .where('id', '=', reviewEventId)
+      .executeTakeFirst();
+    if (!event || event.push_state !== 'pending' || (event.kind !== 'approve' && event.kind !== 'decline')) return;
+    const newStatus = event.kind === 'approve' ? 'Approved' : 'Declined';
+    const comment = diditComment(newStatus, event, ctx.config.review.reasons[newStatus]);
+
+    let outcome: Outcome;
+    try {
+      await ctx.didit.updateStatus(event.session_id, { new_status: newStatus, comment });
+      outcome = { state: 'confirmed' };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
+      if (isDiditApiError(error) && !error.retryable) {
+        outcome = (await alreadyApplied(ctx, event.session_id, newStatus))
+          ? { state: 'confirmed' }
+          : { state: 'failed', error: message };
+      } else if (lastAttempt) {
+        outcome = { state: 'failed', error: `Gave up after ${helpers.job.attempts} attempts: ${message}` };
+      } else {
+        await ctx.db
+          .updateTable('review_event')
+          .set((eb) => ({ push_attempts: eb('push_attempts', '+', 1), push_error: message }))
+          .where('id', '=', event.id)
+          .execute();
+        throw error;
+      }
+    }
+    await recordOutcome(ctx, event.id, event.session_id, outcome);
+  };
+}
+
+function diditComment(
+  newStatus: string,
+  event: { actor_label: string; reason_code: string | null; note: string | null },
+  reasons: ReviewReason[],
+): string {
+  const reason = reasons.find((r) => r.code === event.reason_code)?.label ?? event.reason_code ?? 'no reason';
+  const note = event.note ? ` Note: ${event.note}` : '';
+  return `${newStatus} in the review console by ${event.actor_label}. Reason: ${reason}.${note}`.slice(0, 10_000);
+}
+
+/** A 4xx can mean the session already has the status we wanted (e.g. a retry after a lost answer). */
+async function alreadyApplied(ctx: Pick<AppContext, 'didit' | 'logger'>, sessionId: string, newStatus: string): Promise<boolean> {
+  try {
+    return (await ctx.didit.getDecision(sessionId)).status === newStatus;
+  } catch (error) {
+    ctx.logger.warn(
+      { sessionId, err: error instanceof Error ? error.message : String(error) },
+      'could not check the session status after a refused push',
+    );
+    return false;
+  }
+}
+
+async function recordOutcome(ctx: Pick<AppContext, 'db'>, eventId: number, sessionId: string, outcome: Outcome): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('review_event')
+      .set((eb) => ({
+        push_state: outcome.state,
+        push_error: outcome.state === 'failed' ? outcome.error : null,
+        push_attempts: eb('push_attempts', '+', 1),
+        pushed_at: outcome.state === 'confirmed' ? sql<Date>`now()` : null,
+      }))
+      .where('id', '=', eventId)
+      .execute();
+    await trx
+      .updateTable('verification_session')
+      .set((eb) => ({
+        review_push_state: outcome.state,
+        review_push_error: outcome.state === 'failed' ? outcome.error : null,
+        version: eb('version', '+', 1),
+        updated_at: sql<Date>`now()`,
+      }))
+      .where('id', '=', sessionId)
+      .execute();
+    await appendAudit(trx, {
+      actor: null,
+      action: outcome.state === 'confirmed' ? 'session.decision_pushed' : 'session.decision_push_failed',
+      targetType: 'session',
+      targetId: sessionId,
+      details: outcome.state === 'failed' ? { reviewEventId: eventId, error: outcome.error } : { reviewEventId: eventId },
+    });
+  });
+}

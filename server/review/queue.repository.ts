@@ -1,0 +1,227 @@
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type ExpressionWrapper,
+  type RawBuilder,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
+import type { QueueQuery, QueueSort } from '../contract/review.ts';
+import type { Database } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+
+/**
+ * The queue's SQL: filters, three sort orders, keyset pagination. Each sort expression matches
+ * a partial index over the In Review rows (migration 20261125T030000), and the id breaks ties,
+ * so a page boundary stays put while webhooks insert or update rows.
+ */
+
+type Scope = ExpressionBuilder<DB, 'verification_session'>;
+
+const sortExpressions: Record<QueueSort, { expr: RawBuilder<unknown>; cast: RawBuilder<unknown> }> = {
+  age: { expr: sql`coalesce(verification_session.in_review_since, verification_session.first_seen_at)`, cast: sql`timestamptz` },
+  liveness: { expr: sql`coalesce(verification_session.liveness_score, -1)`, cast: sql`float8` },
+  face_match: { expr: sql`coalesce(verification_session.face_match_score, -1)`, cast: sql`float8` },
+};
+
+export interface QueueCursor {
+  sort: QueueSort;
+  dir: 'asc' | 'desc';
+  /** The sort value as Postgres printed it (text keeps microseconds and exact floats). */
+  value: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: QueueCursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.dir, cursor.value, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string, sort: QueueSort, dir: 'asc' | 'desc'): QueueCursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 4 && parsed.every((part) => typeof part === 'string')) {
+      const [cursorSort, cursorDir, value, id] = parsed as [string, string, string, string];
+      if (cursorSort === sort && cursorDir === dir && /^[0-9a-f-]{36}$/.test(id)) return { sort, dir, value, id };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError(400, 'validation_failed', 'The page cursor does not belong to this sort order; start from the first page.');
+}
+
+export interface QueueScope {
+  /** The app_user id of the person asking (for `assignee=me`). */
+  actorId: string | null;
+  claimIdleMinutes: number;
+}
+
+export function activeClaim(eb: Scope, claimIdleMinutes: number): ExpressionWrapper<DB, 'verification_session', SqlBool> {
+  return eb.and([
+    eb('verification_session.claimed_by', 'is not', null),
+    eb('verification_session.claim_touched_at', '>', sql<Date>`now() - make_interval(mins => ${claimIdleMinutes})`),
+  ]);
+}
+
+/** Every filter of the queue query except the cursor, as one WHERE expression. */
+export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [eb('verification_session.status', '=', query.status)];
+  if (query.status === 'In Review') {
+    // Decided here and on its way to Didit (or confirmed, webhook not in yet): no longer waiting
+    // for anyone. A push Didit refused stays in the queue, it needs attention. Written exactly as
+    // the queue indexes' predicate (migration 20261125T030000) so the planner can use them.
+    conditions.push(
+      sql<SqlBool>`(verification_session.review_push_state is null or verification_session.review_push_state = 'failed')`,
+    );
+  }
+  if (query.workflow) conditions.push(eb('verification_session.workflow_id', '=', query.workflow));
+  if (query.method) conditions.push(eb(sql`upper(verification_session.liveness_method)`, '=', query.method));
+  if (query.warning.length > 0) conditions.push(eb(sql`verification_session.warning_codes`, '&&', sql`${query.warning}::text[]`));
+  if (query.livenessMin !== undefined) conditions.push(eb('verification_session.liveness_score', '>=', query.livenessMin));
+  if (query.livenessMax !== undefined) conditions.push(eb('verification_session.liveness_score', '<=', query.livenessMax));
+  if (query.faceMatchMin !== undefined) conditions.push(eb('verification_session.face_match_score', '>=', query.faceMatchMin));
+  if (query.faceMatchMax !== undefined) conditions.push(eb('verification_session.face_match_score', '<=', query.faceMatchMax));
+  if (query.minAgeMinutes !== undefined) {
+    conditions.push(eb(sortExpressions.age.expr, '<=', sql`now() - make_interval(mins => ${query.minAgeMinutes})`));
+  }
+  if (query.q) {
+    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(eb('verification_session.vendor_data', 'ilike', pattern));
+  }
+  if (query.assignee === 'me') {
+    conditions.push(
+      eb.and([
+        eb('verification_session.claimed_by', '=', scope.actorId ?? '00000000-0000-0000-0000-000000000000'),
+        activeClaim(eb, scope.claimIdleMinutes),
+      ]),
+    );
+  } else if (query.assignee === 'unassigned') {
+    conditions.push(eb.not(activeClaim(eb, scope.claimIdleMinutes)));
+  }
+  return eb.and(conditions);
+}
+
+function directionOf(query: QueueQuery): 'asc' | 'desc' {
+  return query.dir ?? 'asc';
+}
+
+export interface QueueRow {
+  id: string;
+  session_number: number | null;
+  vendor_data: string | null;
+  status: string;
+  workflow_id: string | null;
+  workflow_label: string | null;
+  sla_minutes: number | null;
+  has_face_match: boolean | null;
+  in_review_since: Date | null;
+  liveness_score: number | null;
+  liveness_method: string | null;
+  face_match_score: number | null;
+  warning_codes: string[];
+  claimed_by: string | null;
+  claimer_label: string | null;
+  claimed_at: Date | null;
+  claim_touched_at: Date | null;
+  claim_active: boolean;
+  review_push_state: 'pending' | 'confirmed' | 'failed' | null;
+  version: number;
+  sort_value: string;
+}
+
+/**
+ * The page query, unexecuted (the benchmark compiles it to run the same SQL without the app).
+ * The inner query reads only columns the queue indexes cover, so it is an index-only scan that
+ * stops after `limit + 1` matches; the outer query fetches the full rows of that page alone.
+ */
+export function buildQueuePageQuery(db: Database, query: QueueQuery, scope: QueueScope) {
+  const dir = directionOf(query);
+  const { expr, cast } = sortExpressions[query.sort];
+  const cursor = query.cursor ? decodeCursor(query.cursor, query.sort, dir) : undefined;
+  const page = db
+    .selectFrom('verification_session')
+    .select('verification_session.id')
+    .where((eb) => queueFilter(eb, query, scope))
+    .$if(cursor !== undefined, (qb) =>
+      qb.where(
+        sql<SqlBool>`(${expr}, verification_session.id) ${sql.raw(dir === 'asc' ? '>' : '<')} (${cursor!.value}::${cast}, ${cursor!.id}::uuid)`,
+      ),
+    )
+    .orderBy(expr, dir)
+    .orderBy('verification_session.id', dir)
+    .limit(query.limit + 1);
+  return queueSelect(db, scope, query.sort)
+    .innerJoin(page.as('page'), 'page.id', 'verification_session.id')
+    .orderBy(expr, dir)
+    .orderBy('verification_session.id', dir);
+}
+
+export async function listQueue(
+  db: Database,
+  query: QueueQuery,
+  scope: QueueScope,
+): Promise<{ rows: QueueRow[]; nextCursor: string | null }> {
+  const rows: QueueRow[] = await buildQueuePageQuery(db, query, scope).execute();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last
+      ? encodeCursor({ sort: query.sort, dir: directionOf(query), value: last.sort_value, id: last.id })
+      : null;
+  return { rows: page, nextCursor };
+}
+
+export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, sort: QueueSort = 'age') {
+  return db
+    .selectFrom('verification_session')
+    .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
+    .leftJoin('app_user as claimer', 'claimer.id', 'verification_session.claimed_by')
+    .select((eb) => [
+      'verification_session.id',
+      'verification_session.session_number',
+      'verification_session.vendor_data',
+      'verification_session.status',
+      'verification_session.workflow_id',
+      'workflow.label as workflow_label',
+      'workflow.sla_minutes',
+      'workflow.has_face_match',
+      'verification_session.in_review_since',
+      'verification_session.liveness_score',
+      'verification_session.liveness_method',
+      'verification_session.face_match_score',
+      'verification_session.warning_codes',
+      'verification_session.claimed_by',
+      sql<string | null>`coalesce(claimer.email, claimer.display_name)`.as('claimer_label'),
+      'verification_session.claimed_at',
+      'verification_session.claim_touched_at',
+      activeClaim(eb, scope.claimIdleMinutes).$castTo<boolean>().as('claim_active'),
+      'verification_session.review_push_state',
+      'verification_session.version',
+      sql<string>`(${sortExpressions[sort].expr})::text`.as('sort_value'),
+    ]);
+}
+
+/** Matching sessions, counted up to `cap` so a broad filter never scans the whole table. */
+export function buildQueueCountQuery(db: Database, query: QueueQuery, scope: QueueScope, cap: number) {
+  return db
+    .selectFrom((qb) =>
+      qb
+        .selectFrom('verification_session')
+        .select(sql`1`.as('one'))
+        .where((eb) => queueFilter(eb, query, scope))
+        .limit(cap + 1)
+        .as('matching'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('total'));
+}
+
+export async function countQueue(
+  db: Database,
+  query: QueueQuery,
+  scope: QueueScope,
+  cap: number,
+): Promise<{ total: number; capped: boolean }> {
+  const result = await buildQueueCountQuery(db, query, scope, cap).executeTakeFirstOrThrow();
+  return { total: Math.min(result.total, cap), capped: result.total > cap };
+}

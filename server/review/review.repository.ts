@@ -1,0 +1,143 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { DB, ReviewEventKind, ReviewPushState } from '../db/schema.ts';
+
+/** Kysely queries of the review loop. Functions that take row locks accept only a transaction. */
+
+export function findSessionById(db: Database | Transaction<DB>, id: string) {
+  return db
+    .selectFrom('verification_session')
+    .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
+    .leftJoin('app_user as claimer', 'claimer.id', 'verification_session.claimed_by')
+    .selectAll('verification_session')
+    .select([
+      'workflow.label as workflow_label',
+      'workflow.sla_minutes',
+      'workflow.has_face_match',
+      'workflow.didit_settings',
+      sql<string | null>`coalesce(claimer.email, claimer.display_name)`.as('claimer_label'),
+    ])
+    .where('verification_session.id', '=', id)
+    .executeTakeFirst();
+}
+
+export type SessionRow = NonNullable<Awaited<ReturnType<typeof findSessionById>>>;
+
+/** Locks the session row for the rest of the transaction (decisions, claims, notes). */
+export function lockSessionForReview(trx: Transaction<DB>, id: string) {
+  return trx
+    .selectFrom('verification_session')
+    .select(['id', 'status', 'version', 'claimed_by', 'claim_touched_at', 'review_push_state', 'threshold_version_id'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export type LockedSession = NonNullable<Awaited<ReturnType<typeof lockSessionForReview>>>;
+
+export interface ReviewEventInsert {
+  sessionId: string;
+  kind: ReviewEventKind;
+  actorId: string | null;
+  actorLabel: string;
+  reasonCode?: string | null;
+  note?: string | null;
+  thresholdVersionId?: number | null;
+  sessionVersion?: number | null;
+  pushState?: ReviewPushState | null;
+}
+
+export async function insertReviewEvent(trx: Transaction<DB>, event: ReviewEventInsert): Promise<number> {
+  const row = await trx
+    .insertInto('review_event')
+    .values({
+      session_id: event.sessionId,
+      kind: event.kind,
+      actor_id: event.actorId,
+      actor_label: event.actorLabel,
+      reason_code: event.reasonCode ?? null,
+      note: event.note ?? null,
+      threshold_version_id: event.thresholdVersionId ?? null,
+      session_version: event.sessionVersion ?? null,
+      push_state: event.pushState ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export function listReviewEvents(db: Database, sessionId: string) {
+  return db
+    .selectFrom('review_event')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Didit's status changes for a session, as received (one per distinct status and time). */
+export function listStatusEvents(db: Database, sessionId: string) {
+  return db
+    .selectFrom('webhook_event')
+    .select(['status', 'event_timestamp', 'webhook_type'])
+    .where('session_id', '=', sessionId)
+    .where('status', 'is not', null)
+    .orderBy('event_timestamp')
+    .orderBy('id')
+    .execute();
+}
+
+/** The same end user's other sessions (same vendor_data), newest first. */
+export function listOtherSessions(db: Database, session: { id: string; vendor_data: string | null }, limit = 20) {
+  if (!session.vendor_data) return Promise.resolve([]);
+  return db
+    .selectFrom('verification_session')
+    .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
+    .select([
+      'verification_session.id',
+      'verification_session.status',
+      'workflow.label as workflow_label',
+      'verification_session.didit_created_at',
+      'verification_session.first_seen_at',
+      'verification_session.decided_at',
+      'verification_session.decision_source',
+      'verification_session.liveness_score',
+      'verification_session.face_match_score',
+    ])
+    .where('verification_session.vendor_data', '=', session.vendor_data)
+    .where('verification_session.id', '<>', session.id)
+    .orderBy(sql`coalesce(verification_session.didit_created_at, verification_session.first_seen_at)`, 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The threshold version explicitly recorded on the session, or the latest applied before its decision. */
+export function findThresholdVersionInForce(
+  db: Database,
+  session: { threshold_version_id: number | null; workflow_id: string | null; decided_at: Date | null },
+) {
+  if (session.threshold_version_id !== null) {
+    return db.selectFrom('threshold_version').selectAll().where('id', '=', session.threshold_version_id).executeTakeFirst();
+  }
+  if (!session.workflow_id) return Promise.resolve(undefined);
+  return db
+    .selectFrom('threshold_version')
+    .selectAll()
+    .where('workflow_id', '=', session.workflow_id)
+    .where('state', '=', 'applied')
+    .where('applied_at', '<=', session.decided_at ?? new Date())
+    .orderBy('applied_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function enqueueDecisionPush(trx: Transaction<DB>, reviewEventId: number, sessionId: string): Promise<void> {
+  // Transactional outbox: the job exists if and only if the decision committed.
+  await sql`select graphile_worker.add_job(
+      identifier => 'push_review_decision',
+      payload => json_build_object('reviewEventId', ${reviewEventId}::bigint),
+      max_attempts => 25,
+      job_key => ${`push-decision:${sessionId}`}
+    )`.execute(trx);
+}

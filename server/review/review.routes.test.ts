@@ -1,0 +1,255 @@
+import { runOnce } from 'graphile-worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
+import { bodyOf } from '../../test/helpers/http.ts';
+import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
+import { sameOriginHeaders, startSsoTestConsole, TestBrowser, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
+import { buildTaskList } from '../worker/runner.ts';
+
+/** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
+describe('review routes', () => {
+  let app: SsoTestConsole;
+  let sandbox: RunningSandbox;
+  let workflowId: string;
+  const browsers = new Map<string, TestBrowser>();
+
+  async function as(email: string): Promise<TestBrowser> {
+    let browser = browsers.get(email);
+    if (!browser) {
+      browser = new TestBrowser();
+      const res = await browser.signIn(app.baseUrl, email);
+      expect(res.status).toBe(303);
+      browsers.set(email, browser);
+    }
+    return browser;
+  }
+
+  const post = async (email: string, path: string, body: unknown = {}) =>
+    (await as(email)).fetch(`${app.baseUrl}${path}`, {
+      method: 'POST',
+      headers: sameOriginHeaders(app.baseUrl),
+      body: JSON.stringify(body),
+    });
+  const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
+
+  /** A session that really is In Review at the sandbox, mirrored in our database. */
+  async function inReviewSession(vendorData = 'user-42'): Promise<string> {
+    const created = sandbox.createSession({
+      workflow_id: workflowId,
+      vendor_data: vendorData,
+      portrait_image: sandbox.portraitFor(vendorData),
+    });
+    const id = created.session_id as string;
+    sandbox.openSession(id);
+    sandbox.completeSession(id, { capture: 'mismatch', faceMatchScore: 60 });
+    expect(sandbox.decision(id).status).toBe('In Review');
+    await seedSession(app.ctx.db, { id, workflowId, vendorData, faceMatchScore: 60 });
+    return id;
+  }
+
+  const runWorker = () =>
+    runOnce({ pgPool: app.ctx.pool, taskList: buildTaskList(app.ctx, { workerId: 'test', startedAt: new Date() }) });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ seed: 7 });
+    const workflow = sandbox.createWorkflow({
+      workflow_label: 'Returning user',
+      workflow_type: 'biometric_authentication',
+      is_liveness_enabled: true,
+      is_face_match_enabled: true,
+      face_liveness_score_decline_threshold: 50,
+      face_match_score_review_threshold: 70,
+      face_match_score_decline_threshold: 50,
+    });
+    app = await startSsoTestConsole({
+      DIDIT_BASE_URL: sandbox.url,
+      DIDIT_API_KEY: sandbox.apiKey,
+      DIDIT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+    });
+    workflowId = (workflow.workflow_id ?? workflow.uuid) as string;
+    await seedWorkflow(app.ctx.db, { id: workflowId, label: 'Returning user' });
+    return () => sandbox.stop();
+  });
+
+  it('lists In Review sessions for a viewer, but refuses the viewer a claim or a decision', async () => {
+    const id = await inReviewSession('user-viewer-case');
+    const queue = await get('viewer@example.test', '/api/queue?q=user-viewer-case');
+    expect(queue.status).toBe(200);
+    expect((await bodyOf(queue)).items.map((item: { id: string }) => item.id)).toEqual([id]);
+    expect((await post('viewer@example.test', `/api/sessions/${id}/claim`)).status).toBe(403);
+    const decision = await post('viewer@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Approved',
+      reason: 'same_person',
+      expectedVersion: 1,
+    });
+    expect(decision.status).toBe(403);
+    expect((await bodyOf(decision)).error.code).toBe('forbidden');
+    expect(await app.ctx.db.selectFrom('review_event').selectAll().where('session_id', '=', id).execute()).toEqual([]);
+  });
+
+  it('answers 401 without a session or token, 404 for an unknown id and 400 for a malformed one', async () => {
+    expect((await fetch(`${app.baseUrl}/api/queue`)).status).toBe(401);
+    expect((await get('analyst@example.test', '/api/sessions/7c0e9a52-0000-4000-8000-00000000abcd')).status).toBe(404);
+    const malformed = await get('analyst@example.test', '/api/sessions/not-a-uuid');
+    expect(malformed.status).toBe(400);
+    expect((await bodyOf(malformed)).error.code).toBe('validation_failed');
+    const badQuery = await get('analyst@example.test', '/api/queue?livenessMin=90&livenessMax=10');
+    expect(badQuery.status).toBe(400);
+  });
+
+  it('claims, decides and pushes the decision to Didit with the analyst named in the comment', async () => {
+    const id = await inReviewSession('user-happy-path');
+    const claimed = await post('analyst@example.test', `/api/sessions/${id}/claim`);
+    expect(claimed.status).toBe(200);
+    const detail = await bodyOf(claimed);
+    expect(detail.claim).toMatchObject({ label: 'analyst@example.test' });
+
+    const otherAnalyst = await post('analyst2@example.test', `/api/sessions/${id}/claim`);
+    expect(otherAnalyst.status).toBe(409);
+    expect((await bodyOf(otherAnalyst)).error.details).toMatchObject({ claimedBy: 'analyst@example.test' });
+
+    const decided = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'different_person',
+      note: 'Jawline and eyes differ from the portrait.',
+      expectedVersion: detail.version,
+    });
+    expect(decided.status).toBe(201);
+    expect(await bodyOf(decided)).toMatchObject({ pushState: 'pending', claim: null });
+
+    sandbox.clearRequests();
+    await runWorker();
+    const pushes = sandbox.requests().filter((r) => r.method === 'PATCH');
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]).toMatchObject({ path: `/v3/session/${id}/update-status/`, status: 200 });
+    expect(pushes[0]?.body).toMatchObject({ new_status: 'Declined', comment: expect.stringContaining('analyst@example.test') });
+    expect(sandbox.decision(id).status).toBe('Declined');
+    const session = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+    expect(session.pushState).toBe('confirmed');
+    expect(
+      session.timeline.filter((t: { source: string }) => t.source === 'console').map((t: { kind: string }) => t.kind),
+    ).toEqual(['claim', 'decline']);
+  });
+
+  it('answers a stale decision with 409 and the fresh state', async () => {
+    const id = await inReviewSession('user-stale');
+    await post('lead@example.test', `/api/sessions/${id}/notes`, { note: 'Looks like a printed photo.' });
+    await app.ctx.db.updateTable('verification_session').set({ version: 5 }).where('id', '=', id).execute();
+    const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Approved',
+      reason: 'same_person',
+      expectedVersion: 1,
+    });
+    expect(res.status).toBe(409);
+    const body = await bodyOf(res);
+    expect(body.error.details).toMatchObject({ reason: 'version_mismatch', session: { id, version: 5 } });
+  });
+
+  it('rejects an invalid decision body with 400 naming the field', async () => {
+    const id = await inReviewSession('user-bad-body');
+    const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Maybe',
+      reason: 'same_person',
+      expectedVersion: 1,
+    });
+    expect(res.status).toBe(400);
+    expect((await bodyOf(res)).error.details.issues[0].path).toBe('decision');
+  });
+
+  it('retries a push Didit answers with 5xx, then confirms it', async () => {
+    const id = await inReviewSession('user-flaky-didit');
+    const token = await createApiToken(app.ctx, 'analyst');
+    const res = await fetch(`${app.baseUrl}/api/sessions/${id}/decision`, {
+      method: 'POST',
+      headers: { ...authHeaders(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'Approved', reason: 'same_person', expectedVersion: 1 }),
+    });
+    expect(res.status).toBe(201);
+    sandbox.setFaults({ apiErrorRate: 1 });
+    try {
+      await runWorker();
+    } finally {
+      sandbox.setFaults({ apiErrorRate: 0 });
+    }
+    const pending = await app.ctx.db
+      .selectFrom('review_event')
+      .selectAll()
+      .where('session_id', '=', id)
+      .where('kind', '=', 'approve')
+      .executeTakeFirstOrThrow();
+    expect(pending.push_state).toBe('pending');
+    expect(pending.push_attempts).toBe(1);
+    expect(pending.push_error).toMatch(/503|server/i);
+    // graphile-worker schedules the retry with backoff; make it due now.
+    await app.ctx.pool.query(`update graphile_worker._private_jobs set run_at = now()`);
+    await runWorker();
+    const confirmed = await app.ctx.db
+      .selectFrom('review_event')
+      .selectAll()
+      .where('id', '=', pending.id)
+      .executeTakeFirstOrThrow();
+    expect(confirmed.push_state).toBe('confirmed');
+    expect(sandbox.decision(id).status).toBe('Approved');
+  });
+
+  it('parks a push Didit refuses permanently as failed with its answer, and lets an analyst retry it', async () => {
+    const created = sandbox.createSession({
+      workflow_id: workflowId,
+      vendor_data: 'user-not-finished',
+      portrait_image: sandbox.portraitFor('x'),
+    });
+    const id = created.session_id as string;
+    // Our copy says In Review, Didit says the user never finished: update-status is refused (§4.1).
+    await seedSession(app.ctx.db, { id, workflowId, vendorData: 'user-not-finished' });
+    expect(
+      (
+        await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+          decision: 'Approved',
+          reason: 'same_person',
+          expectedVersion: 1,
+        })
+      ).status,
+    ).toBe(201);
+    await runWorker();
+    const session = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+    expect(session.pushState).toBe('failed');
+    expect(session.pushError).toBeTruthy();
+
+    sandbox.openSession(id);
+    sandbox.completeSession(id, { capture: 'mismatch', faceMatchScore: 60 });
+    const retried = await post('analyst@example.test', `/api/sessions/${id}/decision/retry`);
+    expect(retried.status).toBe(200);
+    expect((await bodyOf(retried)).pushState).toBe('pending');
+    await runWorker();
+    expect(sandbox.decision(id).status).toBe('Approved');
+  });
+
+  it('claims the next session for the current view, and says when none is left', async () => {
+    const id = await inReviewSession('user-claim-next');
+    const res = await post('analyst2@example.test', '/api/queue/claim-next', { filters: { q: 'user-claim-next' } });
+    expect(res.status).toBe(200);
+    expect((await bodyOf(res)).session).toMatchObject({ id, claim: { label: 'analyst2@example.test' } });
+    const none = await post('analyst@example.test', '/api/queue/claim-next', { filters: { q: 'user-claim-next' } });
+    expect(none.status).toBe(404);
+  });
+
+  it('records who opened a session with images in the audit log, once per look', async () => {
+    const id = await inReviewSession('user-audited');
+    await app.ctx.db
+      .updateTable('verification_session')
+      .set({ media: JSON.stringify({ selfie: `${sandbox.url}/media/x.jpg` }) })
+      .where('id', '=', id)
+      .execute();
+    expect((await get('viewer@example.test', `/api/sessions/${id}`)).status).toBe(200);
+    // Reloading the page within the window is the same look, not a new entry.
+    expect((await get('viewer@example.test', `/api/sessions/${id}`)).status).toBe(200);
+    const rows = await app.ctx.db
+      .selectFrom('audit_log')
+      .select(['actor_label', 'action'])
+      .where('target_id', '=', id)
+      .where('action', '=', 'session.media_viewed')
+      .execute();
+    expect(rows).toEqual([{ actor_label: 'viewer@example.test', action: 'session.media_viewed' }]);
+  });
+});

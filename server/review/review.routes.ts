@@ -1,0 +1,178 @@
+import { Router, type Request } from 'express';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { actorOf, can, requireCapability, type Actor } from '../auth/rbac.ts';
+import { appendAudit } from '../audit/audit.repository.ts';
+import type { AppContext } from '../context.ts';
+import {
+  claimNextRequestSchema,
+  decisionRequestSchema,
+  noteRequestSchema,
+  queueQuerySchema,
+  type QueuePage,
+  type SessionDetail,
+  type ReasonCatalog,
+} from '../contract/review.ts';
+import { AppError } from '../errors.ts';
+import { countQueue, listQueue } from './queue.repository.ts';
+import {
+  addNote,
+  claimNextSession,
+  claimSession,
+  loadSessionDetail,
+  recordDecision,
+  releaseSession,
+  retryDecisionPush,
+  toQueueItem,
+  touchClaim,
+  type RequestOrigin,
+  type ReviewSettings,
+} from './review.service.ts';
+
+const sessionParams = z.object({ id: z.uuid({ message: 'must be a Didit session id (UUID)' }) });
+
+/** Counting stops here: past it the queue says "10,000+" instead of scanning everything. */
+const countCap = 10_000;
+
+function originOf(req: Request): RequestOrigin {
+  return { ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 300) };
+}
+
+/** The analyst's loop: queue, session, claim, decide, note. Mounted under `/api`. */
+export function reviewRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const settings: ReviewSettings = ctx.config.review;
+
+  router.get('/queue', requireCapability('session.read'), async (req, res) => {
+    const query = queueQuerySchema.parse(req.query);
+    const actor = actorOf(req);
+    const scope = { actorId: actor.kind === 'user' ? actor.id : null, claimIdleMinutes: settings.claimIdleMinutes };
+    const [page, count] = await Promise.all([listQueue(ctx.db, query, scope), countQueue(ctx.db, query, scope, countCap)]);
+    const body: QueuePage = {
+      items: page.rows.map((row) => toQueueItem(row, settings)),
+      nextCursor: page.nextCursor,
+      total: count.total,
+      totalCapped: count.capped,
+    };
+    res.json(body);
+  });
+
+  router.get('/review/reasons', requireCapability('session.read'), (_req, res) => {
+    const body: ReasonCatalog = settings.reasons;
+    res.json(body);
+  });
+
+  router.post('/queue/claim-next', requireCapability('session.claim'), async (req, res) => {
+    const { filters } = claimNextRequestSchema.parse(req.body ?? {});
+    const query = queueQuerySchema.parse(filters);
+    const actor = actorOf(req);
+    const id = await ctx.db.transaction().execute((trx) => claimNextSession(trx, query, actor, settings, originOf(req)));
+    if (!id) throw new AppError(404, 'not_found', 'No unclaimed session matches this view.');
+    res.json({ session: await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)) });
+  });
+
+  router.get('/sessions/:id', requireCapability('session.read'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const actor = actorOf(req);
+    await touchClaim(ctx.db, id, actor, settings);
+    // Links expiring within the margin are refreshed first (coalesced; old links + a flag if Didit says wait).
+    const media = can(actor.role, 'media.view') ? await ctx.media.ensureFresh(id) : undefined;
+    const detail = await loadSessionDetail(ctx.db, id, actor, settings);
+    detail.media.stale = media?.stale ?? false;
+    res.json(await withEvidenceRules(req, detail));
+  });
+
+  router.post('/sessions/:id/claim', requireCapability('session.claim'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => claimSession(trx, id, actor, settings, originOf(req)));
+    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+  });
+
+  router.post('/sessions/:id/release', requireCapability('session.claim'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => releaseSession(trx, id, actor, settings, originOf(req)));
+    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+  });
+
+  router.post('/sessions/:id/decision', requireCapability('session.decide'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const request = decisionRequestSchema.parse(req.body);
+    const actor = actorOf(req);
+    try {
+      await ctx.db.transaction().execute((trx) => recordDecision(trx, id, actor, request, settings, originOf(req)));
+    } catch (error) {
+      // A conflict answers with the fresh state so the analyst sees what changed.
+      if (error instanceof AppError && error.status === 409) {
+        const session = await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings));
+        throw new AppError(409, error.code, error.message, { ...(error.details as object), session });
+      }
+      throw error;
+    }
+    res.status(201).json(await loadSessionDetail(ctx.db, id, actor, settings));
+  });
+
+  router.post('/sessions/:id/decision/retry', requireCapability('session.decide'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => retryDecisionPush(trx, id, actor, originOf(req)));
+    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+  });
+
+  router.post('/sessions/:id/notes', requireCapability('session.note'), async (req, res) => {
+    const { id } = sessionParams.parse(req.params);
+    const { note } = noteRequestSchema.parse(req.body);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => addNote(trx, id, actor, note, settings, originOf(req)));
+    res.status(201).json(await loadSessionDetail(ctx.db, id, actor, settings));
+  });
+
+  /**
+   * Every response that carries a session's media links goes through here: people without
+   * 'media.view' get none, and the first look of a person at a session's face within the audit
+   * window is recorded (who, whose, when, from where), however the page got there (opening it,
+   * claim next, a decision's fresh state).
+   */
+  async function withEvidenceRules(req: Request, detail: SessionDetail): Promise<SessionDetail> {
+    const actor = actorOf(req);
+    if (!can(actor.role, 'media.view'))
+      return { ...detail, media: { ...detail.media, selfie: null, portrait: null, video: null } };
+    if (detail.media.selfie || detail.media.portrait || detail.media.video) {
+      await recordEvidenceView(ctx.db, actor, detail, originOf(req));
+    }
+    return detail;
+  }
+
+  return router;
+}
+
+/** Repeated views by the same person within this window are one "opening" in the audit log. */
+const evidenceViewWindowMinutes = 10;
+
+async function recordEvidenceView(
+  db: AppContext['db'],
+  actor: Actor,
+  detail: SessionDetail,
+  origin: RequestOrigin,
+): Promise<void> {
+  const recent = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('target_type', '=', 'session')
+    .where('target_id', '=', detail.id)
+    .where('action', '=', 'session.media_viewed')
+    .where('actor_id', '=', actor.id)
+    .where('occurred_at', '>', sql<Date>`now() - make_interval(mins => ${evidenceViewWindowMinutes})`)
+    .limit(1)
+    .executeTakeFirst();
+  if (recent) return;
+  await appendAudit(db, {
+    actor,
+    action: 'session.media_viewed',
+    targetType: 'session',
+    targetId: detail.id,
+    details: { vendorData: detail.vendorData },
+    ...origin,
+  });
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import {
+  mediaSchema,
+  queuePageSchema,
+  reasonCatalogSchema,
+  sessionDetailSchema,
+  type DecisionRequest,
+  type Media,
+  type QueuePage,
+  type ReasonCatalog,
+  type SessionDetail,
+} from '../../../server/contract/review.ts';
+
+import { ApiError, apiRequest } from './client.ts';
+
+export { ApiError };
+
+/**
+ * The review loop's API calls (queue, session, claim, decide, notes, media refresh), through the
+ * shared client (`client.ts`: JSON, same-origin cookies, CSRF header, `ApiError`, 401 → sign-in).
+ * Every response is parsed with the contract's zod schemas.
+ */
+
+const request = <T>(method: string, path: string, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal) =>
+  apiRequest(method, path, schema, { body, signal });
+
+const claimNextResponseSchema = z.object({ session: sessionDetailSchema });
+const refreshMediaResponseSchema = z.object({ media: mediaSchema });
+
+/** Every call the analyst's screens make. Components receive it through `ReviewApiProvider`. */
+export interface ReviewApi {
+  /** `search` is the queue query as URL search params (defaults omitted), e.g. from `queueQueryToSearch`. */
+  listQueue(search: string, signal?: AbortSignal): Promise<QueuePage>;
+  getSession(id: string, signal?: AbortSignal): Promise<SessionDetail>;
+  claim(id: string): Promise<SessionDetail>;
+  release(id: string): Promise<SessionDetail>;
+  /** `null` when nothing matching the filters is left to claim. */
+  claimNext(filters: Record<string, string | string[]>): Promise<SessionDetail | null>;
+  decide(id: string, body: DecisionRequest): Promise<SessionDetail>;
+  addNote(id: string, note: string): Promise<SessionDetail>;
+  retryPush(id: string): Promise<SessionDetail>;
+  refreshMedia(id: string): Promise<Media>;
+  getReasons(): Promise<ReasonCatalog>;
+}
+
+const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+
+/** The note and retry endpoints answer the fresh session; accept `{session}` too in case they wrap it. */
+const sessionOrWrapped = z.union([sessionDetailSchema, z.object({ session: sessionDetailSchema }).transform((v) => v.session)]);
+
+export const httpReviewApi: ReviewApi = {
+  listQueue: (search, signal) => request('GET', `/api/queue${search ? `?${search}` : ''}`, undefined, queuePageSchema, signal),
+  getSession: (id, signal) => request('GET', sessionPath(id), undefined, sessionDetailSchema, signal),
+  claim: (id) => request('POST', `${sessionPath(id)}/claim`, {}, sessionDetailSchema),
+  release: (id) => request('POST', `${sessionPath(id)}/release`, {}, sessionDetailSchema),
+  claimNext: async (filters) => {
+    try {
+      const { session } = await request('POST', '/api/queue/claim-next', { filters }, claimNextResponseSchema);
+      return session;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && error.code === 'not_found') return null;
+      throw error;
+    }
+  },
+  decide: (id, body) => request('POST', `${sessionPath(id)}/decision`, body, sessionOrWrapped),
+  addNote: (id, note) => request('POST', `${sessionPath(id)}/notes`, { note }, sessionOrWrapped),
+  retryPush: (id) => request('POST', `${sessionPath(id)}/decision/retry`, {}, sessionOrWrapped),
+  refreshMedia: (id) => request('POST', `${sessionPath(id)}/refresh-media`, {}, refreshMediaResponseSchema).then((r) => r.media),
+  getReasons: () => request('GET', '/api/review/reasons', undefined, reasonCatalogSchema),
+};
+
+/** The fresh session a 409 carries in `error.details.session`, if it is there and well-formed. */
+export function freshSessionFromConflict(error: unknown): SessionDetail | null {
+  if (!(error instanceof ApiError) || error.status !== 409) return null;
+  const parsed = z.object({ session: sessionDetailSchema }).safeParse(error.details);
+  return parsed.success ? parsed.data.session : null;
+}
+
+export function isAbortError(error: unknown): boolean {
+  return (error instanceof Error || error instanceof DOMException) && error.name === 'AbortError';
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message || error.code;
+  if (error instanceof Error) return error.message;
+  return 'Unexpected error';
+}

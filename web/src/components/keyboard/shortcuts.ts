@@ -1,0 +1,23 @@
+export interface ShortcutHelp {
+  keys: string[];
+  description: string;
+}
+
+export const queueShortcuts: ShortcutHelp[] = [
+  { keys: ['j'], description: 'Next session in the list' },
+  { keys: ['k'], description: 'Previous session in the list' },
+  { keys: ['Enter'], description: 'Open the selected session' },
+  { keys: ['c'], description: 'Claim the next session matching the filters and open it' },
+  { keys: ['?'], description: 'Show these shortcuts' },
+];
+
+export const sessionShortcuts: ShortcutHelp[] = [
+  { keys: ['a'], description: 'Approve: open the decision form with Approved' },
+  { keys: ['d'], description: 'Decline: open the decision form with Declined' },
+  { keys: ['1', '…', '9'], description: 'Pick the reason with that number' },
+  { keys: ['n'], description: 'Write a note (without a decision)' },
+  { keys: ['c'], description: 'Claim the next session and open it' },
+  { keys: ['+', '-', '0'], description: 'Zoom the images in, out, reset' },
+  { keys: ['Esc'], description: 'Close the form or dialog' },
+  { keys: ['?'], description: 'Show these shortcuts' },
+];

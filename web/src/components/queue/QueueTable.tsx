@@ -1,0 +1,244 @@
+import {
+  createColumnHelper,
+  functionalUpdate,
+  metaHelper,
+  rowSortingFeature,
+  tableFeatures,
+  useTable,
+  type SortingState,
+  type Updater,
+} from '@tanstack/react-table';
+import { createContext, useContext, useMemo } from 'react';
+import { Link } from 'react-router';
+import type { QueueItem, QueueQuery, QueueSort } from '../../../../server/contract/review.ts';
+import { formatDateTime, formatDuration, formatScore, minutesInReview, slaLabels, slaLevel } from './sla.ts';
+import { effectiveDirection } from './queue-url.ts';
+import { logTypeOfCode } from './warning-codes.ts';
+import { WarningChip } from './WarningChip.tsx';
+import styles from './QueueTable.module.css';
+
+type ColumnMeta = { numeric?: boolean; label: string };
+
+const features = tableFeatures({ rowSortingFeature, columnMeta: metaHelper<ColumnMeta>() });
+const helper = createColumnHelper<typeof features, QueueItem>();
+
+/** What cells need besides their row: the clock and where session links keep the queue filters. */
+interface CellEnv {
+  now: number;
+  linkSearch: string;
+}
+const CellEnvContext = createContext<CellEnv>({ now: 0, linkSearch: '' });
+
+export function sessionHref(id: string, linkSearch: string): string {
+  return `/sessions/${encodeURIComponent(id)}${linkSearch ? `?${linkSearch}` : ''}`;
+}
+
+function AgeCell({ item }: { item: QueueItem }) {
+  const { now } = useContext(CellEnvContext);
+  const minutes = minutesInReview(item.inReviewSince, now);
+  if (minutes === null) return <span className={styles.muted}>—</span>;
+  const level = slaLevel(minutes, item.slaMinutes);
+  return (
+    <span className={`${styles.age} ${styles[`sla_${level}`]}`} title={`In review since ${formatDateTime(item.inReviewSince)}`}>
+      <span className={styles.slaDot} aria-hidden="true" />
+      {formatDuration(minutes)}
+      <span className={styles.srOnly}>
+        , {slaLabels[level]} ({formatDuration(item.slaMinutes)} SLA)
+      </span>
+    </span>
+  );
+}
+
+function VendorCell({ item }: { item: QueueItem }) {
+  const { linkSearch } = useContext(CellEnvContext);
+  const label = item.vendorData ?? (item.sessionNumber !== null ? `Session #${item.sessionNumber}` : item.id.slice(0, 8));
+  return (
+    <Link to={sessionHref(item.id, linkSearch)} className={styles.sessionLink} data-session-link={item.id}>
+      {label}
+    </Link>
+  );
+}
+
+function ClaimCell({ item }: { item: QueueItem }) {
+  if (!item.claim) return <span className={styles.muted}>Unassigned</span>;
+  return <span title={`Claimed ${formatDateTime(item.claim.claimedAt)}`}>{item.claim.label}</span>;
+}
+
+const columns = helper.columns([
+  helper.accessor('inReviewSince', {
+    id: 'age',
+    header: 'Time in review',
+    meta: { label: 'time in review' },
+    cell: ({ row }) => <AgeCell item={row.original} />,
+  }),
+  helper.accessor('vendorData', {
+    id: 'vendor',
+    header: 'Vendor data',
+    enableSorting: false,
+    meta: { label: 'vendor data' },
+    cell: ({ row }) => <VendorCell item={row.original} />,
+  }),
+  helper.accessor('workflowLabel', {
+    id: 'workflow',
+    header: 'Workflow',
+    enableSorting: false,
+    meta: { label: 'workflow' },
+    cell: ({ row }) => row.original.workflowLabel ?? <span className={styles.muted}>{row.original.workflowId ?? '—'}</span>,
+  }),
+  helper.accessor('livenessScore', {
+    id: 'liveness',
+    header: 'Liveness',
+    meta: { numeric: true, label: 'liveness score' },
+    cell: ({ row }) => (
+      <>
+        <span className={styles.score}>{formatScore(row.original.livenessScore)}</span>
+        {row.original.livenessMethod ? <span className={styles.method}>{row.original.livenessMethod}</span> : null}
+      </>
+    ),
+  }),
+  helper.accessor('faceMatchScore', {
+    id: 'face_match',
+    header: 'Face match',
+    meta: { numeric: true, label: 'face-match score' },
+    cell: ({ row }) =>
+      row.original.hasFaceMatch ? (
+        <span className={styles.score}>{formatScore(row.original.faceMatchScore)}</span>
+      ) : (
+        <span className={styles.muted}>liveness only</span>
+      ),
+  }),
+  helper.accessor('warningCodes', {
+    id: 'warnings',
+    header: 'Warnings',
+    enableSorting: false,
+    meta: { label: 'warnings' },
+    cell: ({ row }) =>
+      row.original.warningCodes.length === 0 ? (
+        <span className={styles.muted}>none</span>
+      ) : (
+        <span className={styles.chips}>
+          {row.original.warningCodes.map((code) => (
+            <WarningChip key={code} code={code} logType={logTypeOfCode(code)} />
+          ))}
+        </span>
+      ),
+  }),
+  helper.accessor('claim', {
+    id: 'assignee',
+    header: 'Assignee',
+    enableSorting: false,
+    meta: { label: 'assignee' },
+    cell: ({ row }) => <ClaimCell item={row.original} />,
+  }),
+]);
+
+const sortDescriptions: Record<QueueSort, [string, string]> = {
+  age: ['oldest first', 'newest first'],
+  liveness: ['lowest liveness score first', 'highest liveness score first'],
+  face_match: ['lowest face-match score first', 'highest face-match score first'],
+};
+
+export function describeSort(query: QueueQuery): string {
+  const [asc, desc] = sortDescriptions[query.sort];
+  return effectiveDirection(query) === 'asc' ? asc : desc;
+}
+
+export interface QueueTableProps {
+  items: QueueItem[];
+  query: QueueQuery;
+  now: number;
+  /** Queue filters carried into session links (search string, no `?`). */
+  linkSearch: string;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+  onSortChange: (sort: QueueSort, dir: 'asc' | 'desc') => void;
+}
+
+/**
+ * The queue as a controlled view of server-side state: sorting comes from (and goes to) the URL,
+ * rows arrive sorted and paged by the server (`manualSorting`).
+ */
+export function QueueTable({ items, query, now, linkSearch, selectedId, onSelect, onSortChange }: QueueTableProps) {
+  const dir = effectiveDirection(query);
+  const sorting = useMemo<SortingState>(() => [{ id: query.sort, desc: dir === 'desc' }], [query.sort, dir]);
+  const table = useTable({
+    features,
+    columns,
+    data: items,
+    getRowId: (row) => row.id,
+    state: { sorting },
+    onSortingChange: (updater: Updater<SortingState>) => {
+      const first = functionalUpdate(updater, sorting)[0];
+      if (first) onSortChange(first.id as QueueSort, first.desc ? 'desc' : 'asc');
+    },
+    manualSorting: true,
+    enableMultiSort: false,
+    enableSortingRemoval: false,
+    sortDescFirst: false,
+  });
+  const env = useMemo(() => ({ now, linkSearch }), [now, linkSearch]);
+
+  return (
+    <CellEnvContext.Provider value={env}>
+      <div className={styles.scroller}>
+        <table className={styles.table}>
+          <caption className={styles.srOnly}>Review queue, {describeSort(query)}</caption>
+          <thead>
+            {table.getHeaderGroups().map((group) => (
+              <tr key={group.id}>
+                {group.headers.map((header) => {
+                  const column = header.column;
+                  const meta = column.columnDef.meta;
+                  const sorted = column.getIsSorted();
+                  const canSort = column.getCanSort();
+                  return (
+                    <th
+                      key={header.id}
+                      scope="col"
+                      className={meta?.numeric ? styles.numeric : undefined}
+                      aria-sort={
+                        canSort ? (sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none') : undefined
+                      }
+                    >
+                      {canSort ? (
+                        <button
+                          type="button"
+                          className={styles.sortButton}
+                          onClick={column.getToggleSortingHandler()}
+                          aria-label={`Sort by ${meta?.label ?? column.id}${sorted ? (sorted === 'asc' ? ', sorted ascending' : ', sorted descending') : ''}`}
+                        >
+                          <table.FlexRender header={header} />
+                          <span className={styles.sortIcon} aria-hidden="true">
+                            {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}
+                          </span>
+                        </button>
+                      ) : (
+                        <table.FlexRender header={header} />
+                      )}
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {table.getRowModel().rows.map((row) => (
+              <tr
+                key={row.id}
+                className={row.id === selectedId ? styles.selected : undefined}
+                data-selected={row.id === selectedId ? 'true' : undefined}
+                onClick={() => onSelect(row.id)}
+              >
+                {row.getAllCells().map((cell) => (
+                  <td key={cell.id} className={cell.column.columnDef.meta?.numeric ? styles.numeric : undefined}>
+                    <table.FlexRender cell={cell} />
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </CellEnvContext.Provider>
+  );
+}

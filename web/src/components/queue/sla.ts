@@ -1,0 +1,50 @@
+export type SlaLevel = 'ok' | 'warn' | 'breach';
+
+/** Minutes a session has waited in review at `now` (0 when unknown or in the future). */
+export function minutesInReview(inReviewSince: string | null, now: number): number | null {
+  if (!inReviewSince) return null;
+  const since = Date.parse(inReviewSince);
+  if (Number.isNaN(since)) return null;
+  return Math.max(0, (now - since) / 60_000);
+}
+
+/**
+ * SLA colour for a session's time in review against its workflow's SLA:
+ * under half the SLA is fine, under the SLA is a warning, at or past it is breached.
+ */
+export function slaLevel(ageMinutes: number, slaMinutes: number): SlaLevel {
+  if (!(slaMinutes > 0)) return 'ok';
+  const ratio = ageMinutes / slaMinutes;
+  if (ratio < 0.5) return 'ok';
+  if (ratio < 1) return 'warn';
+  return 'breach';
+}
+
+export const slaLabels: Record<SlaLevel, string> = {
+  ok: 'within SLA',
+  warn: 'over half the SLA',
+  breach: 'SLA breached',
+};
+
+/** Compact duration: `<1 m`, `45 m`, `2 h 05 m`, `3 d 04 h`. */
+export function formatDuration(minutes: number): string {
+  if (minutes < 1) return '<1 m';
+  const total = Math.floor(minutes);
+  if (total < 60) return `${total} m`;
+  const hours = Math.floor(total / 60);
+  if (hours < 24) return `${hours} h ${String(total % 60).padStart(2, '0')} m`;
+  return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
+}
+
+export function formatScore(score: number | null): string {
+  if (score === null) return '—';
+  return Number.isInteger(score) ? String(score) : score.toFixed(1);
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDateTime(iso: string | null): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}

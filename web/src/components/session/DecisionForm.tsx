@@ -1,0 +1,219 @@
+import { useId, useState, type FormEvent, type RefObject } from 'react';
+import type { ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
+import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
+import { useReviewApi } from '../../hooks/use-review-api.tsx';
+import { describeChanges } from './diff.ts';
+import styles from './SessionPanels.module.css';
+
+export type Decision = 'Approved' | 'Declined';
+
+export interface DecisionDraft {
+  decision: Decision | null;
+  reason: string;
+  note: string;
+}
+
+export const emptyDraft: DecisionDraft = { decision: null, reason: '', note: '' };
+
+/** Overriding an automatic verdict (the session is no longer In Review) needs a written reason. */
+export function noteRequired(session: Pick<SessionDetail, 'status'>): boolean {
+  return session.status !== 'In Review';
+}
+
+export interface DecisionFormProps {
+  session: SessionDetail;
+  reasons: ReasonCatalog | null;
+  reasonsError: string | null;
+  draft: DecisionDraft;
+  onDraftChange: (draft: DecisionDraft) => void;
+  onDecided: (fresh: SessionDetail, decision: Decision) => void;
+  /** A 409: the session changed since it was loaded; `fresh` is the state to show now. */
+  onConflict: (fresh: SessionDetail) => void;
+  firstFieldRef?: RefObject<HTMLFieldSetElement | null>;
+  formRef?: RefObject<HTMLFormElement | null>;
+  noteRef?: RefObject<HTMLTextAreaElement | null>;
+}
+
+/**
+ * Approve / decline with a reason code and a note. Sends the version the analyst saw; when the
+ * server answers 409 the form shows what changed and the fresh state, and waits for the analyst
+ * to decide again (never a silent retry).
+ */
+export function DecisionForm({
+  session,
+  reasons,
+  reasonsError,
+  draft,
+  onDraftChange,
+  onDecided,
+  onConflict,
+  firstFieldRef,
+  formRef,
+  noteRef,
+}: DecisionFormProps) {
+  const api = useReviewApi();
+  const id = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<string[] | null>(null);
+
+  const allowed = session.allowed.decide;
+  if (allowed.length === 0) {
+    const why =
+      session.claim && !session.allowed.release
+        ? `${session.claim.label} is working on this session.`
+        : session.allowed.claim
+          ? 'Claim the session to decide it.'
+          : 'You cannot decide this session.';
+    return (
+      <section aria-label="Decision" className={styles.form}>
+        <p className={styles.muted}>{why}</p>
+        {conflict ? <ConflictNotice changes={conflict} /> : null}
+      </section>
+    );
+  }
+
+  const required = noteRequired(session);
+  const list = draft.decision && reasons ? reasons[draft.decision] : [];
+  const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!draft.decision) return setError('Choose Approve or Decline.');
+    if (!draft.reason) return setError('Choose a reason.');
+    if (required && draft.note.trim() === '') {
+      noteRef?.current?.focus();
+      return setError(`A note is required: this overrides the automatic ${session.status} verdict.`);
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const fresh = await api.decide(session.id, {
+        decision: draft.decision,
+        reason: draft.reason,
+        note: draft.note.trim() === '' ? undefined : draft.note.trim(),
+        expectedVersion: session.version,
+      });
+      setConflict(null);
+      onDecided(fresh, draft.decision);
+    } catch (cause) {
+      const fresh = freshSessionFromConflict(cause);
+      if (fresh) {
+        setConflict(describeChanges(session, fresh));
+        onConflict(fresh);
+      } else {
+        setError(`The decision was not recorded: ${errorMessage(cause)}`);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form ref={formRef} className={styles.form} aria-label="Decision" onSubmit={(event) => void submit(event)}>
+      {conflict ? <ConflictNotice changes={conflict} /> : null}
+      <fieldset className={styles.choices} ref={firstFieldRef} tabIndex={-1}>
+        <legend className={styles.fieldLabel}>Decision</legend>
+        {(['Approved', 'Declined'] as const).map((decision) => (
+          <button
+            key={decision}
+            type="button"
+            aria-pressed={draft.decision === decision}
+            aria-keyshortcuts={decision === 'Approved' ? 'a' : 'd'}
+            disabled={!allowed.includes(decision)}
+            className={`${styles.choice} ${decision === 'Approved' ? styles.approve : styles.decline}`}
+            onClick={() => set({ decision, reason: draft.decision === decision ? draft.reason : '' })}
+          >
+            {decision === 'Approved' ? 'Approve' : 'Decline'}{' '}
+            <kbd className={styles.kbd} aria-hidden="true">
+              {decision === 'Approved' ? 'a' : 'd'}
+            </kbd>
+          </button>
+        ))}
+      </fieldset>
+      {draft.decision ? (
+        <>
+          <fieldset className={styles.reasons}>
+            <legend className={styles.fieldLabel}>Reason</legend>
+            {reasonsError ? <p className={styles.errorText}>Reasons could not be loaded: {reasonsError}</p> : null}
+            {!reasons && !reasonsError ? <p className={styles.muted}>Loading reasons…</p> : null}
+            {list.map((reason, index) => (
+              <label key={reason.code} className={styles.reason}>
+                <input
+                  type="radio"
+                  name={`${id}-reason`}
+                  value={reason.code}
+                  checked={draft.reason === reason.code}
+                  onChange={() => set({ reason: reason.code })}
+                />
+                {index < 9 ? (
+                  <kbd className={styles.kbd} aria-hidden="true">
+                    {index + 1}
+                  </kbd>
+                ) : null}
+                <span>{reason.label}</span>
+              </label>
+            ))}
+          </fieldset>
+          <label htmlFor={`${id}-decision-note`} className={styles.fieldLabel}>
+            Note{' '}
+            {required ? (
+              <span className={styles.required}>(required: overrides the automatic {session.status})</span>
+            ) : (
+              <span className={styles.muted}>(optional)</span>
+            )}
+          </label>
+          <textarea
+            id={`${id}-decision-note`}
+            ref={noteRef}
+            rows={3}
+            maxLength={5000}
+            aria-required={required}
+            value={draft.note}
+            onChange={(event) => set({ note: event.target.value })}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') event.currentTarget.blur();
+            }}
+          />
+          <div className={styles.formActions}>
+            <button
+              type="submit"
+              disabled={busy}
+              className={`${styles.button} ${draft.decision === 'Approved' ? styles.approveSolid : styles.declineSolid}`}
+            >
+              {busy ? 'Sending…' : draft.decision === 'Approved' ? 'Approve session' : 'Decline session'}
+            </button>
+            <button
+              type="button"
+              className={styles.button}
+              onClick={() => onDraftChange({ ...draft, decision: null, reason: '' })}
+            >
+              Cancel
+            </button>
+          </div>
+        </>
+      ) : null}
+      {error ? (
+        <p role="alert" className={styles.errorText}>
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function ConflictNotice({ changes }: { changes: string[] }) {
+  return (
+    <div role="alert" className={styles.conflict}>
+      <p>
+        <strong>This session changed since you opened it.</strong> Your decision was not recorded. Review the current state below
+        and decide again if it still applies.
+      </p>
+      <ul>
+        {changes.map((change) => (
+          <li key={change}>{change}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,193 @@
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent } from 'react';
+import type { Media } from '../../../../server/contract/review.ts';
+import { useShortcuts } from '../../hooks/use-shortcuts.ts';
+import styles from './MediaCompare.module.css';
+
+export interface View {
+  scale: number;
+  x: number;
+  y: number;
+}
+export const initialView: View = { scale: 1, x: 0, y: 0 };
+const minScale = 1;
+const maxScale = 8;
+const step = 1.25;
+
+export function zoomView(view: View, factor: number): View {
+  const scale = Math.min(maxScale, Math.max(minScale, view.scale * factor));
+  if (scale === minScale) return initialView;
+  // Keep the same point centred while zooming about the centre.
+  const ratio = scale / view.scale;
+  return { scale, x: view.x * ratio, y: view.y * ratio };
+}
+
+export interface MediaCompareProps {
+  media: Media;
+  method: string | null;
+  secondsLeft: number | null;
+  refreshing: boolean;
+  refreshError: string | null;
+  onMediaError: (url: string) => void;
+  shortcutsEnabled: boolean;
+}
+
+function formatCountdown(seconds: number): string {
+  if (seconds <= 0) return 'expired';
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  if (m >= 60) return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+/**
+ * The live selfie and the reference portrait side by side, zoomed and panned together
+ * (wheel, buttons, + / - / 0 keys, drag, arrow keys on a focused image), the capture video
+ * below for FLASHING / ACTIVE_3D, and the links' remaining lifetime.
+ */
+export function MediaCompare({
+  media,
+  method,
+  secondsLeft,
+  refreshing,
+  refreshError,
+  onMediaError,
+  shortcutsEnabled,
+}: MediaCompareProps) {
+  const [view, setView] = useState<View>(initialView);
+  const drag = useRef<{ pointerId: number; startX: number; startY: number; view: View } | null>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+
+  const zoomIn = useCallback(() => setView((v) => zoomView(v, step)), []);
+  const zoomOut = useCallback(() => setView((v) => zoomView(v, 1 / step)), []);
+  const reset = useCallback(() => setView(initialView), []);
+
+  useShortcuts({ '+': zoomIn, '=': zoomIn, '-': zoomOut, '0': reset }, shortcutsEnabled);
+
+  // React's wheel listener is passive; a native one can stop the page from scrolling while zooming.
+  useEffect(() => {
+    const root = rootRef.current;
+    if (!root) return;
+    const onWheel = (event: WheelEvent) => {
+      if (!(event.target instanceof Element) || !event.target.closest('[data-zoom-frame]')) return;
+      event.preventDefault();
+      setView((v) => zoomView(v, event.deltaY < 0 ? step : 1 / step));
+    };
+    root.addEventListener('wheel', onWheel, { passive: false });
+    return () => root.removeEventListener('wheel', onWheel);
+  }, []);
+
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    if (event.button !== 0) return;
+    event.currentTarget.setPointerCapture?.(event.pointerId);
+    drag.current = { pointerId: event.pointerId, startX: event.clientX, startY: event.clientY, view };
+  };
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
+    const current = drag.current;
+    if (!current || current.pointerId !== event.pointerId) return;
+    setView({
+      ...current.view,
+      x: current.view.x + event.clientX - current.startX,
+      y: current.view.y + event.clientY - current.startY,
+    });
+  };
+  const onPointerUp = (event: PointerEvent<HTMLDivElement>) => {
+    if (drag.current?.pointerId === event.pointerId) drag.current = null;
+  };
+  const onFrameKeyDown = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+    const delta = { ArrowLeft: [20, 0], ArrowRight: [-20, 0], ArrowUp: [0, 20], ArrowDown: [0, -20] }[event.key];
+    if (!delta || view.scale === 1) return;
+    event.preventDefault();
+    setView((v) => ({ ...v, x: v.x + (delta[0] ?? 0), y: v.y + (delta[1] ?? 0) }));
+  };
+
+  const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+  const frame = (label: string, url: string | null, missing: string) => (
+    <figure className={styles.figure}>
+      <figcaption className={styles.caption}>{label}</figcaption>
+      <div
+        className={styles.frame}
+        data-zoom-frame=""
+        role="group"
+        aria-label={`${label}, zoom ${Math.round(view.scale * 100)}%`}
+        tabIndex={0}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        onKeyDown={onFrameKeyDown}
+        style={{ cursor: view.scale > 1 ? 'grab' : 'zoom-in' }}
+      >
+        {url ? (
+          <img
+            src={url}
+            alt={label}
+            draggable={false}
+            className={styles.image}
+            style={{ transform }}
+            onError={() => onMediaError(url)}
+          />
+        ) : (
+          <p className={styles.missing}>{missing}</p>
+        )}
+      </div>
+    </figure>
+  );
+
+  const showVideo = media.video !== null || method === 'FLASHING' || method === 'ACTIVE_3D';
+  const expiringSoon = secondsLeft !== null && secondsLeft < 120;
+
+  return (
+    <section className={styles.media} aria-label="Evidence images" ref={rootRef}>
+      <div className={styles.toolbar}>
+        <div className={styles.zoomButtons} role="group" aria-label="Zoom both images">
+          <button type="button" onClick={zoomOut} aria-label="Zoom out" disabled={view.scale <= minScale}>
+            −
+          </button>
+          <span className={styles.zoomLevel} aria-hidden="true">
+            {Math.round(view.scale * 100)}%
+          </span>
+          <button type="button" onClick={zoomIn} aria-label="Zoom in" disabled={view.scale >= maxScale}>
+            +
+          </button>
+          <button type="button" onClick={reset} disabled={view === initialView}>
+            Reset
+          </button>
+        </div>
+        <span className={`${styles.expiry} ${expiringSoon ? styles.expiring : ''}`} role="timer" aria-live="off">
+          {refreshing
+            ? 'Refreshing media links…'
+            : secondsLeft === null
+              ? 'Link lifetime unknown'
+              : `Links valid for ${formatCountdown(secondsLeft)}`}
+        </span>
+      </div>
+      {media.stale || refreshError ? (
+        <p className={styles.notice} role="status">
+          {media.stale
+            ? 'Media links could not be refreshed yet (Didit refused for now); showing the previous links. Retrying shortly.'
+            : `Media links could not be refreshed: ${refreshError}. Retrying shortly.`}
+        </p>
+      ) : null}
+      <div className={styles.pair}>
+        {frame('Live selfie', media.selfie, 'No selfie captured')}
+        {frame('Reference portrait', media.portrait, 'No reference portrait (liveness only)')}
+      </div>
+      {showVideo ? (
+        <figure className={styles.videoFigure}>
+          <figcaption className={styles.caption}>Capture video{method ? ` (${method})` : ''}</figcaption>
+          {media.video ? (
+            <video
+              className={styles.video}
+              src={media.video}
+              controls
+              preload="metadata"
+              onError={() => media.video && onMediaError(media.video)}
+            />
+          ) : (
+            <p className={styles.missing}>No video for this capture</p>
+          )}
+        </figure>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import type { SessionDetail } from '../../../../server/contract/review.ts';
+import { errorMessage } from '../../api/review.ts';
+import { useReviewApi } from '../../hooks/use-review-api.tsx';
+import { formatDateTime } from '../queue/sla.ts';
+import styles from './SessionPanels.module.css';
+
+/** Where the decision stands: pushed to Didit (pending / confirmed / failed → retry), or decided outside. */
+export function PushState({
+  session,
+  onChange,
+}: {
+  session: SessionDetail;
+  onChange: (fresh: SessionDetail, message: string) => void;
+}) {
+  const api = useReviewApi();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const retry = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChange(await api.retryPush(session.id), 'Push to Didit queued again.');
+    } catch (cause) {
+      setError(`Could not retry: ${errorMessage(cause)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (session.decisionSource === 'outside') {
+    return (
+      <p className={`${styles.pushBox} ${styles.push_outside}`}>
+        Decided outside the console (in Didit&apos;s own console)
+        {session.decidedAt ? <> on {formatDateTime(session.decidedAt)}</> : null}.
+      </p>
+    );
+  }
+  if (!session.pushState) return null;
+  return (
+    <div className={`${styles.pushBox} ${styles[`push_${session.pushState}`]}`}>
+      {session.pushState === 'pending' ? <p>Decision recorded; waiting for Didit to confirm it.</p> : null}
+      {session.pushState === 'confirmed' ? (
+        <p>Decision confirmed by Didit{session.decidedAt ? <> ({formatDateTime(session.decidedAt)})</> : null}.</p>
+      ) : null}
+      {session.pushState === 'failed' ? (
+        <>
+          <p>Sending the decision to Didit failed{session.pushError ? <>: {session.pushError}</> : null}.</p>
+          <button type="button" className={styles.button} disabled={busy} onClick={() => void retry()}>
+            Retry push
+          </button>
+        </>
+      ) : null}
+      {error ? (
+        <p role="alert" className={styles.errorText}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

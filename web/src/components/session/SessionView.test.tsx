@@ -1,0 +1,263 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { createMemoryRouter, RouterProvider, useLocation } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SessionDetail } from '../../../../server/contract/review.ts';
+import { ApiError, type ReviewApi } from '../../api/review.ts';
+import { ReviewApiProvider } from '../../hooks/use-review-api.tsx';
+import { Component as SessionRoute } from '../../routes/session.tsx';
+import { fakeApi, reasons, sessionDetail } from './fixtures.ts';
+
+afterEach(cleanup);
+
+function QueueStub() {
+  const location = useLocation();
+  return <p>queue page {location.search}</p>;
+}
+
+function renderSession(session: SessionDetail, overrides: Partial<ReviewApi> = {}, search = '') {
+  const api = fakeApi({ getSession: () => Promise.resolve(session), ...overrides });
+  const router = createMemoryRouter(
+    [
+      { path: '/sessions/:id', element: <SessionRoute /> },
+      { path: '/queue', element: <QueueStub /> },
+    ],
+    { initialEntries: [`/sessions/${session.id}${search}`] },
+  );
+  render(
+    <ReviewApiProvider api={api}>
+      <RouterProvider router={router} />
+    </ReviewApiProvider>,
+  );
+  return router;
+}
+
+const key = (k: string, target: Element = document.activeElement ?? document.body) => fireEvent.keyDown(target, { key: k });
+const decisionForm = () => screen.getByRole('form', { name: 'Decision' });
+
+describe('session detail', () => {
+  it('shows evidence, scores against thresholds, warnings with descriptions, and the timeline', async () => {
+    const session = sessionDetail({ vendorData: '<b>user-42</b>', faceMatchScore: 50 });
+    renderSession(session);
+    expect(await screen.findByRole('heading', { level: 1, name: '<b>user-42</b>' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'Live selfie' }).getAttribute('src')).toBe(session.media.selfie);
+    expect(screen.getByRole('img', { name: 'Reference portrait' }).getAttribute('src')).toBe(session.media.portrait);
+    expect(screen.getByRole('meter', { name: 'Face match' }).getAttribute('aria-valuetext')).toMatch(/^50, decline zone/);
+    expect(screen.getByText('Low face match similarity')).toBeTruthy();
+    expect(screen.getByText(/less similar than the review threshold/)).toBeTruthy();
+    expect(screen.getByText('status.updated', { exact: false })).toBeTruthy();
+    // Vendor data is text, never markup.
+    expect(document.querySelector('h1 b')).toBeNull();
+  });
+
+  it('shows who holds a session claimed by someone else, and since when', async () => {
+    const claimedAt = '2026-01-01T10:00:00.000Z';
+    const session = sessionDetail({
+      claim: { userId: 'u2', label: 'Dana Analyst', claimedAt, expiresAt: '2026-01-01T10:30:00.000Z' },
+      allowed: { claim: false, release: false, decide: [], note: true },
+    });
+    renderSession(session);
+    const holder = await screen.findByText('Dana Analyst');
+    expect(holder.closest('span')?.querySelector(`time[datetime="${claimedAt}"]`)).toBeTruthy();
+    expect(screen.getByText('Dana Analyst is working on this session.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('drives the decision with a, d and 1-9, ignoring keys typed into the note', async () => {
+    renderSession(sessionDetail());
+    await screen.findByRole('heading', { level: 1 });
+    key('d', document.body);
+    expect(within(decisionForm()).getByRole('button', { name: 'Decline' }).getAttribute('aria-pressed')).toBe('true');
+    key('2', document.body);
+    await waitFor(() => expect(screen.getByRole<HTMLInputElement>('radio', { name: /Presentation attack/ }).checked).toBe(true));
+    key('a', document.body);
+    expect(within(decisionForm()).getByRole('button', { name: 'Approve' }).getAttribute('aria-pressed')).toBe('true');
+    key('1', document.body);
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: /Same person/ }).checked).toBe(true);
+    const note = screen.getByLabelText(/^Note/, { selector: 'textarea[aria-required]' });
+    note.focus();
+    key('d', note);
+    key('2', note);
+    expect(within(decisionForm()).getByRole('button', { name: 'Approve' }).getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: /Same person/ }).checked).toBe(true);
+  });
+
+  it('requires a note when overriding an automatic verdict', async () => {
+    const session = sessionDetail({ status: 'Declined', version: 7 });
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }));
+    renderSession(session, { decide });
+    await screen.findByRole('heading', { level: 1 });
+    key('a', document.body);
+    key('1', document.body);
+    expect(screen.getByText(/required: overrides the automatic Declined/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Approve session' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/A note is required/);
+    expect(decide).not.toHaveBeenCalled();
+    fireEvent.change(screen.getByLabelText(/^Note/, { selector: 'textarea[aria-required]' }), {
+      target: { value: 'Same person; poor light.' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Approve session' }));
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide).toHaveBeenCalledWith(session.id, {
+      decision: 'Approved',
+      reason: 'same_person',
+      note: 'Same person; poor light.',
+      expectedVersion: 7,
+    });
+  });
+
+  it('does not require a note for a session in review', async () => {
+    const session = sessionDetail();
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+    renderSession(session, { decide });
+    await screen.findByRole('heading', { level: 1 });
+    key('d', document.body);
+    key('1', document.body);
+    key('Enter', document.body);
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide.mock.calls[0]?.[1]).toEqual({
+      decision: 'Declined',
+      reason: 'different_person',
+      note: undefined,
+      expectedVersion: 1,
+    });
+  });
+
+  it('on 409 shows what changed and the fresh state, without retrying', async () => {
+    const session = sessionDetail({ version: 3 });
+    const fresh: SessionDetail = {
+      ...session,
+      status: 'Approved',
+      version: 4,
+      decisionSource: 'outside',
+      decidedAt: '2026-01-01T11:00:00.000Z',
+      allowed: { claim: false, release: false, decide: ['Declined'], note: true },
+      timeline: [
+        ...session.timeline,
+        { source: 'didit', at: '2026-01-01T11:00:00.000Z', status: 'Approved', webhookType: 'status.updated' },
+      ],
+    };
+    const decide = vi.fn<ReviewApi['decide']>(() =>
+      Promise.reject(new ApiError(409, 'version_conflict', 'Session changed', { session: fresh })),
+    );
+    renderSession(session, { decide });
+    await screen.findByRole('heading', { level: 1 });
+    key('d', document.body);
+    key('1', document.body);
+    fireEvent.click(screen.getByRole('button', { name: 'Decline session' }));
+    const alert = await screen.findByText(/This session changed since you opened it/);
+    const notice = alert.closest('[role="alert"]')!;
+    expect(within(notice as HTMLElement).getByText('Status: In Review → Approved')).toBeTruthy();
+    expect(within(notice as HTMLElement).getByText('Decided outside the console (in Didit)')).toBeTruthy();
+    // The page now shows the fresh state: its status, the outside decision, and a note is now required.
+    expect(screen.getAllByText('Approved').some((el) => el.closest('header'))).toBe(true);
+    expect(screen.getByText(/in Didit's own console/)).toBeTruthy();
+    expect(screen.getByText(/required: overrides the automatic Approved/)).toBeTruthy();
+    expect(decide).toHaveBeenCalledTimes(1);
+  });
+
+  it('claims the next session with the queue filters after a decision and opens it', async () => {
+    const session = sessionDetail();
+    const next = sessionDetail({ vendorData: 'next-user' });
+    const claimNext = vi.fn<ReviewApi['claimNext']>(() => Promise.resolve(next));
+    const router = renderSession(
+      session,
+      { decide: () => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }), claimNext },
+      '?assignee=unassigned&sort=liveness',
+    );
+    await screen.findByRole('heading', { level: 1 });
+    key('a', document.body);
+    key('1', document.body);
+    key('Enter', document.body);
+    await screen.findByRole('heading', { level: 1, name: 'next-user' });
+    expect(claimNext).toHaveBeenCalledWith({ assignee: 'unassigned', sort: 'liveness' });
+    expect(router.state.location.pathname).toBe(`/sessions/${next.id}`);
+    expect(router.state.location.search).toBe('?assignee=unassigned&sort=liveness');
+    expect(screen.getByText(/^Approved .*\./, { selector: '[role="status"]' })).toBeTruthy();
+  });
+
+  it('returns to the queue when nothing is left to claim', async () => {
+    const session = sessionDetail();
+    renderSession(session, { decide: () => Promise.resolve({ ...session, status: 'Declined' }) }, '?method=PASSIVE');
+    await screen.findByRole('heading', { level: 1 });
+    key('d', document.body);
+    key('3', document.body);
+    key('Enter', document.body);
+    expect(await screen.findByText('queue page ?method=PASSIVE')).toBeTruthy();
+  });
+
+  it('shows a failed push with its reason and retries it on request', async () => {
+    const session = sessionDetail({
+      status: 'Approved',
+      pushState: 'failed',
+      pushError: 'Didit answered 503',
+      allowed: { claim: false, release: false, decide: [], note: true },
+    });
+    const retryPush = vi.fn<ReviewApi['retryPush']>(() => Promise.resolve({ ...session, pushState: 'pending', pushError: null }));
+    renderSession(session, { retryPush, getSession: () => Promise.resolve(session) });
+    expect(await screen.findByText(/Sending the decision to Didit failed: Didit answered 503/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Retry push' }));
+    expect(await screen.findByText(/waiting for Didit to confirm/)).toBeTruthy();
+    expect(retryPush).toHaveBeenCalledWith(session.id);
+  });
+
+  it('adds a note without a decision (n focuses it)', async () => {
+    const session = sessionDetail();
+    const addNote = vi.fn<ReviewApi['addNote']>(() => Promise.resolve(session));
+    renderSession(session, { addNote });
+    await screen.findByRole('heading', { level: 1 });
+    key('n', document.body);
+    const note = document.activeElement as HTMLTextAreaElement;
+    expect(note.tagName).toBe('TEXTAREA');
+    fireEvent.change(note, { target: { value: 'Called the user.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    await waitFor(() => expect(addNote).toHaveBeenCalledWith(session.id, 'Called the user.'));
+    expect(await screen.findByText('Note added.')).toBeTruthy();
+  });
+
+  it('refreshes media links that are about to expire and says when Didit refused', async () => {
+    const session = sessionDetail();
+    session.media = { ...session.media, expiresAt: new Date(Date.now() + 30_000).toISOString() };
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve({ ...session.media, stale: true }));
+    renderSession(session, { refreshMedia });
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(1));
+    expect(await screen.findByText(/could not be refreshed yet/)).toBeTruthy();
+  });
+
+  it('refreshes once when an image fails to load', async () => {
+    const session = sessionDetail();
+    const freshMedia = { ...session.media, selfie: 'https://media.example/selfie-2.jpg' };
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve(freshMedia));
+    renderSession(session, { refreshMedia });
+    const selfie = await screen.findByRole('img', { name: 'Live selfie' });
+    fireEvent.error(selfie);
+    fireEvent.error(selfie);
+    await waitFor(() => expect(screen.getByRole('img', { name: 'Live selfie' }).getAttribute('src')).toBe(freshMedia.selfie));
+    expect(refreshMedia).toHaveBeenCalledTimes(1);
+  });
+
+  it('zooms both images together with + / - / 0 and the buttons', async () => {
+    renderSession(sessionDetail());
+    await screen.findByRole('heading', { level: 1 });
+    const transforms = () => screen.getAllByRole('img').map((img) => (img as HTMLImageElement).style.transform);
+    key('+', document.body);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Zoom in' }));
+      await Promise.resolve();
+    });
+    const [selfie, portrait] = transforms();
+    expect(selfie).toContain('scale(1.5625)');
+    expect(portrait).toBe(selfie);
+    key('-', document.body);
+    expect(transforms()[0]).toContain('scale(1.25)');
+    key('0', document.body);
+    expect(transforms()).toEqual(['translate(0px, 0px) scale(1)', 'translate(0px, 0px) scale(1)']);
+  });
+
+  it('lists the reasons of the chosen decision from the catalogue', async () => {
+    renderSession(sessionDetail());
+    await screen.findByRole('heading', { level: 1 });
+    key('d', document.body);
+    const radios = await screen.findAllByRole('radio');
+    expect(radios.map((radio) => (radio as HTMLInputElement).value)).toEqual(reasons.Declined.map((r) => r.code));
+  });
+});

@@ -1,0 +1,288 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import type { ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
+import { errorMessage, type ReviewApi } from '../../api/review.ts';
+import { useCapability } from '../../hooks/use-capability.ts';
+import { useClaimNext } from '../../hooks/use-claim-next.ts';
+import { useMediaRefresh } from '../../hooks/use-media-refresh.ts';
+import { useReviewApi } from '../../hooks/use-review-api.tsx';
+import { isInteractiveTarget, useShortcuts } from '../../hooks/use-shortcuts.ts';
+import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
+import { sessionShortcuts } from '../keyboard/shortcuts.ts';
+import { formatDateTime } from '../queue/sla.ts';
+import { ClaimBar } from './ClaimBar.tsx';
+import { DecisionForm, emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
+import { MediaCompare } from './MediaCompare.tsx';
+import { NoteForm } from './NoteForm.tsx';
+import { OtherSessions } from './OtherSessions.tsx';
+import { PushState } from './PushState.tsx';
+import { ScoreBar } from './ScoreBar.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+import { Timeline } from './Timeline.tsx';
+import { WarningList } from './WarningList.tsx';
+import styles from './SessionView.module.css';
+
+/** The reason catalogue rarely changes: load it once per API instance. */
+const reasonsCache = new WeakMap<ReviewApi, Promise<ReasonCatalog>>();
+function loadReasons(api: ReviewApi): Promise<ReasonCatalog> {
+  let promise = reasonsCache.get(api);
+  if (!promise) {
+    promise = api.getReasons();
+    promise.catch(() => reasonsCache.delete(api));
+    reasonsCache.set(api, promise);
+  }
+  return promise;
+}
+
+export interface SessionViewProps {
+  initial: SessionDetail;
+  /** The queue filters the analyst came from (kept in this page's URL). */
+  filters: Record<string, string>;
+  notice?: string | null;
+  /** How often to re-read the session while its decision awaits Didit's confirmation. */
+  pushPollMs?: number;
+}
+
+export function SessionView({ initial, filters, notice = null, pushPollMs = 5_000 }: SessionViewProps) {
+  const api = useReviewApi();
+  const navigate = useNavigate();
+  const [session, setSession] = useState(initial);
+  const [draft, setDraft] = useState<DecisionDraft>(emptyDraft);
+  const [message, setMessage] = useState<string | null>(notice);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [reasons, setReasons] = useState<ReasonCatalog | null>(null);
+  const [reasonsError, setReasonsError] = useState<string | null>(null);
+  const { claimNext, status: claimStatus } = useClaimNext(filters);
+  const linkSearch = useMemo(() => new URLSearchParams(filters).toString(), [filters]);
+  const media = useMediaRefresh(session.id, session.media);
+  const decisionFieldRef = useRef<HTMLFieldSetElement>(null);
+  const decisionFormRef = useRef<HTMLFormElement>(null);
+  const decisionNoteRef = useRef<HTMLTextAreaElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const closeHelp = useCallback(() => setHelpOpen(false), []);
+  const canClaim = useCapability('session.claim');
+  const canViewMedia = useCapability('media.view');
+
+  useEffect(() => {
+    let live = true;
+    loadReasons(api).then(
+      (catalog) => live && setReasons(catalog),
+      (cause: unknown) => live && setReasonsError(errorMessage(cause)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  // While Didit has not confirmed a decision, re-read the session so the push state moves on its own.
+  useEffect(() => {
+    if (session.pushState !== 'pending' || !(pushPollMs > 0)) return;
+    const timer = window.setTimeout(() => {
+      api.getSession(session.id).then(setSession, () => undefined);
+    }, pushPollMs);
+    return () => window.clearTimeout(timer);
+  }, [api, session, pushPollMs]);
+
+  const update = useCallback((fresh: SessionDetail, text: string) => {
+    setSession(fresh);
+    setMessage(text);
+  }, []);
+
+  const label = session.vendorData ?? (session.sessionNumber !== null ? `Session #${session.sessionNumber}` : session.id);
+
+  const onDecided = async (fresh: SessionDetail, decision: Decision) => {
+    setSession(fresh);
+    setDraft(emptyDraft);
+    const done = `${decision === 'Approved' ? 'Approved' : 'Declined'} ${label}.`;
+    setMessage(`${done} Opening the next session…`);
+    const next = await claimNext(done);
+    if (!next) {
+      void navigate(`/queue${linkSearch ? `?${linkSearch}` : ''}`, {
+        state: { notice: `${done} Nothing left to claim with these filters.` },
+      });
+    }
+  };
+
+  const choose = (decision: Decision) => {
+    if (!session.allowed.decide.includes(decision)) {
+      setMessage(
+        session.allowed.decide.length === 0 ? 'You cannot decide this session now.' : `${decision} is not available here.`,
+      );
+      return;
+    }
+    setDraft((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }));
+    decisionFieldRef.current?.focus();
+  };
+
+  const pickReason = (index: number) => {
+    if (!draft.decision || !reasons) return false;
+    const reason = reasons[draft.decision][index];
+    if (!reason) return false;
+    setDraft({ ...draft, reason: reason.code });
+    setMessage(`Reason: ${reason.label}`);
+  };
+
+  const digits = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), () => pickReason(i)] as const));
+
+  useShortcuts(
+    {
+      a: () => choose('Approved'),
+      d: () => choose('Declined'),
+      ...digits,
+      n: () => (draft.decision ? decisionNoteRef.current : noteRef.current)?.focus(),
+      c: () => (canClaim ? void claimNext() : false),
+      Enter: (event) => {
+        if (isInteractiveTarget(event.target) || !draft.decision || !draft.reason) return false;
+        decisionFormRef.current?.requestSubmit();
+      },
+      Escape: () => (draft.decision ? setDraft({ ...draft, decision: null, reason: '' }) : false),
+      '?': () => setHelpOpen(true),
+    },
+    !helpOpen,
+  );
+
+  const claimMessage =
+    claimStatus.state === 'empty'
+      ? 'Nothing left to claim with these filters.'
+      : claimStatus.state === 'error'
+        ? `Could not claim the next session: ${claimStatus.message}`
+        : claimStatus.state === 'claiming'
+          ? 'Claiming the next session…'
+          : null;
+
+  const t = session.thresholds;
+  return (
+    <article className={styles.page} aria-labelledby="session-title">
+      <header className={styles.header}>
+        <div className={styles.titleRow}>
+          <Link to={`/queue${linkSearch ? `?${linkSearch}` : ''}`} className={styles.back}>
+            ← Queue
+          </Link>
+          <h1 id="session-title" className={styles.title}>
+            {label}
+          </h1>
+          <StatusBadge status={session.status} />
+          <span className={styles.meta}>
+            {session.workflowLabel ?? session.workflowId ?? 'Unknown workflow'}
+            {session.sessionNumber !== null ? ` · #${session.sessionNumber}` : null}
+            {session.createdAt ? ` · created ${formatDateTime(session.createdAt)}` : null}
+            {session.inReviewSince ? ` · in review since ${formatDateTime(session.inReviewSince)}` : null}
+          </span>
+          <span className={styles.spacer} />
+          {canClaim ? (
+            <button
+              type="button"
+              className={styles.button}
+              aria-keyshortcuts="c"
+              onClick={() => void claimNext()}
+              disabled={claimStatus.state === 'claiming'}
+            >
+              Claim next{' '}
+              <kbd className={styles.kbd} aria-hidden="true">
+                c
+              </kbd>
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className={styles.button}
+            onClick={() => setHelpOpen(true)}
+            aria-haspopup="dialog"
+            aria-keyshortcuts="?"
+          >
+            Shortcuts{' '}
+            <kbd className={styles.kbd} aria-hidden="true">
+              ?
+            </kbd>
+          </button>
+        </div>
+        <ClaimBar session={session} onChange={update} />
+        <p role="status" className={styles.status}>
+          {claimMessage ?? message}
+        </p>
+      </header>
+
+      <div className={styles.layout}>
+        <div className={styles.evidence}>
+          {canViewMedia ? (
+            <MediaCompare
+              media={media.media}
+              method={session.livenessMethod}
+              secondsLeft={media.secondsLeft}
+              refreshing={media.refreshing}
+              refreshError={media.error}
+              onMediaError={media.onMediaError}
+              shortcutsEnabled={!helpOpen}
+            />
+          ) : (
+            <p className={styles.muted}>Your role does not include viewing the evidence images.</p>
+          )}
+        </div>
+        <aside className={styles.side} aria-label="Scores and decision">
+          <section aria-labelledby="scores-title" className={styles.panel}>
+            <h2 id="scores-title" className={styles.panelTitle}>
+              Scores{t.version !== null ? <span className={styles.muted}> · thresholds v{t.version}</span> : null}
+            </h2>
+            <ScoreBar
+              label={`Liveness${session.livenessMethod ? ` (${session.livenessMethod})` : ''}`}
+              score={session.livenessScore}
+              review={t.livenessReview}
+              decline={t.livenessDecline}
+            />
+            <ScoreBar
+              label="Face match"
+              score={session.hasFaceMatch ? session.faceMatchScore : null}
+              review={t.faceMatchReview}
+              decline={t.faceMatchDecline}
+              missing={session.hasFaceMatch ? 'not available' : 'liveness only (no face match)'}
+            />
+          </section>
+          <section aria-labelledby="decision-title" className={styles.panel}>
+            <h2 id="decision-title" className={styles.panelTitle}>
+              Decision
+            </h2>
+            <PushState session={session} onChange={update} />
+            <DecisionForm
+              session={session}
+              reasons={reasons}
+              reasonsError={reasonsError}
+              draft={draft}
+              onDraftChange={setDraft}
+              onDecided={(fresh, decision) => void onDecided(fresh, decision)}
+              onConflict={(fresh) => {
+                setSession(fresh);
+                setMessage('The session changed since you opened it; your decision was not recorded.');
+              }}
+              firstFieldRef={decisionFieldRef}
+              formRef={decisionFormRef}
+              noteRef={decisionNoteRef}
+            />
+            {session.allowed.note ? <NoteForm session={session} textareaRef={noteRef} onSaved={update} /> : null}
+          </section>
+        </aside>
+      </div>
+
+      <div className={styles.lower}>
+        <section aria-labelledby="warnings-title" className={styles.panel}>
+          <h2 id="warnings-title" className={styles.panelTitle}>
+            Warnings ({session.warnings.length})
+          </h2>
+          <WarningList warnings={session.warnings} />
+        </section>
+        <section aria-labelledby="timeline-title" className={styles.panel}>
+          <h2 id="timeline-title" className={styles.panelTitle}>
+            Timeline
+          </h2>
+          <Timeline entries={session.timeline} />
+        </section>
+        <section aria-labelledby="others-title" className={`${styles.panel} ${styles.full}`}>
+          <h2 id="others-title" className={styles.panelTitle}>
+            Other sessions of this user ({session.otherSessions.length})
+          </h2>
+          <OtherSessions sessions={session.otherSessions} linkSearch={linkSearch} />
+        </section>
+      </div>
+      <ShortcutsDialog open={helpOpen} onClose={closeHelp} title="Session shortcuts" shortcuts={sessionShortcuts} />
+    </article>
+  );
+}

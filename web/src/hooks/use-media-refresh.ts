@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Media } from '../../../server/contract/review.ts';
+import { errorMessage } from '../api/review.ts';
+import { useNow } from './use-now.ts';
+import { useReviewApi } from './use-review-api.tsx';
+
+/** Refresh links this long before they expire. */
+export const refreshMarginSeconds = 60;
+/** After a refused (stale) or failed refresh, wait this long before trying again. */
+const retryAfterMs = 30_000;
+
+export interface MediaRefreshState {
+  media: Media;
+  /** Seconds until the links expire (negative once expired), or null when unknown. */
+  secondsLeft: number | null;
+  refreshing: boolean;
+  error: string | null;
+  /** Call from an <img>/<video> error handler: refreshes once per failing URL. */
+  onMediaError: (url: string) => void;
+}
+
+/**
+ * Keeps a session's short-lived media links usable: when fewer than 60 s are left (or an image
+ * fails to load), asks the API for fresh links. A refresh Didit refused comes back `stale`;
+ * the caller shows a notice and we retry a little later rather than hammering.
+ */
+export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?: (media: Media) => void): MediaRefreshState {
+  const api = useReviewApi();
+  const now = useNow(1000);
+  const [media, setMedia] = useState(initial);
+  const [refreshing, setRefreshing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [lastAttemptAt, setLastAttemptAt] = useState(0);
+  const failedUrls = useRef(new Set<string>());
+  const inFlight = useRef(false);
+  const onRefreshedRef = useRef(onRefreshed);
+  useEffect(() => {
+    onRefreshedRef.current = onRefreshed;
+  });
+
+  // A new session payload (claim, decision, 409) may carry newer links.
+  const [seenInitial, setSeenInitial] = useState(initial);
+  if (seenInitial !== initial) {
+    setSeenInitial(initial);
+    setMedia(initial);
+  }
+
+  const refresh = useCallback(() => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setLastAttemptAt(Date.now());
+    setRefreshing(true);
+    api.refreshMedia(sessionId).then(
+      (fresh) => {
+        inFlight.current = false;
+        setRefreshing(false);
+        setError(null);
+        setMedia(fresh);
+        onRefreshedRef.current?.(fresh);
+      },
+      (cause: unknown) => {
+        inFlight.current = false;
+        setRefreshing(false);
+        setError(errorMessage(cause));
+      },
+    );
+  }, [api, sessionId]);
+
+  const expiresAt = media.expiresAt ? Date.parse(media.expiresAt) : NaN;
+  const secondsLeft = Number.isNaN(expiresAt) ? null : Math.floor((expiresAt - now) / 1000);
+  const due = secondsLeft !== null && secondsLeft < refreshMarginSeconds && now - lastAttemptAt >= retryAfterMs;
+
+  useEffect(() => {
+    if (due) refresh();
+  }, [due, refresh]);
+
+  const onMediaError = useCallback(
+    (url: string) => {
+      if (failedUrls.current.has(url)) return;
+      failedUrls.current.add(url);
+      refresh();
+    },
+    [refresh],
+  );
+
+  return { media, secondsLeft, refreshing, error, onMediaError };
+}
