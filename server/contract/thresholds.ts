@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * Threshold tuning's HTTP contract (issue 7), shared by the server (validation) and the web app.
+ * Scores and thresholds are 0–100; "at or below" a threshold triggers it (didit-api.md §7.1).
+ */
+
+export const thresholdStates = ['proposed', 'approved', 'rejected', 'withdrawn', 'applied', 'failed'] as const;
+export type ThresholdStateName = (typeof thresholdStates)[number];
+
+const threshold = z.number().finite().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
+
+export const thresholdSetSchema = z
+  .object({
+    livenessReview: threshold,
+    livenessDecline: threshold,
+    faceMatchReview: threshold.nullable().default(null),
+    faceMatchDecline: threshold.nullable().default(null),
+  })
+  .strict()
+  .refine((t) => t.livenessDecline <= t.livenessReview, {
+    path: ['livenessDecline'],
+    message: 'the decline threshold must be at or below the review threshold',
+  })
+  .refine((t) => t.faceMatchDecline === null || t.faceMatchReview === null || t.faceMatchDecline <= t.faceMatchReview, {
+    path: ['faceMatchDecline'],
+    message: 'the decline threshold must be at or below the review threshold',
+  })
+  .refine((t) => (t.faceMatchReview === null) === (t.faceMatchDecline === null), {
+    path: ['faceMatchReview'],
+    message: 'give both face-match thresholds or neither',
+  });
+export type ThresholdSet = z.output<typeof thresholdSetSchema>;
+export type ThresholdSetInput = z.input<typeof thresholdSetSchema>;
+
+export const proposeThresholdsSchema = z.object({
+  thresholds: thresholdSetSchema,
+  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(2000),
+});
+export type ProposeThresholdsInput = z.input<typeof proposeThresholdsSchema>;
+
+export const decideProposalSchema = z.object({ note: z.string().trim().max(2000).optional() });
+export const rejectProposalSchema = z.object({ note: z.string().trim().min(3, 'say why it is rejected').max(2000) });
+
+export const workflowParamsSchema = z.object({ id: z.uuid() });
+export const versionParamsSchema = z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) });
+
+const isoDate = z.iso.datetime({ offset: true });
+
+/** Window of past sessions: default the last 30 days, at most one year. */
+export const windowSchema = z
+  .object({
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    days: z.coerce.number().int().min(1).max(366).optional(),
+  })
+  .transform((w) => {
+    const to = w.to ? new Date(w.to) : new Date();
+    const from = w.from ? new Date(w.from) : new Date(to.getTime() - (w.days ?? 30) * 86_400_000);
+    return { from, to };
+  })
+  .refine((w) => w.from < w.to, { message: 'from must be before to' });
+export type WindowInput = z.input<typeof windowSchema>;
+
+export const simulateSchema = z.object({
+  thresholds: thresholdSetSchema,
+  window: windowSchema.prefault({}),
+});
+export type SimulateInput = z.input<typeof simulateSchema>;
+
+export const outcomes = ['Approved', 'In Review', 'Declined'] as const;
+export type Outcome = (typeof outcomes)[number];
+
+export interface ThresholdVersionDto {
+  id: number;
+  version: number;
+  state: ThresholdStateName;
+  thresholds: ThresholdSet;
+  reason: string;
+  proposedBy: string | null;
+  proposedById: string | null;
+  proposedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  pushAttempts: number;
+  pushedAt: string | null;
+  pushError: string | null;
+  appliedAt: string | null;
+  /** Since it was applied, until the next applied version (null if never applied). */
+  stats: { sessions: number; reviewRate: number | null; declineRate: number | null } | null;
+}
+
+export interface WorkflowDto {
+  id: string;
+  label: string | null;
+  type: string | null;
+  hasFaceMatch: boolean;
+  livenessMethod: string | null;
+  /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
+  current: ThresholdSet | null;
+  currentVersion: number | null;
+  /** Thresholds as Didit last reported them. */
+  didit: ThresholdSet | null;
+  settingsForm: 'features' | 'legacy' | null;
+  drift: { detectedAt: string; didit: ThresholdSet; ours: ThresholdSet } | null;
+  openProposal: number | null;
+  syncedAt: string | null;
+}
+
+export interface WorkflowDetailDto extends WorkflowDto {
+  versions: ThresholdVersionDto[];
+}
+
+/** Row = outcome under the current thresholds, column = under the proposed ones. */
+export type TransitionMatrix = Record<Outcome, Record<Outcome, number>>;
+
+export interface Contradiction {
+  sessionId: string;
+  vendorData: string | null;
+  livenessScore: number | null;
+  faceMatchScore: number | null;
+  analystVerdict: 'Approved' | 'Declined';
+  proposedOutcome: Outcome;
+  decidedAt: string | null;
+}
+
+export interface SimulationDto {
+  window: { from: string; to: string; days: number };
+  current: ThresholdSet;
+  proposed: ThresholdSet;
+  sessions: number;
+  /** In the window but without scores to replay (e.g. abandoned before capture). */
+  skipped: number;
+  matrix: TransitionMatrix;
+  reviewsPerDay: { current: number; proposed: number; change: number };
+  declinesPerDay: { current: number; proposed: number; change: number };
+  contradictions: { total: number; items: Contradiction[] };
+  tookMs: number;
+}
+
+export const finalOutcomes = ['approved', 'declined_analyst', 'declined_auto', 'in_review'] as const;
+export type FinalOutcome = (typeof finalOutcomes)[number];
+
+export interface HistogramDto {
+  window: { from: string; to: string };
+  binWidth: number;
+  /** counts[outcome][bin]; bin i covers [i*binWidth, (i+1)*binWidth), the last bin includes 100. */
+  liveness: Record<FinalOutcome, number[]>;
+  faceMatch: Record<FinalOutcome, number[]>;
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedUser, seedWorkflow } from '../../test/helpers/seed.ts';
+import { createTestContext, type TestContext } from '../../test/helpers/test-context.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
+import { outcomeUnder, scoreHistogram, simulate } from './simulate.ts';
+
+/**
+ * A hand-computed fixture. Current thresholds: liveness 70/50, face match 70/50.
+ * Stricter proposal: face match 80/60. Each row names its expected move.
+ */
+const current: ThresholdSet = { livenessReview: 70, livenessDecline: 50, faceMatchReview: 70, faceMatchDecline: 50 };
+const stricter: ThresholdSet = { ...current, faceMatchReview: 80, faceMatchDecline: 60 };
+const looser: ThresholdSet = { ...current, faceMatchReview: 60, faceMatchDecline: 40 };
+
+const day = 86_400_000;
+const now = Date.now();
+const window = { from: new Date(now - 10 * day), to: new Date(now) };
+
+interface Row {
+  name: string;
+  l: number | null;
+  f: number | null;
+  status?: string;
+  codes?: string[];
+  source?: 'didit' | 'console' | 'outside';
+  decidedAt?: Date | null;
+  reviewEvent?: 'approve' | 'decline';
+}
+
+const rows: Row[] = [
+  { name: 'A→A', l: 90, f: 90 },
+  { name: 'A→IR', l: 90, f: 75 },
+  { name: 'IR→IR face exactly on current review', l: 90, f: 70, status: 'Declined', source: 'console' },
+  { name: 'IR→D face exactly on proposed decline', l: 90, f: 60, status: 'Declined', source: 'console' },
+  { name: 'A→IR face exactly on proposed review', l: 90, f: 80 },
+  { name: 'D→D liveness exactly on decline', l: 50, f: 95, status: 'Declined' },
+  { name: 'liveness-only A→A', l: 95, f: null },
+  { name: 'liveness-only IR→IR', l: 60, f: null, status: 'Approved', source: 'console' },
+  { name: 'hard decline despite high scores', l: 99, f: 99, status: 'Declined', codes: ['NO_FACE_DETECTED'] },
+  { name: 'hard decline without scores', l: null, f: null, status: 'Declined', codes: ['LIVENESS_FACE_ATTACK'] },
+  { name: 'skipped: nothing to replay', l: null, f: null },
+  { name: 'outside the window', l: 90, f: 85, decidedAt: new Date(now - 20 * day) },
+  { name: 'pending review IR→IR', l: 90, f: 65, status: 'In Review', decidedAt: null },
+  { name: 'analyst declined, A→IR', l: 90, f: 72, status: 'Declined', source: 'console' },
+  { name: 'analyst approved, IR→D (contradiction)', l: 90, f: 58, status: 'Approved', source: 'console' },
+  { name: 'analyst declined via review event, IR→IR', l: 90, f: 65, status: 'Declined', source: 'didit', reviewEvent: 'decline' },
+];
+
+describe('threshold simulation', () => {
+  let t: TestContext;
+  let workflowId: string;
+  const ids = new Map<string, string>();
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    workflowId = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
+    const otherWorkflow = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
+    const analyst = await seedUser(t.ctx.db, 'analyst-sim@example.test', 'analyst');
+    for (const row of rows) {
+      const id = randomUUID();
+      ids.set(row.name, id);
+      const status = row.status ?? 'Approved';
+      const decidedAt = row.decidedAt === undefined ? new Date(now - day) : row.decidedAt;
+      await t.ctx.db
+        .insertInto('verification_session')
+        .values({
+          id,
+          workflow_id: workflowId,
+          vendor_data: row.name,
+          status,
+          liveness_score: row.l,
+          face_match_score: row.f,
+          warning_codes: row.codes ?? [],
+          warnings: '[]',
+          media: '{}',
+          decided_at: decidedAt,
+          decision_source: status === 'In Review' ? null : (row.source ?? 'didit'),
+          in_review_since: status === 'In Review' ? new Date(now - day) : null,
+        })
+        .execute();
+      if (row.reviewEvent) {
+        await t.ctx.db
+          .insertInto('review_event')
+          .values({ session_id: id, kind: row.reviewEvent, actor_id: analyst.id, actor_label: analyst.label })
+          .execute();
+      }
+    }
+    // Another workflow's session never counts.
+    await t.ctx.db
+      .insertInto('verification_session')
+      .values({
+        id: randomUUID(),
+        workflow_id: otherWorkflow,
+        status: 'Approved',
+        liveness_score: 10,
+        decided_at: new Date(now - day),
+        warnings: '[]',
+        media: '{}',
+      })
+      .execute();
+  });
+
+  it('counts the 3x3 transitions with "at or below" on exact threshold scores, hard declines and liveness-only sessions', async () => {
+    const result = await simulate(t.ctx.db, { workflowId, current, proposed: stricter, window });
+    expect(result.matrix).toEqual({
+      Approved: { Approved: 2, 'In Review': 3, Declined: 0 },
+      'In Review': { Approved: 0, 'In Review': 4, Declined: 2 },
+      Declined: { Approved: 0, 'In Review': 0, Declined: 3 },
+    });
+    expect(result.sessions).toBe(14);
+    expect(result.skipped).toBe(1);
+    expect(result.reviewsPerDay).toEqual({ current: 0.6, proposed: 0.7, change: 0.1 });
+    expect(result.declinesPerDay).toEqual({ current: 0.3, proposed: 0.5, change: 0.2 });
+  });
+
+  it('lists analyst verdicts the proposal would overturn: approved by an analyst, auto-declined now', async () => {
+    const result = await simulate(t.ctx.db, { workflowId, current, proposed: stricter, window });
+    expect(result.contradictions.total).toBe(1);
+    expect(result.contradictions.items).toEqual([
+      expect.objectContaining({
+        sessionId: ids.get('analyst approved, IR→D (contradiction)'),
+        analystVerdict: 'Approved',
+        proposedOutcome: 'Declined',
+        faceMatchScore: 58,
+      }),
+    ]);
+  });
+
+  it('lists sessions declined by an analyst (status or review event) that looser thresholds would auto-approve', async () => {
+    const result = await simulate(t.ctx.db, { workflowId, current, proposed: looser, window });
+    const names = result.contradictions.items.map((item) => item.vendorData).sort();
+    // Face 72, 70 and 65 are all above the looser review threshold of 60.
+    expect(names).toEqual([
+      'IR→IR face exactly on current review',
+      'analyst declined via review event, IR→IR',
+      'analyst declined, A→IR',
+    ]);
+    expect(
+      result.contradictions.items.every((item) => item.analystVerdict === 'Declined' && item.proposedOutcome === 'Approved'),
+    ).toBe(true);
+  });
+
+  it('an unchanged proposal moves nothing off the diagonal', async () => {
+    const result = await simulate(t.ctx.db, { workflowId, current, proposed: current, window });
+    expect(result.matrix.Approved['In Review'] + result.matrix['In Review'].Declined + result.matrix['In Review'].Approved).toBe(
+      0,
+    );
+    expect(result.reviewsPerDay.change).toBe(0);
+  });
+
+  it('agrees with the TypeScript rule for every fixture row', () => {
+    for (const row of rows) {
+      const expected = outcomeUnder(stricter, { livenessScore: row.l, faceMatchScore: row.f, warningCodes: row.codes ?? [] });
+      expect(['Approved', 'In Review', 'Declined']).toContain(expected);
+    }
+    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 60, warningCodes: [] })).toBe('Declined');
+    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 80, warningCodes: [] })).toBe('In Review');
+    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 80.01, warningCodes: [] })).toBe('Approved');
+    expect(outcomeUnder(stricter, { livenessScore: 99, faceMatchScore: null, warningCodes: ['FACE_IN_BLOCKLIST'] })).toBe(
+      'Declined',
+    );
+  });
+
+  it('splits the score histograms by final outcome', async () => {
+    const histogram = await scoreHistogram(t.ctx.db, workflowId, window);
+    const total = (series: Record<string, number[]>) =>
+      Object.fromEntries(Object.entries(series).map(([key, bins]) => [key, bins.reduce((a, b) => a + b, 0)]));
+    // 13 sessions in the window carry a liveness score (the hard decline without scores and the skipped one do not).
+    expect(total(histogram.liveness)).toEqual({ approved: 6, declined_analyst: 4, declined_auto: 2, in_review: 1 });
+    // Bin 45 holds [90, 92).
+    expect(histogram.faceMatch.declined_analyst[36]).toBe(1); // 72 → declined by an analyst
+    expect(histogram.liveness.declined_auto[25]).toBe(1); // 50 → declined automatically
+  });
+});

@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import type { WorkflowDetailDto } from '../../../server/contract/thresholds.ts';
+import { getWorkflow } from '../api/thresholds.ts';
+import { useCan, useMe } from '../components/auth/me.ts';
+import { PageHeader } from '../components/layout/PageHeader.tsx';
+import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
+import styles from '../components/thresholds/Thresholds.module.css';
+import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
+
+export function Component() {
+  const { id = '' } = useParams();
+  const me = useMe();
+  const canPropose = useCan('threshold.propose');
+  const canApprove = useCan('threshold.approve');
+  const [workflow, setWorkflow] = useState<WorkflowDetailDto | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    getWorkflow(id).then(setWorkflow, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [id]);
+  useEffect(load, [load]);
+  // While a version is on its way to Didit, look again every few seconds.
+  const pending = workflow?.versions.some((v) => v.state === 'approved') ?? false;
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setInterval(load, 2_000);
+    return () => clearInterval(timer);
+  }, [pending, load]);
+
+  if (error) return <p role="alert">{error}</p>;
+  if (!workflow) return <p className={styles.muted}>Loading…</p>;
+  return (
+    <>
+      <PageHeader title={workflow.label ?? workflow.id}>
+        <Link to="/workflows">All workflows</Link>
+      </PageHeader>
+      <p className={styles.muted}>
+        {workflow.hasFaceMatch ? 'Liveness + face match' : 'Liveness only'} · {workflow.livenessMethod ?? 'method unknown'} ·{' '}
+        {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`} · Didit uses
+        the {workflow.settingsForm ?? 'unknown'} settings form
+      </p>
+      {workflow.drift ? (
+        <p className={styles.error} role="status">
+          Drift since {new Date(workflow.drift.detectedAt).toLocaleString()}: Didit reports liveness{' '}
+          {workflow.drift.didit.livenessReview}/{workflow.drift.didit.livenessDecline}
+          {workflow.drift.didit.faceMatchReview !== null
+            ? `, face match ${workflow.drift.didit.faceMatchReview}/${workflow.drift.didit.faceMatchDecline}`
+            : ''}
+          , not version {workflow.currentVersion}.
+        </p>
+      ) : null}
+      <ThresholdEditor
+        key={`${workflow.id}-${workflow.currentVersion}`}
+        workflow={workflow}
+        canPropose={canPropose}
+        onProposed={load}
+      />
+      <section className={styles.panel} style={{ marginTop: 'var(--space-4)' }} aria-labelledby="history-title">
+        <h2 id="history-title">Version history</h2>
+        <VersionHistory
+          workflowId={workflow.id}
+          versions={workflow.versions}
+          me={me.user.kind === 'user' ? me.user.id : null}
+          canApprove={canApprove}
+          canPropose={canPropose}
+          onChange={load}
+        />
+      </section>
+    </>
+  );
+}
