@@ -15,6 +15,8 @@ function main(): Promise<void> | void {
       'webhook-secret': { type: 'string' },
       seed: { type: 'string' },
       traffic: { type: 'string' },
+      'traffic-burst': { type: 'string' },
+      state: { type: 'string' },
       'media-ttl': { type: 'string' },
       'media-base-url': { type: 'string' },
       'retry-delays': { type: 'string' },
@@ -27,7 +29,7 @@ function main(): Promise<void> | void {
   if (values.help) {
     process.stdout.write(
       'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--api-key sandbox-key] [--seed N]\n' +
-        '  [--webhook-url URL [--webhook-secret S]] [--traffic SESSIONS_PER_MINUTE] [--media-ttl SECONDS]\n' +
+        '  [--webhook-url URL [--webhook-secret S]] [--traffic SESSIONS_PER_MINUTE] [--traffic-burst N] [--state FILE] [--media-ttl SECONDS]\n' +
         '  [--media-base-url URL] [--retry-delays MS,MS] [--environment live|sandbox] [--quiet]\n' +
         'Environment: SANDBOX_PORT, SANDBOX_API_KEY. See server/didit-sandbox/README.md.\n',
     );
@@ -52,6 +54,8 @@ function main(): Promise<void> | void {
     apiKey: values['api-key'] ?? process.env['SANDBOX_API_KEY'] ?? 'sandbox-key',
     seed: int('seed', values.seed),
     traffic: int('traffic', values.traffic),
+    trafficBurst: int('traffic-burst', values['traffic-burst']),
+    stateFile: values.state,
     mediaTtlSeconds: int('media-ttl', values['media-ttl']),
     mediaBaseUrl: values['media-base-url'],
     retryDelaysMs: retryDelays,

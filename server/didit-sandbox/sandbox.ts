@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 /**
  * startSandbox: the in-process entry point (tests, `npm start`) and what main.ts wraps.
  * One call builds the whole emulator, listens, and returns handles for tests.
@@ -18,7 +19,7 @@ import { mediaRouter } from './media.routes.ts';
 import { stream } from './prng.ts';
 import { DIDIT_RATE_LIMITS, SlidingWindowLimiter, type RateLimits } from './rate-limit.ts';
 import { SessionService } from './sessions.ts';
-import { SandboxStore, type WebhookEventType } from './store.ts';
+import { SandboxStore, type StoreSnapshot, type WebhookEventType } from './store.ts';
 import { startTraffic } from './traffic.ts';
 import { WebhookDispatcher, type DeliveryRecord } from './webhooks.ts';
 import { createWorkflow, serializeWorkflow } from './workflows.ts';
@@ -47,6 +48,13 @@ export interface SandboxOptions {
   webhook?: { url: string; secret?: string; label?: string; subscribedEvents?: WebhookEventType[] };
   /** Demo sessions per minute; 0/undefined = none. */
   traffic?: number;
+  /** Demo sessions started right away (a few seconds apart) so a fresh queue is not empty. */
+  trafficBurst?: number;
+  /**
+   * Keeps the emulated Didit's state (workflows, sessions, destinations, blocklist) in this JSON
+   * file: restored at start, saved every few seconds and at stop. Without it, state is memory only.
+   */
+  stateFile?: string;
   faults?: Partial<FaultSettings>;
   /** `environment` in webhook envelopes; default "live" as in Didit's examples. */
   environment?: 'live' | 'sandbox';
@@ -100,6 +108,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const now = options.now ?? Date.now;
   const apiKey = options.apiKey ?? 'sandbox-key';
   const store = new SandboxStore(options.seed);
+  if (options.stateFile && existsSync(options.stateFile)) {
+    store.restore(JSON.parse(readFileSync(options.stateFile, 'utf8')) as StoreSnapshot);
+  }
+  const saveState = (): void => {
+    if (!options.stateFile) return;
+    // Write then rename, so a crash mid-write never leaves a torn file.
+    const temporary = `${options.stateFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify(store.snapshot()));
+    renameSync(temporary, options.stateFile);
+  };
+  const saver = options.stateFile ? setInterval(saveState, 5_000) : undefined;
+  saver?.unref();
   let baseUrl = '';
   const faults = new FaultInjector({ seed: options.seed ?? 1, ...options.faults });
   const media = new MediaSigner(() => options.mediaBaseUrl?.replace(/\/$/, '') ?? baseUrl, options.mediaTtlSeconds ?? 3600, now);
@@ -178,6 +198,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   if (options.webhook) {
+    // Registering at start replaces an earlier registration of the same URL (a restored state).
+    for (const [id, destination] of store.destinations)
+      if (destination.url === options.webhook.url) store.destinations.delete(id);
     addDestination(
       store,
       {
@@ -199,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           rng: stream(options.seed ?? Date.now(), 'traffic'),
           now,
           perMinute: options.traffic,
+          initialBurst: options.trafficBurst ?? 0,
           onError: (message, detail) => log('warn', message, detail),
         })
       : null;
@@ -213,7 +237,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     state: store,
     async stop() {
       traffic?.stop();
+      clearInterval(saver);
       await dispatcher.stop();
+      saveState();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -186,6 +186,18 @@ export interface DestinationRecord {
   stats: { total: number; failed: number; responseTimesMs: number[]; lastDeliveryAt: number | null };
 }
 
+/** Everything the store holds, as JSON: what `stateFile` persists across restarts. */
+export interface StoreSnapshot {
+  version: 1;
+  applicationId: string;
+  nextSessionNumber: number;
+  workflows: WorkflowRecord[];
+  sessions: SessionRecord[];
+  destinations: DestinationRecord[];
+  faceBlocklist: string[];
+  knownPortraits: Array<[string, string]>;
+}
+
 export class SandboxStore {
   readonly workflows = new Map<string, WorkflowRecord>();
   readonly sessions = new Map<string, SessionRecord>();
@@ -196,11 +208,41 @@ export class SandboxStore {
   readonly knownPortraits = new Map<string, string>();
   private nextSessionNumber = 1000;
   private readonly ids: Random | null;
-  readonly applicationId: string;
+  applicationId: string;
 
   constructor(seed: number | undefined) {
     this.ids = seed === undefined ? null : stream(seed, 'ids');
     this.applicationId = this.newId();
+  }
+
+  snapshot(): StoreSnapshot {
+    return {
+      version: 1,
+      applicationId: this.applicationId,
+      nextSessionNumber: this.nextSessionNumber,
+      workflows: [...this.workflows.values()],
+      sessions: [...this.sessions.values()],
+      destinations: [...this.destinations.values()],
+      faceBlocklist: [...this.faceBlocklist],
+      knownPortraits: [...this.knownPortraits],
+    };
+  }
+
+  /** Replaces the whole state with a snapshot taken by `snapshot()`. */
+  restore(snapshot: StoreSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`Unknown sandbox state version ${String(snapshot.version)}`);
+    this.applicationId = snapshot.applicationId;
+    this.nextSessionNumber = snapshot.nextSessionNumber;
+    this.workflows.clear();
+    for (const w of snapshot.workflows) this.workflows.set(w.uuid, w);
+    this.sessions.clear();
+    for (const session of snapshot.sessions) this.sessions.set(session.sessionId, session);
+    this.destinations.clear();
+    for (const d of snapshot.destinations) this.destinations.set(d.uuid, d);
+    this.faceBlocklist.clear();
+    for (const person of snapshot.faceBlocklist) this.faceBlocklist.add(person);
+    this.knownPortraits.clear();
+    for (const [hash, person] of snapshot.knownPortraits) this.knownPortraits.set(hash, person);
   }
 
   newId(): string {

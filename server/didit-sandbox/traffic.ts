@@ -34,6 +34,8 @@ export interface TrafficDeps {
   rng: Random;
   now: () => number;
   perMinute: number;
+  /** Sessions started at once, a little apart, before the steady rate takes over. */
+  initialBurst?: number;
   onError: (message: string, detail: Record<string, unknown>) => void;
 }
 
@@ -129,6 +131,8 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
       else sessions.complete(session.sessionId, { capture: outcome, seed });
     });
   };
+
+  for (let i = 0; i < (deps.initialBurst ?? 0); i++) later(i * 250, tick);
 
   const interval = setInterval(
     () => {
