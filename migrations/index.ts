@@ -1,6 +1,10 @@
 import type { Migration } from 'kysely';
 import * as createSyncTables from './20261125T000000-create-sync-tables.ts';
 import * as createAuditAndWorkerTables from './20261125T000100-create-audit-and-worker-tables.ts';
+import * as diditSyncState from './20261125T010000-didit-sync-state.ts';
+import * as createAuthTables from './20261125T020000-create-auth-tables.ts';
+import * as reviewQueueIndexes from './20261125T030000-review-queue-indexes.ts';
+import * as thresholdPushAndDrift from './20261125T040000-threshold-push-and-drift.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -9,4 +13,8 @@ import * as createAuditAndWorkerTables from './20261125T000100-create-audit-and-
 export const migrations: Record<string, Migration> = {
   '20261125T000000-create-sync-tables': createSyncTables,
   '20261125T000100-create-audit-and-worker-tables': createAuditAndWorkerTables,
+  '20261125T010000-didit-sync-state': diditSyncState,
+  '20261125T020000-create-auth-tables': createAuthTables,
+  '20261125T030000-review-queue-indexes': reviewQueueIndexes,
+  '20261125T040000-threshold-push-and-drift': thresholdPushAndDrift,
 };

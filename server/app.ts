@@ -2,10 +2,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { authRoutes } from './auth/auth.routes.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { csrfProtection, requireJsonBody } from './auth/csrf.ts';
+import { meRoutes } from './auth/me.routes.ts';
+import { rateLimit } from './auth/rate-limit.ts';
+import { sessionMiddleware } from './auth/session.ts';
+import { tokenRoutes } from './auth/token.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import type { AppContext } from './context.ts';
 import { AppError, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { metricsRoutes } from './metrics.ts';
 import { requestContext } from './http/request-context.ts';
+import { reviewRoutes } from './review/review.routes.ts';
+import { syncRoutes } from './sync/sync.routes.ts';
+import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
+import { diditWebhookRoutes } from './webhooks/didit-webhook.routes.ts';
 
 /** Builds the HTTP application. No listening here: `main.ts` and the tests do that. */
 export function createApp(ctx: AppContext): Express {
@@ -14,6 +27,12 @@ export function createApp(ctx: AppContext): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
 
+  // Didit's webhooks: raw bytes (the signature covers them), no login or CSRF (the signature is
+  // the authentication). First, ahead of anything that parses bodies or needs a session, and of
+  // the per-request logging and browser security headers, which a machine-to-machine hot path
+  // does not need (it has its own metrics and logs every rejection).
+  app.use(diditWebhookRoutes(ctx));
+
   app.use(requestContext(ctx.logger));
   app.use(
     helmet({
@@ -21,7 +40,8 @@ export function createApp(ctx: AppContext): Express {
         useDefaults: true,
         directives: {
           defaultSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
+          // Evidence images come only from us and the configured Didit media hosts.
+          imgSrc: ["'self'", 'data:', ...ctx.config.didit.mediaOrigins],
           mediaSrc: ["'self'"],
           connectSrc: ["'self'"],
           frameAncestors: ["'none'"],
@@ -35,13 +55,32 @@ export function createApp(ctx: AppContext): Express {
   );
 
   app.use(healthRoutes(ctx));
+  app.use(metricsRoutes(ctx.metrics));
+
+  // Who is asking (session cookie or bearer token), then CSRF for cookie-authenticated changes.
+  const identify = [sessionMiddleware(ctx), authenticate(ctx), csrfProtection(ctx.config.publicUrl)];
+  if (ctx.oidc.configured) void ctx.oidc.discover().catch(() => undefined); // discovery at start; retried on use
+
+  const auth = express.Router();
+  auth.use(rateLimit({ limit: ctx.config.authRateLimitPerMinute, windowMs: 60_000 }));
+  auth.use(identify);
+  auth.use(authRoutes(ctx));
+  app.use('/auth', auth);
 
   const api = express.Router();
-  api.use(express.json({ limit: '100kb', strict: true }));
   api.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  api.use(identify);
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: '100kb', strict: true }));
+  api.use(meRoutes());
+  api.use(tokenRoutes(ctx));
+  api.use(auditRoutes(ctx));
+  api.use(reviewRoutes(ctx));
+  api.use(syncRoutes(ctx));
+  api.use(thresholdRoutes(ctx));
   api.use(notFoundHandler);
   app.use('/api', api);
 

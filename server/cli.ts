@@ -1,17 +1,26 @@
 import { loadConfig } from './config.ts';
 import { createContext, type AppContext } from './context.ts';
 import { migrateCommand, migrateUsage } from './cli/migrate.command.ts';
+import { auditCommand, auditUsage } from './cli/audit.command.ts';
+import { tokenCommand, tokenUsage } from './cli/token.command.ts';
 import { failStartup } from './shutdown.ts';
+import { syncCommand, syncUsage } from './sync/sync.command.ts';
 
 type Command = (ctx: AppContext, args: string[], out: (line: string) => void) => Promise<void>;
 
 const commands: Record<string, Command> = {
   migrate: migrateCommand,
+  token: tokenCommand,
+  audit: auditCommand,
+  sync: syncCommand,
 };
 
 const usage = `Usage: npm run cli -- <command> [options]
 
   ${migrateUsage}
+  ${tokenUsage}
+  ${auditUsage}
+  ${syncUsage}
 
 Uses DATABASE_URL, or the embedded Postgres under DATA_DIR when it is unset.`;
 

@@ -45,6 +45,10 @@ describe('loadConfig', () => {
       DIDIT_API_KEY: 'live-key-0123456789',
       DIDIT_WEBHOOK_SECRET: 'whsec-0123456789abcdef',
       DIDIT_WEBHOOK_SECRET_PREVIOUS: 'whsec-previous-0123456789',
+      OIDC_ISSUER: 'https://login.example.com/realms/staff',
+      OIDC_CLIENT_ID: 'review-console',
+      OIDC_CLIENT_SECRET: 'client-secret-0123456789',
+      SESSION_SECRET: 'session-secret-0123456789abcdef0123456789',
     });
     expect(config.database.url).toBe('postgres://console@db.internal:5432/console');
     expect(config.publicUrl).toBe('https://review.example.com');

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { Role } from './db/schema.ts';
 
 /**
  * The console's configuration, parsed once from the environment at start.
@@ -10,6 +12,67 @@ const booleanFromEnv = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65_535);
+
+/** `code=Label;code=Label`: the reason codes an analyst picks from when deciding. */
+const reasonList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(';')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [code = '', ...label] = entry.split('=');
+        return { code: code.trim(), label: label.join('=').trim() };
+      }),
+  )
+  .pipe(
+    z
+      .array(
+        z.object({
+          code: z.string().regex(/^[a-z0-9_]{1,64}$/, 'codes are lowercase snake_case'),
+          label: z.string().min(1).max(200),
+        }),
+      )
+      .min(1)
+      .max(9, 'at most 9 reasons (keys 1–9 pick them)'),
+  );
+
+const defaultApproveReasons =
+  'same_person=Same person as the reference portrait;' +
+  'genuine_capture=Genuine live capture despite a low score;' +
+  'quality_acceptable=Image quality poor but identity clear;' +
+  'other=Other (explain in the note)';
+const defaultDeclineReasons =
+  'different_person=Different person from the reference portrait;' +
+  'presentation_attack=Presentation attack suspected (photo, screen, mask);' +
+  'face_not_visible=Face not clearly visible or obstructed;' +
+  'known_fraud=Matches a known fraud pattern;' +
+  'other=Other (explain in the note)';
+
+/** `claim-value=role,claim-value=role`: which IdP group (or role claim value) grants which console role. */
+const roleMap = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.lastIndexOf('=');
+        return { value: entry.slice(0, at).trim(), role: entry.slice(at + 1).trim() };
+      }),
+  )
+  .pipe(
+    z
+      .array(
+        z.object({
+          value: z.string().min(1, 'each entry is claim-value=role'),
+          role: z.enum(['viewer', 'analyst', 'lead', 'admin'], 'roles are viewer, analyst, lead or admin'),
+        }),
+      )
+      .min(1),
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -44,6 +107,32 @@ const envSchema = z.object({
     .pipe(z.array(z.url({ protocol: /^https?$/ })))
     .optional(),
   SANDBOX_TRAFFIC_PER_MINUTE: z.coerce.number().min(0).max(6_000).default(6),
+  DIDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  MEDIA_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(59).default(5),
+  RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(2_160).default(72),
+
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  OIDC_ROLES_CLAIM: z.string().min(1).default('groups'),
+  OIDC_ROLE_MAP: roleMap.prefault('console-viewers=viewer,console-analysts=analyst,console-leads=lead,console-admins=admin'),
+  OIDC_ROLE_REFRESH_MINUTES: z.coerce.number().int().min(1).max(1_440).default(15),
+  SESSION_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1_440).default(30),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(168).default(12),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  DEV_IDP_PORT: port.default(8091),
+
+  CLAIM_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  REVIEW_REASONS_APPROVED: reasonList.prefault(defaultApproveReasons),
+  REVIEW_REASONS_DECLINED: reasonList.prefault(defaultDeclineReasons),
 });
 
 /**
@@ -59,6 +148,16 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
     for (const name of ['DIDIT_API_KEY', 'DIDIT_WEBHOOK_SECRET'] as const) {
       if (!env[name]) problems.push(`${name}: is required in production; the Didit sandbox is for development only (missing)`);
     }
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const name of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'SESSION_SECRET', 'PUBLIC_URL'] as const) {
+      if (!env[name]) {
+        problems.push(`${name}: is required in production; sign-in goes through the company identity provider (missing)`);
+      }
+    }
+  }
+  if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
+    problems.push('OIDC_ISSUER: needs OIDC_CLIENT_ID too (or unset it to use the development identity provider)');
   }
   if (env.DIDIT_BASE_URL && (!env.DIDIT_API_KEY || !env.DIDIT_WEBHOOK_SECRET)) {
     problems.push('DIDIT_BASE_URL: needs DIDIT_API_KEY and DIDIT_WEBHOOK_SECRET too (or unset all three to use the sandbox)');
@@ -97,8 +196,50 @@ export interface Config {
     webhookSecrets: string[];
     /** Origins the signed media URLs come from (allowed as image sources by the CSP). */
     mediaOrigins: string[];
+    /** Timeout of one HTTP call to Didit. */
+    timeoutMs: number;
+    /** A session read refreshes its media links when one expires within this margin. */
+    mediaRefreshMarginSeconds: number;
+    /** How often the worker walks Didit's session list to repair what webhooks missed. */
+    reconcileIntervalMinutes: number;
+    /** How far back (by session creation) each reconciliation walk looks. */
+    reconcileLookbackHours: number;
   };
   sandbox: { trafficPerMinute: number };
+  oidc: {
+    /**
+     * The identity provider. Unset outside production means the embedded default: `start.ts`
+     * starts the development identity provider and fills these in.
+     */
+    issuer: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    scopes: string;
+    /** ID-token claim (dot path, e.g. `realm_access.roles`) holding the user's groups or roles. */
+    rolesClaim: string;
+    /** Claim value → console role; values not listed grant nothing. */
+    roleMap: Record<string, Role>;
+    /** How often a session re-checks the user's groups with the IdP (when it issued a refresh token). */
+    roleRefreshMinutes: number;
+  };
+  session: {
+    /** Signs the session cookie. Random per process outside production when unset. */
+    secret: string;
+    idleMinutes: number;
+    maxHours: number;
+  };
+  authRateLimitPerMinute: number;
+  devIdp: { port: number };
+  review: {
+    /** A claim lapses after this long without activity from its holder. */
+    claimIdleMinutes: number;
+    reasons: { Approved: ReviewReason[]; Declined: ReviewReason[] };
+  };
+}
+
+export interface ReviewReason {
+  code: string;
+  label: string;
 }
 
 export class ConfigError extends Error {
@@ -147,8 +288,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mediaOrigins:
         e.DIDIT_MEDIA_ORIGINS ??
         (e.NODE_ENV === 'production' ? ['https://service-didit-verification-production-a1c5f9b8.s3.amazonaws.com'] : []),
+      timeoutMs: e.DIDIT_TIMEOUT_MS,
+      mediaRefreshMarginSeconds: e.MEDIA_REFRESH_MARGIN_SECONDS,
+      reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+      reconcileLookbackHours: e.RECONCILE_LOOKBACK_HOURS,
     },
     sandbox: { trafficPerMinute: e.SANDBOX_TRAFFIC_PER_MINUTE },
+    oidc: {
+      issuer: e.OIDC_ISSUER?.replace(/\/+$/, ''),
+      clientId: e.OIDC_CLIENT_ID,
+      clientSecret: e.OIDC_CLIENT_SECRET,
+      scopes: e.OIDC_SCOPES,
+      rolesClaim: e.OIDC_ROLES_CLAIM,
+      roleMap: Object.fromEntries(e.OIDC_ROLE_MAP.map((entry) => [entry.value, entry.role])),
+      roleRefreshMinutes: e.OIDC_ROLE_REFRESH_MINUTES,
+    },
+    session: {
+      secret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+      idleMinutes: e.SESSION_IDLE_MINUTES,
+      maxHours: e.SESSION_MAX_HOURS,
+    },
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    devIdp: { port: e.DEV_IDP_PORT },
+    review: {
+      claimIdleMinutes: e.CLAIM_IDLE_MINUTES,
+      reasons: { Approved: e.REVIEW_REASONS_APPROVED, Declined: e.REVIEW_REASONS_DECLINED },
+    },
   };
 }
 

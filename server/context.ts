@@ -1,8 +1,14 @@
 import type pg from 'pg';
+import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import type { Config } from './config.ts';
 import { createDatabase, createPool, type Database } from './db/database.ts';
 import { resolveDatabase } from './db/connect.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { MediaRefresher } from './sync/media-refresh.ts';
+import { DiditClient } from './vendors/didit/didit-client.ts';
+import { PostgresRateBudget } from './vendors/didit/rate-budget.ts';
+import { InboxWriter } from './webhooks/inbox-writer.ts';
 
 /**
  * The composition root: everything a process needs, built once from `Config`.
@@ -13,6 +19,15 @@ export interface AppContext {
   logger: Logger;
   pool: pg.Pool;
   db: Database;
+  metrics: Metrics;
+  /** Didit's API, rate-limited through a budget shared in Postgres by every replica. */
+  didit: DiditClient;
+  /** Group-committing writer of the webhook inbox. */
+  inbox: InboxWriter;
+  /** Refreshes signed media links, coalescing concurrent refreshes of one session. */
+  media: MediaRefresher;
+  /** The OpenID Connect relying party (discovers the IdP on first use). */
+  oidc: OidcClient;
   /** Closes the pool (and the embedded Postgres if this process started it). */
   close(): Promise<void>;
 }
@@ -32,12 +47,27 @@ export async function createContext(config: Config, options: ContextOptions = {}
     applicationName: options.applicationName,
   });
   const db = createDatabase(pool);
+  const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
+  const didit = new DiditClient({
+    baseUrl: config.didit.baseUrl,
+    apiKey: config.didit.apiKey,
+    timeoutMs: config.didit.timeoutMs,
+    budget: new PostgresRateBudget(db),
+    onAttempt: ({ operation, outcome }) => metrics.diditRequests.inc({ operation, outcome }),
+  });
+  const inbox = new InboxWriter(pool, { onBatch: (size) => metrics.inboxBatchSize.observe(size) });
+  const media = new MediaRefresher({ db, didit, logger, metrics, marginSeconds: config.didit.mediaRefreshMarginSeconds });
   let closed: Promise<void> | undefined;
   return {
     config,
     logger,
     pool,
     db,
+    metrics,
+    didit,
+    inbox,
+    media,
+    oidc: createOidcClient(config, logger),
     close() {
       closed ??= (async () => {
         await db.destroy(); // ends the pool too

@@ -6,13 +6,17 @@ import { z } from 'zod';
 import { AppError, errorHandler, notFoundHandler } from './errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { createTestContext, startTestServer } from '../test/helpers/test-context.ts';
+import { authHeaders, createApiToken } from '../test/helpers/auth.ts';
 import { bodyOf } from '../test/helpers/http.ts';
 
 describe('error responses of the real app', () => {
   let baseUrl: string;
+  let auth: { authorization: string };
   beforeAll(async () => {
     const { ctx } = await createTestContext();
     baseUrl = await startTestServer(ctx);
+    // A token request passes CSRF checks, so the body parser's own errors are what answers.
+    auth = authHeaders(await createApiToken(ctx, 'analyst'));
   });
 
   it('answers an unknown API route with a JSON 404', async () => {
@@ -27,7 +31,7 @@ describe('error responses of the real app', () => {
   it('answers malformed JSON with 400 malformed_json', async () => {
     const res = await fetch(`${baseUrl}/api/anything`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: '{"decision":',
     });
     expect(res.status).toBe(400);
@@ -37,7 +41,7 @@ describe('error responses of the real app', () => {
   it('answers an oversized JSON body with 413 payload_too_large', async () => {
     const res = await fetch(`${baseUrl}/api/anything`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ note: 'x'.repeat(200_000) }),
     });
     expect(res.status).toBe(413);

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unauthenticated'
+  | 'invalid_signature'
+  | 'stale_timestamp'
   | 'forbidden'
   | 'csrf_rejected'
   | 'not_found'

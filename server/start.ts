@@ -1,9 +1,12 @@
 import { createApp } from './app.ts';
+import { withDevIdentityProvider } from './auth/dev-idp/for-console.ts';
 import { loadConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { migrateToLatest } from './db/database.ts';
 import { listen } from './http/server.ts';
+import { createLogger } from './logger.ts';
 import { failStartup, stopOnSignals } from './shutdown.ts';
+import { startEmbeddedSandbox } from './vendors/didit/embedded-sandbox.ts';
 import { buildWebApp, webBuildIsStale } from './web-build.ts';
 import { startWorker } from './worker/runner.ts';
 
@@ -13,10 +16,18 @@ import { startWorker } from './worker/runner.ts';
  * Production fleets run `start:api` and `start:worker` separately instead.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // No OIDC_ISSUER outside production: sign in through the development IdP (demo users).
+  const withIdp = await withDevIdentityProvider(loaded, createLogger(loaded));
+  // No DIDIT_BASE_URL outside production: the Didit sandbox, with demo traffic, signing webhooks to us.
+  const sandbox = await startEmbeddedSandbox(withIdp.config, createLogger(loaded));
+  const config = sandbox?.config ?? withIdp.config;
+  const { devIdp } = withIdp;
   const ctx = await createContext(config, { applicationName: 'review-console' });
   const { logger } = ctx;
   const stops: Array<() => Promise<void>> = [];
+  if (devIdp) stops.push(() => devIdp.close());
+  if (sandbox) stops.push(() => sandbox.stop());
   stopOnSignals(logger, async () => {
     for (const stop of stops.reverse()) await stop();
     await ctx.close();

@@ -14,6 +14,12 @@ export interface DB {
   app_user: AppUserTable;
   audit_log: AuditLogTable;
   worker_heartbeat: WorkerHeartbeatTable;
+  api_token: ApiTokenTable;
+  http_session: HttpSessionTable;
+  sync_cursor: SyncCursorTable;
+  didit_rate_scope: DiditRateScopeTable;
+  didit_rate_grant: DiditRateGrantTable;
+  didit_call_stat: DiditCallStatTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -39,6 +45,8 @@ export interface WebhookEventTable {
   attempts: Generated<number>;
   last_error: string | null;
   parked_at: Timestamp | null;
+  /** A failed row is not retried before this time. */
+  next_attempt_at: Timestamp | null;
 }
 
 export type DecisionSource = 'didit' | 'console' | 'outside';
@@ -55,10 +63,11 @@ export interface VerificationSessionTable {
   liveness_score: number | null;
   face_match_score: number | null;
   liveness_method: string | null;
-  warnings: Json<unknown[]>;
+  // Both default in the database, so inserts may omit them.
+  warnings: ColumnType<unknown[], string | undefined, string>;
   warning_codes: ColumnType<string[], string[] | undefined, string[]>;
   decision: Json<Record<string, unknown>> | null;
-  media: Json<Record<string, string>>;
+  media: ColumnType<Record<string, string>, string | undefined, string>;
   media_expires_at: Timestamp | null;
   event_at: Timestamp | null;
   didit_created_at: Timestamp | null;
@@ -106,6 +115,13 @@ export interface WorkflowTable {
   synced_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Didit's settings uuid (per workflow version at Didit); PATCH goes there. */
+  didit_settings_id: string | null;
+  /** Which threshold form the workflow uses at Didit. */
+  settings_form: 'features' | 'legacy' | null;
+  /** Thresholds Didit reports that differ from our applied version; null when they match. */
+  drift: Json<Record<string, unknown>> | null;
+  drift_detected_at: Timestamp | null;
 }
 
 export type ThresholdState = 'proposed' | 'approved' | 'rejected' | 'withdrawn' | 'applied' | 'failed';
@@ -126,6 +142,14 @@ export interface ThresholdVersionTable {
   decided_at: Timestamp | null;
   push_error: string | null;
   applied_at: Timestamp | null;
+  proposed_by_label: string | null;
+  /** The approver, or whoever rejected or withdrew the proposal. */
+  decided_by_label: string | null;
+  decision_note: string | null;
+  push_attempts: Generated<number>;
+  pushed_at: Timestamp | null;
+  /** What Didit answered to the last push (read-back or error body). */
+  didit_response: Json<Record<string, unknown>> | null;
 }
 
 export type Role = 'viewer' | 'analyst' | 'lead' | 'admin';
@@ -164,4 +188,60 @@ export interface WorkerHeartbeatTable {
   pid: number;
   started_at: Timestamp;
   last_seen_at: Timestamp;
+}
+
+export interface ApiTokenTable {
+  id: Generated<string>;
+  name: string;
+  role: Role;
+  /** SHA-256 (hex) of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The first characters of the token, to recognise it in lists. */
+  token_prefix: string;
+  created_by_id: string | null;
+  created_by_label: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by_label: string | null;
+  last_used_at: Timestamp | null;
+}
+
+/** connect-pg-simple's table; only the session store writes it. */
+export interface HttpSessionTable {
+  sid: string;
+  sess: ColumnType<Record<string, unknown>, string, string>;
+  expire: Timestamp;
+}
+
+/** Progress of a walk over Didit's session list (reconciliation, backfills); `state` is owned by server/sync. */
+export interface SyncCursorTable {
+  name: string;
+  state: Json<Record<string, unknown>>;
+  updated_at: UpdatedAt;
+}
+
+/** What Didit last said about one rate-limit scope (headers of the latest answer). */
+export interface DiditRateScopeTable {
+  scope: string;
+  blocked_until: Timestamp | null;
+  reported_limit: number | null;
+  reported_remaining: number | null;
+  reported_reset_at: Timestamp | null;
+  last_throttled_at: Timestamp | null;
+  updated_at: UpdatedAt;
+}
+
+/** One call we allowed ourselves in a scope (a sliding log, pruned past the window). */
+export interface DiditRateGrantTable {
+  id: Generated<number>;
+  scope: string;
+  granted_at: CreatedAt;
+}
+
+export interface DiditCallStatTable {
+  minute: Timestamp;
+  operation: string;
+  outcome: string;
+  count: number;
 }

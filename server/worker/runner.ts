@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger as WorkerLogger, parseCronItems, run, type Runner, type TaskList } from 'graphile-worker';
 import type { AppContext } from '../context.ts';
+import { pushDecisionTask } from '../review/push-decision.task.ts';
+import { startupSyncJobs, syncCronItems, syncTasks } from '../sync/sync.tasks.ts';
+import { startupThresholdJobs, thresholdCronItems, thresholdTasks } from '../thresholds/thresholds.tasks.ts';
 import { heartbeatTask, recordHeartbeat, type WorkerIdentity } from './heartbeat.task.ts';
 
 /** Every task the worker runs, by graphile-worker identifier. */
 export function buildTaskList(ctx: AppContext, identity: WorkerIdentity): TaskList {
   return {
     heartbeat: heartbeatTask(ctx.db, identity),
+    push_review_decision: pushDecisionTask(ctx),
+    ...syncTasks(ctx),
+    ...thresholdTasks(ctx),
   };
 }
 
@@ -40,10 +46,13 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
     taskList: buildTaskList(ctx, identity),
     parsedCronItems: parseCronItems([
       { task: 'heartbeat', match: '* * * * *', identifier: 'heartbeat', options: { backfillPeriod: 0 } },
+      ...syncCronItems(ctx),
+      ...thresholdCronItems(),
     ]),
   });
   // The cron's first tick can be up to a minute away; say we're alive now.
   await recordHeartbeat(ctx.db, identity);
+  for (const job of [...startupSyncJobs, ...startupThresholdJobs]) await runner.addJob(job.task, {}, { jobKey: job.jobKey });
   ctx.logger.info({ workerId: identity.workerId }, 'worker started');
   return {
     identity,

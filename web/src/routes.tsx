@@ -1,19 +1,28 @@
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { AppShell } from './components/layout/AppShell.tsx';
 import { RouteError } from './components/layout/RouteError.tsx';
+import { loadMe, rootRouteId } from './components/auth/me.ts';
 
 /** Every page of the console; each route module is loaded on demand (route-level code splitting). */
 export const routes: RouteObject[] = [
+  // Outside the shell: shown to people who are not signed in.
+  { path: '/login', lazy: () => import('./routes/login.tsx'), errorElement: <RouteError /> },
   {
+    id: rootRouteId,
     path: '/',
+    // Who is signed in (or off to /login); the shell and pages read it with useMe().
+    loader: loadMe,
     element: <AppShell />,
     errorElement: <RouteError />,
     children: [
       { index: true, element: <Navigate to="/queue" replace /> },
       { path: 'queue', lazy: () => import('./routes/queue.tsx') },
+      { path: 'sessions/:id', lazy: () => import('./routes/session.tsx') },
       { path: 'workflows', lazy: () => import('./routes/workflows.tsx') },
+      { path: 'workflows/:id', lazy: () => import('./routes/workflow.tsx') },
       { path: 'sync', lazy: () => import('./routes/sync.tsx') },
       { path: 'audit', lazy: () => import('./routes/audit.tsx') },
+      { path: 'admin/tokens', lazy: () => import('./routes/admin-tokens.tsx') },
       { path: '*', lazy: () => import('./routes/not-found.tsx') },
     ],
   },
