@@ -70,6 +70,15 @@ export const rateLimitScopeSchema = z.object({
 });
 export type RateLimitScope = z.infer<typeof rateLimitScopeSchema>;
 
+export const workerSchema = z.object({
+  workerId: z.string(),
+  hostname: z.string(),
+  pid: count,
+  startedAt: instant,
+  lastSeenAt: instant,
+});
+export type WorkerHeartbeat = z.infer<typeof workerSchema>;
+
 /** `GET /api/sync/status` (capability `sync.read`). */
 export const syncStatusSchema = z.object({
   webhooks: z.object({
@@ -89,6 +98,8 @@ export const syncStatusSchema = z.object({
     /** Seconds since the start of the last completed walk; `null` when no walk has completed. */
     lagSeconds: count.nullable(),
   }),
+  /** Worker processes seen in the last day, most recently seen first. */
+  workers: z.array(workerSchema),
   didit: z.object({
     /** Calls in the last 15 minutes by operation. */
     calls: z.array(diditCallStatSchema),

@@ -46,6 +46,15 @@ const sample: ServerSyncStatus = {
     },
     lagSeconds: 300,
   },
+  workers: [
+    {
+      workerId: 'host:42:abcd',
+      hostname: 'host',
+      pid: 42,
+      startedAt: '2025-01-02T01:00:00.000Z',
+      lastSeenAt: '2025-01-02T03:04:00.000Z',
+    },
+  ],
   didit: {
     calls: [{ operation: 'getDecision', total: 10, errors: 1, rateLimited: 0, errorRate: 0.1 }],
     rateLimits: [

@@ -30,6 +30,8 @@ export interface SyncStatus {
     /** Seconds since the start of the last completed walk: changes older than that are reconciled. */
     lagSeconds: number | null;
   };
+  /** Worker processes seen in the last day (the heartbeat task records them every minute). */
+  workers: Array<{ workerId: string; hostname: string; pid: number; startedAt: string; lastSeenAt: string }>;
   didit: {
     /** Calls in the last 15 minutes by operation and outcome, with an error rate. */
     calls: Array<{ operation: string; total: number; errors: number; rateLimited: number; errorRate: number }>;
@@ -49,7 +51,7 @@ export interface SyncStatus {
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 export async function readSyncStatus(db: Database): Promise<SyncStatus> {
-  const [inbox, parked, cursor, calls, scopes] = await Promise.all([
+  const [inbox, parked, cursor, calls, scopes, workers] = await Promise.all([
     sql<{
       last_received_at: Date | null;
       received_last_hour: number;
@@ -88,6 +90,7 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
          from unnest(${Object.keys(DEFAULT_RATE_BUDGETS)}::text[]) as s(scope)
          left join didit_rate_scope r on r.scope = s.scope
         order by s.scope`.execute(db),
+    db.selectFrom('worker_heartbeat').selectAll().orderBy('last_seen_at', 'desc').limit(50).execute(),
   ]);
   const counts = inbox.rows[0];
   const state = (cursor?.state ?? {}) as CursorState;
@@ -124,6 +127,13 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
       lastCompleted: state.lastCompleted ?? null,
       lagSeconds: lastStarted === null ? null : Math.max(0, Math.round((Date.now() - lastStarted) / 1000)),
     },
+    workers: workers.map((row) => ({
+      workerId: row.worker_id,
+      hostname: row.hostname,
+      pid: row.pid,
+      startedAt: row.started_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
+    })),
     didit: {
       calls: [...byOperation.entries()]
         .sort(([a], [b]) => a.localeCompare(b))

@@ -1,7 +1,7 @@
-import type { DiditCallStat, RateLimitScope } from '../../../../server/contract/sync.ts';
+import type { DiditCallStat, RateLimitScope, WorkerHeartbeat } from '../../../../server/contract/sync.ts';
 import { HealthTag } from './HealthTag.tsx';
 import { Ago } from './SyncSummary.tsx';
-import { callLevel, formatInstant, formatPercent, rateLimitLevel } from './sync-health.ts';
+import { callLevel, formatInstant, formatPercent, rateLimitLevel, type HealthLevel } from './sync-health.ts';
 import styles from './Sync.module.css';
 
 /** Didit API calls in the last 15 minutes, by operation. */
@@ -114,6 +114,58 @@ export function RateLimitTable({ scopes, now }: { scopes: RateLimitScope[]; now:
               </tr>
             );
           })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A worker is healthy while its heartbeat (every minute) is fresh; two missed beats is a warning, five a breach. */
+export function workerLevel(worker: WorkerHeartbeat, now: number): HealthLevel {
+  const silentSeconds = (now - Date.parse(worker.lastSeenAt)) / 1000;
+  return silentSeconds < 150 ? 'ok' : silentSeconds < 330 ? 'warn' : 'breach';
+}
+
+/** Worker processes and when each was last heard from. */
+export function WorkersTable({ workers, now }: { workers: WorkerHeartbeat[]; now: number }) {
+  if (workers.length === 0) {
+    return (
+      <p className={styles.muted}>No worker has reported in the last day: webhooks are stored but not applied until one runs.</p>
+    );
+  }
+  return (
+    <div className={styles.tableWrap}>
+      <table className={styles.table}>
+        <caption className={styles.caption}>Worker processes, most recently seen first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Worker</th>
+            <th scope="col">Host</th>
+            <th scope="col" className={styles.numeric}>
+              PID
+            </th>
+            <th scope="col">Started</th>
+            <th scope="col">Last seen</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {workers.map((worker) => (
+            <tr key={worker.workerId}>
+              <th scope="row" className={styles.mono}>
+                {worker.workerId}
+              </th>
+              <td>{worker.hostname}</td>
+              <td className={styles.numeric}>{worker.pid}</td>
+              <td>{formatInstant(worker.startedAt)}</td>
+              <td>
+                <Ago iso={worker.lastSeenAt} now={now} />
+              </td>
+              <td>
+                <HealthTag level={workerLevel(worker, now)} label={workerLevel(worker, now) === 'ok' ? 'Running' : 'Silent'} />
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>

@@ -26,7 +26,11 @@ function parkedRow(overrides: Partial<ParkedWebhook> = {}): ParkedWebhook {
 }
 
 function syncStatus(
-  overrides: { webhooks?: Partial<SyncStatus['webhooks']>; reconciliation?: Partial<SyncStatus['reconciliation']> } = {},
+  overrides: {
+    webhooks?: Partial<SyncStatus['webhooks']>;
+    reconciliation?: Partial<SyncStatus['reconciliation']>;
+    workers?: SyncStatus['workers'];
+  } = {},
 ): SyncStatus {
   // Parse through the contract so fixtures cannot drift from what the page accepts.
   return syncStatusSchema.parse({
@@ -46,6 +50,9 @@ function syncStatus(
       lagSeconds: 300,
       ...overrides.reconciliation,
     },
+    workers: overrides.workers ?? [
+      { workerId: 'vm:101:ab12cd34', hostname: 'vm', pid: 101, startedAt: ago(3_600), lastSeenAt: ago(20) },
+    ],
     didit: {
       calls: [
         { operation: 'getDecision', total: 200, errors: 0, rateLimited: 0, errorRate: 0 },
@@ -257,5 +264,22 @@ describe('sync health', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('lists worker processes and flags one that has gone silent', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(
+        syncStatus({
+          workers: [
+            { workerId: 'vm:101:ab12cd34', hostname: 'vm', pid: 101, startedAt: ago(3_600), lastSeenAt: ago(20) },
+            { workerId: 'vm:202:ef56ab78', hostname: 'vm', pid: 202, startedAt: ago(7_200), lastSeenAt: ago(900) },
+          ],
+        }),
+      ),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+    const table = await screen.findByRole('table', { name: /Worker processes/ });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((row) => row.textContent)).toEqual([expect.stringContaining('Running'), expect.stringContaining('Silent')]);
   });
 });

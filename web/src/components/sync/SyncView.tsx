@@ -5,7 +5,7 @@ import { httpSyncApi, type SyncApi } from '../../api/sync.ts';
 import { useNow } from '../../hooks/use-now.ts';
 import { EmptyState } from '../layout/EmptyState.tsx';
 import { PageHeader } from '../layout/PageHeader.tsx';
-import { DiditCallsTable, RateLimitTable } from './DiditTables.tsx';
+import { DiditCallsTable, RateLimitTable, WorkersTable } from './DiditTables.tsx';
 import { ParkedTable } from './ParkedTable.tsx';
 import { SyncSummary } from './SyncSummary.tsx';
 import { formatInstant, nothingReceived } from './sync-health.ts';
@@ -112,6 +112,13 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
               )}
             </section>
           )}
+
+          <section aria-labelledby="sync-workers-heading" className={styles.section}>
+            <h2 id="sync-workers-heading" className={styles.heading}>
+              Workers
+            </h2>
+            <WorkersTable workers={status.workers} now={at} />
+          </section>
 
           <section aria-labelledby="sync-calls-heading" className={styles.section}>
             <h2 id="sync-calls-heading" className={styles.heading}>
