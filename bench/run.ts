@@ -2,10 +2,12 @@
 /** `npm run bench`: every benchmark, one after the other. Each is bounded and stops by itself. */
 import { runIngestBenchmark } from './ingest.ts';
 import { runQueueBenchmark } from './queue.ts';
+import { runThresholdsBenchmark } from './thresholds.ts';
 
 const benchmarks: Array<[string, () => Promise<unknown>]> = [
   ['ingest', () => runIngestBenchmark()],
   ['queue', () => runQueueBenchmark()],
+  ['thresholds', () => runThresholdsBenchmark()],
 ];
 
 for (const [name, run] of benchmarks) {

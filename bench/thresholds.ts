@@ -87,7 +87,7 @@ async function seed(pool: pg.Pool): Promise<void> {
   await pool.query('analyze');
 }
 
-async function main(): Promise<void> {
+export async function runThresholdsBenchmark(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
     let adminUrl = process.env.DATABASE_URL;
@@ -161,4 +161,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run directly (`npm run bench:thresholds`), not when imported by bench/run.ts.
+if (import.meta.url === `file://${process.argv[1]}`) await runThresholdsBenchmark();

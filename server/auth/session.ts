@@ -48,6 +48,31 @@ export function sessionCookieName(publicUrl: string): string {
   return publicUrl.startsWith('https:') ? '__Host-rc_session' : 'rc_session';
 }
 
+/**
+ * Activity extends the idle timeout, but a durable write on every request buys nothing: the
+ * server-side expiry is moved at most once a minute per session (per replica), so the idle
+ * timeout is exact to within a minute while a busy analyst's page loads skip a commit.
+ */
+const touchIntervalMs = 60_000;
+
+function throttleTouches(store: session.Store, intervalMs: number): void {
+  const touch = store.touch?.bind(store);
+  if (!touch) return;
+  const touchedAt = new Map<string, number>();
+  store.touch = (sid, data, callback) => {
+    const now = Date.now();
+    const last = touchedAt.get(sid);
+    if (last !== undefined && now - last < intervalMs) {
+      callback?.();
+      return;
+    }
+    // Bounded memory: forgetting means one extra write, never a missed one.
+    if (touchedAt.size >= 10_000) touchedAt.clear();
+    touchedAt.set(sid, now);
+    touch(sid, data, callback);
+  };
+}
+
 export function sessionMiddleware(ctx: Pick<AppContext, 'config' | 'pool' | 'logger'>): RequestHandler {
   const { config } = ctx;
   const PgStore = connectPgSimple(session);
@@ -57,6 +82,7 @@ export function sessionMiddleware(ctx: Pick<AppContext, 'config' | 'pool' | 'log
     createTableIfMissing: false,
     errorLog: (...args: unknown[]) => ctx.logger.warn({ args }, 'session store'),
   });
+  throttleTouches(store, touchIntervalMs);
   const secure = config.publicUrl.startsWith('https:');
   const handler = session({
     name: sessionCookieName(config.publicUrl),
