@@ -69,6 +69,23 @@ describe('the review loop in a browser', () => {
     await page.goto(`${app.baseUrl}${firstSession}`);
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
     await expect.poll(() => page.getByText(/approved/).count()).toBeGreaterThan(0);
+
+    // The loop closes: the sandbox received update-status, sent status.updated, and the console
+    // now shows Didit's Approved, decided from the console, and no longer queues the session.
+    const sessionId = firstSession.split('/').pop() ?? '';
+    const readSession = () =>
+      page.evaluate(async (id) => {
+        const res = await fetch(`/api/sessions/${id}`, { credentials: 'same-origin' });
+        return (await res.json()) as { status: string; decisionSource: string | null; pushState: string | null };
+      }, sessionId);
+    await expect.poll(async () => (await readSession()).status, { timeout: 60_000 }).toBe('Approved');
+    expect(await readSession()).toMatchObject({ decisionSource: 'console', pushState: 'confirmed' });
+    const queued = await page.evaluate(async () => {
+      const res = await fetch('/api/queue?limit=200', { credentials: 'same-origin' });
+      return ((await res.json()) as { items: Array<{ id: string }> }).items.map((item) => item.id);
+    });
+    expect(queued).not.toContain(sessionId);
+
     expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
     await page.close();
   }, 180_000);
