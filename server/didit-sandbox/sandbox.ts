@@ -52,7 +52,7 @@ export interface SandboxOptions {
   trafficBurst?: number;
   /**
    * Keeps the emulated Didit's state (workflows, sessions, destinations, blocklist) in this JSON
-   * file: restored at start, saved every few seconds and at stop. Without it, state is memory only.
+   * file: restored at start, saved every 30 s and at stop. Without it, state is memory only.
    */
   stateFile?: string;
   faults?: Partial<FaultSettings>;
@@ -109,7 +109,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const apiKey = options.apiKey ?? 'sandbox-key';
   const store = new SandboxStore(options.seed);
   if (options.stateFile && existsSync(options.stateFile)) {
-    store.restore(JSON.parse(readFileSync(options.stateFile, 'utf8')) as StoreSnapshot);
+    try {
+      store.restore(JSON.parse(readFileSync(options.stateFile, 'utf8')) as StoreSnapshot);
+    } catch (error) {
+      // An unreadable file (older format, torn copy) must not keep the sandbox from starting.
+      renameSync(options.stateFile, `${options.stateFile}.unreadable`);
+      log('warn', 'sandbox state file unreadable; starting empty', { file: options.stateFile, error: String(error) });
+    }
   }
   const saveState = (): void => {
     if (!options.stateFile) return;
@@ -118,7 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     writeFileSync(temporary, JSON.stringify(store.snapshot()));
     renameSync(temporary, options.stateFile);
   };
-  const saver = options.stateFile ? setInterval(saveState, 5_000) : undefined;
+  const saver = options.stateFile ? setInterval(saveState, 30_000) : undefined;
   saver?.unref();
   let baseUrl = '';
   const faults = new FaultInjector({ seed: options.seed ?? 1, ...options.faults });

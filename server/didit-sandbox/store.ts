@@ -2,7 +2,7 @@
  * The sandbox's in-memory state and its record types. Everything lives in Maps: the sandbox is
  * an emulator, and a restart is a clean account (demo workflows are re-created on start).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { JsonObject, JsonValue } from './canonical-json.ts';
 import { randomUuid, stream, type Random } from './prng.ts';
 
@@ -192,7 +192,9 @@ export interface StoreSnapshot {
   applicationId: string;
   nextSessionNumber: number;
   workflows: WorkflowRecord[];
-  sessions: SessionRecord[];
+  /** Sessions with `portrait` replaced by a key into `portraits` (base64; returning users share one). */
+  sessions: Array<Omit<SessionRecord, 'portrait'> & { portraitRef: string | null }>;
+  portraits: Record<string, string>;
   destinations: DestinationRecord[];
   faceBlocklist: string[];
   knownPortraits: Array<[string, string]>;
@@ -221,11 +223,22 @@ export class SandboxStore {
       applicationId: this.applicationId,
       nextSessionNumber: this.nextSessionNumber,
       workflows: [...this.workflows.values()],
-      sessions: [...this.sessions.values()],
+      ...this.sessionsWithSharedPortraits(),
       destinations: [...this.destinations.values()],
       faceBlocklist: [...this.faceBlocklist],
       knownPortraits: [...this.knownPortraits],
     };
+  }
+
+  private sessionsWithSharedPortraits(): Pick<StoreSnapshot, 'sessions' | 'portraits'> {
+    const portraits: Record<string, string> = {};
+    const sessions = [...this.sessions.values()].map(({ portrait, ...session }) => {
+      if (!portrait) return { ...session, portraitRef: null };
+      const ref = createHash('sha256').update(portrait).digest('hex');
+      portraits[ref] ??= portrait.toString('base64');
+      return { ...session, portraitRef: ref };
+    });
+    return { sessions, portraits };
   }
 
   /** Replaces the whole state with a snapshot taken by `snapshot()`. */
@@ -236,7 +249,17 @@ export class SandboxStore {
     this.workflows.clear();
     for (const w of snapshot.workflows) this.workflows.set(w.uuid, w);
     this.sessions.clear();
-    for (const session of snapshot.sessions) this.sessions.set(session.sessionId, session);
+    const portraits = new Map<string, Buffer>();
+    const portraitOf = (ref: string): Buffer | null => {
+      const encoded = snapshot.portraits[ref];
+      if (encoded === undefined) return null;
+      const buffer = portraits.get(ref) ?? Buffer.from(encoded, 'base64');
+      portraits.set(ref, buffer);
+      return buffer;
+    };
+    for (const { portraitRef, ...session } of snapshot.sessions) {
+      this.sessions.set(session.sessionId, { ...session, portrait: portraitRef ? portraitOf(portraitRef) : null });
+    }
     this.destinations.clear();
     for (const d of snapshot.destinations) this.destinations.set(d.uuid, d);
     this.faceBlocklist.clear();

@@ -89,6 +89,7 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
   for (let i = 0; i < BLOCKLISTED_USERS; i++) sessions.blocklistFaceOf(pick(rng, users), true);
   const portraits = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
+  const scheduled = new Set<string>();
   const later = (ms: number, fn: () => void): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -96,7 +97,7 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
         fn();
       } catch (error) {
         // A session may have been decided or deleted meanwhile; that is not a failure.
-        deps.onError('demo traffic step skipped', { error: String(error) });
+        deps.onError('demo traffic step skipped', { error: String(error), body: (error as { body?: unknown }).body });
       }
     }, ms);
     timer.unref();
@@ -117,6 +118,10 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
       metadata: { source: 'sandbox-demo-traffic' },
       portrait_image: portrait,
     });
+    // Didit hands back the user's unfinished session instead of a new one (vendor_data reuse):
+    // that one already has its own life scheduled.
+    if (scheduled.has(session.sessionId)) return;
+    scheduled.add(session.sessionId);
     const outcome = weighted(rng, OUTCOMES);
     const seed = randomInt(rng, 1, 2 ** 31);
     if (outcome === 'never_opened') {
