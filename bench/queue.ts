@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +18,7 @@ import { loadConfig } from '../server/config.ts';
 import { createContext } from '../server/context.ts';
 import { queueQuerySchema, type QueueQueryInput } from '../server/contract/review.ts';
 import { migrateToLatest } from '../server/db/database.ts';
-import { startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 import { listen } from '../server/http/server.ts';
 import { buildQueueCountQuery, buildQueuePageQuery, encodeCursor } from '../server/review/queue.repository.ts';
 import { freePort } from '../test/helpers/free-port.ts';
@@ -41,35 +40,9 @@ function summary(samples: number[]) {
 export async function runQueueBenchmark(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      const dir = await mkdtemp(path.join(tmpdir(), 'bench-queue-'));
-      await chmod(dir, 0o755);
-      const embedded = await startEmbeddedDatabase({
-        dataDir: path.join(dir, 'pg'),
-        port: 54400 + Math.floor(Math.random() * 500),
-        database: 'postgres',
-      });
-      adminUrl = embedded.adminUrl;
-      cleanups.unshift(async () => {
-        await embedded.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
-    }
-    const dbName = `bench_queue_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${dbName}`);
-    await admin.end();
-    cleanups.unshift(async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
-    });
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    const databaseUrl = url.toString();
+    const scratch = await createScratchDatabase('queue');
+    cleanups.unshift(() => scratch.drop());
+    const databaseUrl = scratch.url;
 
     // Measured as an analyst uses it: signed in through OpenID Connect, with a session cookie.
     const port = await freePort();

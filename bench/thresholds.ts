@@ -7,18 +7,15 @@
  * Uses DATABASE_URL's server when set (a scratch database is created and dropped), otherwise an
  * embedded Postgres in a temp directory. Loopback only; bounded; stops by itself.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApp } from '../server/app.ts';
 import { createApiToken } from '../server/auth/api-tokens.ts';
 import { loadConfig } from '../server/config.ts';
 import { createContext } from '../server/context.ts';
 import type { ThresholdSet } from '../server/contract/thresholds.ts';
 import { migrateToLatest } from '../server/db/database.ts';
-import { startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 import { listen } from '../server/http/server.ts';
 import { scoreHistogram, simulate } from '../server/thresholds/simulate.ts';
 
@@ -90,35 +87,9 @@ async function seed(pool: pg.Pool): Promise<void> {
 export async function runThresholdsBenchmark(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      const dir = await mkdtemp(path.join(tmpdir(), 'bench-thresholds-'));
-      await chmod(dir, 0o755);
-      const embedded = await startEmbeddedDatabase({
-        dataDir: path.join(dir, 'pg'),
-        port: 54900 + Math.floor(Math.random() * 90),
-        database: 'postgres',
-      });
-      adminUrl = embedded.adminUrl;
-      cleanups.unshift(async () => {
-        await embedded.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
-    }
-    const dbName = `bench_thresholds_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${dbName}`);
-    await admin.end();
-    cleanups.unshift(async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
-    });
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    const ctx = await createContext(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url.toString() }));
+    const scratch = await createScratchDatabase('thresholds');
+    cleanups.unshift(() => scratch.drop());
+    const ctx = await createContext(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: scratch.url }));
     cleanups.unshift(() => ctx.close());
     await migrateToLatest(ctx.db, ctx.pool);
 
