@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -285,9 +285,8 @@ export async function runIngestBenchmark(out: (line: string) => void = console.l
       }),
     );
     await migrateToLatest(ctx.db, ctx.pool);
-    const app = createApp(ctx);
     const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      const s = createServer(createApp(ctx)).listen(0, '127.0.0.1', () => resolve(s));
     });
     const consoleUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/didit`;
     const baseline = await startBaseline(databaseUrl);

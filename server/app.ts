@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -18,20 +19,27 @@ import { requestContext } from './http/request-context.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
-import { diditWebhookRoutes } from './webhooks/didit-webhook.routes.ts';
+import { diditWebhookHandler, diditWebhookPath } from './webhooks/didit-webhook.routes.ts';
 
-/** Builds the HTTP application. No listening here: `main.ts` and the tests do that. */
-export function createApp(ctx: AppContext): Express {
+/**
+ * The console's HTTP request handler. No listening here: `main.ts` and the tests do that.
+ * Didit's webhooks (raw bytes, signature-authenticated, no session, CSRF or browser headers)
+ * are answered ahead of Express; everything else is the Express app.
+ */
+export function createApp(ctx: AppContext): RequestListener {
+  const webhook = diditWebhookHandler(ctx);
+  const app = createExpressApp(ctx);
+  return (req, res) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === diditWebhookPath) webhook(req, res);
+    else app(req, res);
+  };
+}
+
+function createExpressApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
-
-  // Didit's webhooks: raw bytes (the signature covers them), no login or CSRF (the signature is
-  // the authentication). First, ahead of anything that parses bodies or needs a session, and of
-  // the per-request logging and browser security headers, which a machine-to-machine hot path
-  // does not need (it has its own metrics and logs every rejection).
-  app.use(diditWebhookRoutes(ctx));
 
   app.use(requestContext(ctx.logger));
   app.use(

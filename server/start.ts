@@ -5,7 +5,7 @@ import { createContext } from './context.ts';
 import { migrateToLatest } from './db/database.ts';
 import { listen } from './http/server.ts';
 import { createLogger } from './logger.ts';
-import { failStartup, stopOnSignals } from './shutdown.ts';
+import { failStartup, stopOnSignals, withinTime } from './shutdown.ts';
 import { startEmbeddedSandbox } from './vendors/didit/embedded-sandbox.ts';
 import { buildWebApp, webBuildIsStale } from './web-build.ts';
 import { startWorker } from './worker/runner.ts';
@@ -25,11 +25,13 @@ async function main(): Promise<void> {
   const { devIdp } = withIdp;
   const ctx = await createContext(config, { applicationName: 'review-console' });
   const { logger } = ctx;
-  const stops: Array<() => Promise<void>> = [];
-  if (devIdp) stops.push(() => devIdp.close());
-  if (sandbox) stops.push(() => sandbox.stop());
+  // Stopped in reverse order of start; each step gets a bounded time, so the database always
+  // gets its turn to shut down cleanly.
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  if (devIdp) stops.push({ name: 'identity provider', stop: () => devIdp.close() });
+  if (sandbox) stops.push({ name: 'Didit sandbox', stop: () => sandbox.stop() });
   stopOnSignals(logger, async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const { name, stop } of stops.reverse()) await withinTime(stop(), config.shutdownTimeoutMs, logger, name);
     await ctx.close();
   });
 
@@ -40,9 +42,9 @@ async function main(): Promise<void> {
   await migrateToLatest(ctx.db, ctx.pool);
 
   const worker = await startWorker(ctx);
-  stops.push(() => worker.stop());
+  stops.push({ name: 'worker', stop: () => worker.stop() });
   const http = await listen(createApp(ctx), config.host, config.port, logger);
-  stops.push(() => http.close(config.shutdownTimeoutMs));
+  stops.push({ name: 'HTTP server', stop: () => http.close(config.shutdownTimeoutMs) });
 
   const url = config.publicUrl;
   logger.info({ url }, 'console ready');

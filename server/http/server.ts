@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from '../logger.ts';
 
 export interface RunningHttpServer {
@@ -10,7 +9,7 @@ export interface RunningHttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-export async function listen(app: Express, host: string, port: number, logger: Logger): Promise<RunningHttpServer> {
+export async function listen(app: RequestListener, host: string, port: number, logger: Logger): Promise<RunningHttpServer> {
   const server = createServer(app);
   // Longer than a typical load balancer's idle timeout, so the balancer closes first.
   server.keepAliveTimeout = 65_000;

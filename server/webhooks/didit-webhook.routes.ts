@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
-import { AppError, isDatabaseUnavailable } from '../errors.ts';
+import { AppError, isDatabaseUnavailable, type ErrorBody } from '../errors.ts';
 import {
   sessionEventSchema,
   sessionEventTypes,
@@ -11,90 +11,143 @@ import {
 import { dedupeKeyOf } from './dedupe-key.ts';
 import { verifyDiditWebhook } from './verify-signature.ts';
 
+export const diditWebhookPath = '/webhooks/didit';
+const maxBodyBytes = 1024 * 1024;
+
 /**
  * `POST /webhooks/didit`: authenticate the delivery, store it in the inbox (one row, unique
  * dedupe key) and acknowledge. Nothing else runs in the request; the worker applies the row.
- * Mounted before any body parser: the signature is over the raw bytes.
+ *
+ * A plain `node:http` handler in front of the Express app rather than an Express route: it is the
+ * one machine-to-machine hot path (Didit's deliveries), needs the raw bytes the signature covers,
+ * no session, CSRF, CSP or JSON parser, and Express's per-request work was most of its CPU cost.
  */
-export function diditWebhookRoutes(ctx: AppContext): Router {
-  const router = express.Router();
-  const { metrics } = ctx;
+export function diditWebhookHandler(ctx: AppContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,128}$/.test(incoming) ? incoming : randomUUID();
+    handle(ctx, req)
+      .then(({ status, body }) => send(res, status, body, requestId))
+      .catch((error: unknown) => {
+        if (error instanceof AppError) {
+          const body: ErrorBody = { error: { code: error.code, message: error.message, requestId } };
+          if (error.details !== undefined) body.error.details = error.details;
+          send(res, error.status, body, requestId, error.status === 503 ? { 'retry-after': '5' } : {});
+          return;
+        }
+        ctx.logger.error({ err: error, requestId }, 'webhook handling failed');
+        send(res, 500, { error: { code: 'internal_error', message: 'Something went wrong on our side.', requestId } }, requestId);
+      });
+  };
+}
 
-  // Mounted ahead of the request-context middleware: a request id and logger for error answers.
-  router.use('/webhooks/didit', (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    req.id = incoming && /^[A-Za-z0-9._-]{8,128}$/.test(incoming) ? incoming : randomUUID();
-    req.log = ctx.logger;
-    res.setHeader('X-Request-Id', req.id);
-    next();
+function send(res: ServerResponse, status: number, body: unknown, requestId: string, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'x-request-id': requestId,
+    ...extra,
   });
+  res.end(text);
+}
 
-  router.post('/webhooks/didit', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-    const started = performance.now();
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = verifyDiditWebhook(
-      rawBody,
-      {
-        timestamp: req.get('x-timestamp'),
-        signature: req.get('x-signature'),
-        signatureV2: req.get('x-signature-v2'),
-        signatureSimple: req.get('x-signature-simple'),
-      },
-      { secrets: ctx.config.didit.webhookSecrets, nowSeconds: Math.floor(Date.now() / 1000) },
-    );
-    if (!verdict.ok) {
-      metrics.webhooksRejected.inc({ reason: verdict.reason });
-      // Never the body: it carries biometric evidence links.
-      req.log.warn({ reason: verdict.reason, bytes: rawBody.length, ip: req.ip }, 'webhook rejected');
-      const stale = verdict.reason === 'stale_timestamp' || verdict.reason === 'missing_timestamp';
-      throw new AppError(
-        401,
-        stale ? 'stale_timestamp' : 'invalid_signature',
-        stale ? 'X-Timestamp is missing or more than 300 s from now.' : 'The webhook signature does not verify.',
-      );
-    }
-    if (verdict.payload === undefined) {
-      metrics.webhooksRejected.inc({ reason: 'malformed_json' });
-      throw new AppError(400, 'malformed_json', 'The webhook body is not valid JSON.');
-    }
-    // One parse: the session-event schema for the types we apply, the bare envelope for others.
-    const { payload } = verdict;
-    const type = typeof payload === 'object' && payload !== null && 'webhook_type' in payload ? payload.webhook_type : undefined;
-    const known = typeof type === 'string' && sessionEventTypes.includes(type);
-    const envelope = known ? sessionEventSchema.safeParse(verdict.payload) : webhookEnvelopeSchema.safeParse(verdict.payload);
-    if (!envelope.success) {
-      metrics.webhooksRejected.inc({ reason: 'invalid_envelope' });
-      const issues = envelope.error.issues;
-      throw new AppError(400, 'validation_failed', 'The webhook body does not match the Didit envelope.', {
-        issues: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      });
-    }
-    const session = known ? (envelope.data as SessionEvent) : undefined;
-    try {
-      const result = await ctx.inbox.write({
-        dedupeKey: dedupeKeyOf(envelope.data, session, rawBody),
-        webhookType: envelope.data.webhook_type,
-        sessionId: session?.session_id ?? null,
-        status: session?.status ?? null,
-        eventTimestamp: new Date(envelope.data.timestamp * 1000),
-        eventId: envelope.data.event_id ?? null,
-        signatureVariant: verdict.variant,
-        isTest: req.get('x-didit-test-webhook') === 'true',
-        payloadJson: rawBody.toString('utf8'),
-        actionable: session !== undefined,
-      });
-      const outcome = result.duplicate ? 'duplicate' : session ? 'stored' : 'ignored';
-      metrics.webhooksAccepted.inc({ outcome });
-      metrics.webhookAckSeconds.observe({ outcome }, (performance.now() - started) / 1000);
-      res.status(200).json({ status: outcome });
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) {
-        metrics.webhooksRejected.inc({ reason: 'database_unavailable' });
-        // 503 + Retry-After: Didit retries 5xx.
-        throw new AppError(503, 'database_unavailable', 'The inbox is unavailable; retry shortly.');
+/** Reads the body, refusing more than 1 MB (413) without buffering it. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    req.resume();
+    return Promise.reject(new AppError(413, 'payload_too_large', 'The webhook body is larger than 1 MB.'));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new AppError(413, 'payload_too_large', 'The webhook body is larger than 1 MB.'));
+        return;
       }
-      throw error;
-    }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
   });
-  return router;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  const { metrics } = ctx;
+  const started = performance.now();
+  const rawBody = await readBody(req);
+  const verdict = verifyDiditWebhook(
+    rawBody,
+    {
+      timestamp: header(req, 'x-timestamp'),
+      signature: header(req, 'x-signature'),
+      signatureV2: header(req, 'x-signature-v2'),
+      signatureSimple: header(req, 'x-signature-simple'),
+    },
+    { secrets: ctx.config.didit.webhookSecrets, nowSeconds: Math.floor(Date.now() / 1000) },
+  );
+  if (!verdict.ok) {
+    metrics.webhooksRejected.inc({ reason: verdict.reason });
+    // Never the body: it carries biometric evidence links.
+    ctx.logger.warn({ reason: verdict.reason, bytes: rawBody.length, ip: req.socket.remoteAddress }, 'webhook rejected');
+    const stale = verdict.reason === 'stale_timestamp' || verdict.reason === 'missing_timestamp';
+    throw new AppError(
+      401,
+      stale ? 'stale_timestamp' : 'invalid_signature',
+      stale ? 'X-Timestamp is missing or more than 300 s from now.' : 'The webhook signature does not verify.',
+    );
+  }
+  if (verdict.payload === undefined) {
+    metrics.webhooksRejected.inc({ reason: 'malformed_json' });
+    throw new AppError(400, 'malformed_json', 'The webhook body is not valid JSON.');
+  }
+  // One parse: the session-event schema for the types we apply, the bare envelope for others.
+  const { payload } = verdict;
+  const type = typeof payload === 'object' && payload !== null && 'webhook_type' in payload ? payload.webhook_type : undefined;
+  const known = typeof type === 'string' && sessionEventTypes.includes(type);
+  const envelope = known ? sessionEventSchema.safeParse(payload) : webhookEnvelopeSchema.safeParse(payload);
+  if (!envelope.success) {
+    metrics.webhooksRejected.inc({ reason: 'invalid_envelope' });
+    throw new AppError(400, 'validation_failed', 'The webhook body does not match the Didit envelope.', {
+      issues: envelope.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  const session = known ? (envelope.data as SessionEvent) : undefined;
+  try {
+    const result = await ctx.inbox.write({
+      dedupeKey: dedupeKeyOf(envelope.data, session, rawBody),
+      webhookType: envelope.data.webhook_type,
+      sessionId: session?.session_id ?? null,
+      status: session?.status ?? null,
+      eventTimestamp: new Date(envelope.data.timestamp * 1000),
+      eventId: envelope.data.event_id ?? null,
+      signatureVariant: verdict.variant,
+      isTest: header(req, 'x-didit-test-webhook') === 'true',
+      payloadJson: rawBody.toString('utf8'),
+      actionable: session !== undefined,
+    });
+    const outcome = result.duplicate ? 'duplicate' : session ? 'stored' : 'ignored';
+    metrics.webhooksAccepted.inc({ outcome });
+    metrics.webhookAckSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+    return { status: 200, body: { status: outcome } };
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      metrics.webhooksRejected.inc({ reason: 'database_unavailable' });
+      // 503 + Retry-After: Didit retries 5xx.
+      throw new AppError(503, 'database_unavailable', 'The inbox is unavailable; retry shortly.');
+    }
+    throw error;
+  }
 }
