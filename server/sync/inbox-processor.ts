@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { adaptDiditDecision, type SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import { sessionEventSchema } from '../vendors/didit/didit-schemas.ts';
-import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import { INBOX_SHARDS, PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
 import {
   applySessionState,
   DECISION_BEARING_STATUSES,
@@ -64,6 +64,37 @@ export async function processSessionInbox(
     .executeTakeFirst();
   if (next?.next) await wake(deps, sessionId, next.next, `inbox-retry:${sessionId}`);
   return summary;
+}
+
+/**
+ * Applies the due rows of every session in one shard (see `INBOX_SHARDS`), session by session,
+ * until none is left or the time budget is spent. Returns whether rows remain, so the task can
+ * queue its own continuation instead of holding a worker slot indefinitely.
+ */
+export async function drainInboxShard(
+  deps: SyncDeps,
+  shard: number,
+  options: { timeBudgetMs?: number } = {},
+): Promise<'drained' | 'more'> {
+  const deadline = Date.now() + (options.timeBudgetMs ?? 30_000);
+  for (;;) {
+    const sessions = await deps.db
+      .selectFrom('webhook_event')
+      .select('session_id')
+      .distinct()
+      .where('processed_at', 'is', null)
+      .where('parked_at', 'is', null)
+      .where('session_id', 'is not', null)
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', sql<Date>`now()`)]))
+      .where(sql<boolean>`abs(hashtext(session_id::text)) % ${INBOX_SHARDS} = ${shard}`)
+      .limit(100)
+      .execute();
+    if (sessions.length === 0) return 'drained';
+    for (const { session_id: sessionId } of sessions) {
+      if (Date.now() > deadline) return 'more';
+      if (sessionId) await processSessionInbox(deps, sessionId);
+    }
+  }
 }
 
 async function wake(deps: SyncDeps, sessionId: string, runAt: Date | null, jobKey: string): Promise<void> {

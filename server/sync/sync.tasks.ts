@@ -1,12 +1,19 @@
 import type { CronItem, Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
-import { processSessionInbox } from './inbox-processor.ts';
+import { DRAIN_INBOX_TASK, INBOX_SHARDS, PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import { drainInboxShard, processSessionInbox } from './inbox-processor.ts';
 import { RECONCILE_CURSOR, RECONCILE_TASK, runReconcileWalk } from './reconcile.ts';
 import { REPAIR_SESSION_TASK, repairSessionFromDidit } from './repair-session.ts';
 
 const sessionPayload = z.object({ sessionId: z.uuid() });
+const shardPayload = z.object({
+  shard: z
+    .number()
+    .int()
+    .min(0)
+    .max(INBOX_SHARDS - 1),
+});
 
 /** A reconciliation job runs pages for at most this long, then queues its own continuation. */
 const RECONCILE_SLICE_MS = 50_000;
@@ -16,6 +23,12 @@ export function syncTasks(ctx: AppContext): TaskList {
   const processInbox: Task = async (payload) => {
     const { sessionId } = sessionPayload.parse(payload);
     await processSessionInbox(ctx, sessionId);
+  };
+  const drainInbox: Task = async (payload, helpers) => {
+    const { shard } = shardPayload.parse(payload);
+    if ((await drainInboxShard(ctx, shard)) === 'more') {
+      await helpers.addJob(DRAIN_INBOX_TASK, { shard }, { jobKey: `inbox-drain:${shard}`, maxAttempts: 25 });
+    }
   };
   // Failures throw: graphile-worker retries the job with its exponential backoff.
   const repairSession: Task = async (payload) => {
@@ -38,6 +51,7 @@ export function syncTasks(ctx: AppContext): TaskList {
   };
   return {
     [PROCESS_INBOX_TASK]: processInbox,
+    [DRAIN_INBOX_TASK]: drainInbox,
     [REPAIR_SESSION_TASK]: repairSession,
     [RECONCILE_TASK]: reconcile,
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../context.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { postDelivery, sessionEvent, signedDelivery } from '../../test/helpers/didit-events.ts';
+import { INBOX_SHARDS } from './inbox-writer.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.ts';
 import { startTestServer, testConfig } from '../../test/helpers/test-context.ts';
@@ -34,13 +35,13 @@ describe('POST /webhooks/didit', () => {
 
   const rowsFor = (sessionId: string) =>
     ctx.db.selectFrom('webhook_event').selectAll().where('session_id', '=', sessionId).execute();
+  // The insert wakes the drain job of the session's shard (one job per shard, however many sessions).
   const jobsFor = async (sessionId: string) =>
     (
       await sql<{
         key: string;
-      }>`select key from graphile_worker.jobs where task_identifier = 'process_session_inbox' and key = ${`inbox:${sessionId}`}`.execute(
-        ctx.db,
-      )
+      }>`select key from graphile_worker.jobs where task_identifier = 'drain_inbox'
+           and key = 'inbox-drain:' || (abs(hashtext(${sessionId}::text)) % ${INBOX_SHARDS})`.execute(ctx.db)
     ).rows;
 
   it('stores a signed delivery once, answers 200 and wakes the worker for that session', async () => {

@@ -4,8 +4,8 @@ import { isDatabaseUnavailable } from '../errors.ts';
 /**
  * The webhook inbox's write path, with group commit: concurrent deliveries are queued and
  * written together, one multi-row `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING` per batch,
- * which also wakes the worker (`graphile_worker.add_job`, one job key per session so a burst for
- * one session coalesces) in the same statement. Each caller's promise settles only after its
+ * which also wakes the worker in the same statement (`graphile_worker.add_jobs`, one job per
+ * shard of sessions touched, so a burst coalesces into a few job upserts). Each caller's promise settles only after its
  * batch has committed, so a 2xx always means the row is durable.
  *
  * At low load a batch holds one row and nothing waits; under load, rows arriving while
@@ -45,6 +45,14 @@ interface Pending {
 }
 
 export const PROCESS_INBOX_TASK = 'process_session_inbox';
+/** Drains due inbox rows of one shard of sessions; woken by the insert. */
+export const DRAIN_INBOX_TASK = 'drain_inbox';
+/**
+ * Sessions are spread over this many drain jobs (by a hash of the session id): enough for
+ * several worker replicas to drain in parallel, few enough that a batch of inserts wakes the
+ * worker with a handful of job upserts instead of one job per session.
+ */
+export const INBOX_SHARDS = 8;
 
 const insertSql = `
 with input as (
@@ -63,9 +71,10 @@ with input as (
 )
 select inserted.id, inserted.dedupe_key,
        (select count(*) from graphile_worker.add_jobs(
-          coalesce((select array_agg(row('${PROCESS_INBOX_TASK}', json_build_object('sessionId', w.session_id), null, null, 5,
-                                          'inbox:' || w.session_id, null, null)::graphile_worker.job_spec order by w.session_id)
-                      from (select distinct session_id from inserted where session_id is not null and processed_at is null) w),
+          coalesce((select array_agg(row('${DRAIN_INBOX_TASK}', json_build_object('shard', w.shard), null, null, 25,
+                                          'inbox-drain:' || w.shard, null, null)::graphile_worker.job_spec order by w.shard)
+                      from (select distinct abs(hashtext(session_id::text)) % ${INBOX_SHARDS} as shard
+                              from inserted where session_id is not null and processed_at is null) w),
                    '{}'),
           false)) as woken
   from inserted`;
