@@ -40,6 +40,8 @@ function createExpressApp(ctx: AppContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
+  // API answers are `no-store`; hashing every body for an ETag would be work for nothing.
+  app.set('etag', false);
 
   app.use(requestContext(ctx.logger));
   app.use(
