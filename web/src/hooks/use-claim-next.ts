@@ -1,5 +1,6 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
+import type { SessionDetail } from '../../../server/contract/review.ts';
 import { errorMessage } from '../api/review.ts';
 import { preloadSessionMedia } from './preload.ts';
 import { useReviewApi } from './use-review-api.tsx';
@@ -9,16 +10,17 @@ export type ClaimNextState = { state: 'idle' } | { state: 'claiming' } | { state
 /**
  * "Claim next": claim the oldest matching session and open it, its images already downloading.
  * `filters` are the queue's URL parameters; they travel on in the session URL so the loop keeps
- * the view the analyst came from.
+ * the view the analyst came from. While one claim is on its way, pressing again (or holding `c`,
+ * which repeats the key) joins it instead of claiming a second session and racing two navigations.
  */
 export function useClaimNext(filters: Record<string, string>) {
   const api = useReviewApi();
   const navigate = useNavigate();
   const [status, setStatus] = useState<ClaimNextState>({ state: 'idle' });
+  const inFlight = useRef<Promise<SessionDetail | null> | null>(null);
 
-  /** `notice` is shown on the page that opens (e.g. "Approved user-42"). */
-  const claimNext = useCallback(
-    async (notice?: string) => {
+  const claim = useCallback(
+    async (notice?: string): Promise<SessionDetail | null> => {
       setStatus({ state: 'claiming' });
       try {
         const session = await api.claimNext(filters);
@@ -39,6 +41,17 @@ export function useClaimNext(filters: Record<string, string>) {
       }
     },
     [api, filters, navigate],
+  );
+
+  /** `notice` is shown on the page that opens (e.g. "Approved user-42"). */
+  const claimNext = useCallback(
+    (notice?: string): Promise<SessionDetail | null> => {
+      inFlight.current ??= claim(notice).finally(() => {
+        inFlight.current = null;
+      });
+      return inFlight.current;
+    },
+    [claim],
   );
 
   return { claimNext, status };

@@ -161,6 +161,21 @@ describe('queue', () => {
     expect(router.state.location.search).toBe('?method=FLASHING');
   });
 
+  it('claims once when c is pressed again (or held) while a claim is on its way', async () => {
+    const next = sessionDetail();
+    let answer: (session: typeof next) => void = () => undefined;
+    const claimNext = vi.fn<ReviewApi['claimNext']>(() => new Promise((resolve) => (answer = resolve)));
+    const router = renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem()])), claimNext }));
+    await screen.findByRole('table');
+    key('c', document.body);
+    key('c', document.body);
+    fireEvent.keyDown(document.body, { key: 'c', repeat: true });
+    expect(claimNext).toHaveBeenCalledTimes(1);
+    act(() => answer(next));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/sessions/${next.id}`));
+    expect(claimNext).toHaveBeenCalledTimes(1);
+  });
+
   it('says so when there is nothing left to claim', async () => {
     renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem()])) }));
     await screen.findByRole('table');
