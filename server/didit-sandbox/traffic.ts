@@ -26,6 +26,19 @@ const OUTCOMES: Readonly<Record<CaptureKind | 'abandon' | 'never_opened', number
   abandon: 2,
   never_opened: 2,
 };
+/**
+ * The first-start burst stands for the backlog an analyst finds at the start of a shift: what
+ * piles up is what Didit could not decide, so doubtful captures are far more common in it.
+ */
+const BACKLOG_OUTCOMES: Readonly<Record<CaptureKind | 'abandon' | 'never_opened', number>> = {
+  match: 35,
+  low_quality: 45,
+  mismatch: 12,
+  spoof: 4,
+  no_face: 1,
+  abandon: 2,
+  never_opened: 1,
+};
 
 export interface TrafficDeps {
   store: SandboxStore;
@@ -34,7 +47,7 @@ export interface TrafficDeps {
   rng: Random;
   now: () => number;
   perMinute: number;
-  /** Sessions started at once, a little apart, before the steady rate takes over. */
+  /** Sessions started at once, a little apart, before the steady rate takes over (backlog mix). */
   initialBurst?: number;
   onError: (message: string, detail: Record<string, unknown>) => void;
 }
@@ -104,7 +117,7 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
     timers.add(timer);
   };
 
-  const tick = (): void => {
+  const tick = (mix = OUTCOMES): void => {
     const user = pick(rng, users);
     const withFaceMatch = rng() < 0.65;
     let portrait: string | undefined;
@@ -122,7 +135,7 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
     // that one already has its own life scheduled.
     if (scheduled.has(session.sessionId)) return;
     scheduled.add(session.sessionId);
-    const outcome = weighted(rng, OUTCOMES);
+    const outcome = weighted(rng, mix);
     const seed = randomInt(rng, 1, 2 ** 31);
     if (outcome === 'never_opened') {
       later(randomInt(rng, 30_000, 90_000), () => sessions.expire(session.sessionId));
@@ -137,7 +150,7 @@ export function startTraffic(deps: TrafficDeps): { stop(): void } {
     });
   };
 
-  for (let i = 0; i < (deps.initialBurst ?? 0); i++) later(i * 250, tick);
+  for (let i = 0; i < (deps.initialBurst ?? 0); i++) later(i * 250, () => tick(BACKLOG_OUTCOMES));
 
   const interval = setInterval(
     () => {

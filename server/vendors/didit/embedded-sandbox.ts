@@ -31,8 +31,9 @@ export async function startEmbeddedSandbox(
   const sandbox = await startSandbox({
     apiKey,
     traffic: config.sandbox.trafficPerMinute,
-    // A first start gets a backlog at once, so the queue has work within a minute.
-    trafficBurst: firstStart && config.sandbox.trafficPerMinute > 0 ? 40 : 0,
+    // A first start gets a backlog at once, so the queue has work within a minute: 100 sessions
+    // of the backlog mix leave around twenty In Review, enough to work ten in a row.
+    trafficBurst: firstStart && config.sandbox.trafficPerMinute > 0 ? 100 : 0,
     stateFile,
     // Delivery retries sooner than Didit's 1 and 4 minutes, so a console restart heals quickly.
     retryDelaysMs: [10_000, 40_000],
