@@ -50,9 +50,10 @@ function createExpressApp(ctx: AppContext): Express {
         useDefaults: true,
         directives: {
           defaultSrc: ["'self'"],
-          // Evidence images come only from us and the configured Didit media hosts.
+          // Evidence (images, and the capture video of FLASHING/ACTIVE_3D) comes only from us and
+          // the configured Didit media hosts.
           imgSrc: ["'self'", 'data:', ...ctx.config.didit.mediaOrigins],
-          mediaSrc: ["'self'"],
+          mediaSrc: ["'self'", ...ctx.config.didit.mediaOrigins],
           connectSrc: ["'self'"],
           frameAncestors: ["'none'"],
           formAction: ["'self'"],

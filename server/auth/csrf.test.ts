@@ -67,10 +67,11 @@ describe('CSRF defence and headers for cookie sessions', () => {
     expect(res.status).toBe(201);
   });
 
-  it('sends a CSP that allows images only from self and the Didit media hosts', async () => {
+  it('sends a CSP that allows images and video only from self and the Didit media hosts', async () => {
     const res = await fetch(`${app.baseUrl}/healthz`);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/img-src 'self' data: https:\/\/media\.didit\.example(;|$)/);
+    expect(csp).toMatch(/media-src 'self' https:\/\/media\.didit\.example(;|$)/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
