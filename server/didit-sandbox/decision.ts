@@ -194,6 +194,7 @@ export interface DecisionDeps {
 
 export const mediaPaths = {
   selfie: (sessionId: string) => `face/${sessionId}/liveness/reference.jpg`,
+  video: (sessionId: string) => `face/${sessionId}/liveness/video.webm`,
   source: (sessionId: string) => `face-match/${sessionId}/source.jpg`,
   target: (sessionId: string) => `face-match/${sessionId}/target.jpg`,
 };
@@ -227,8 +228,8 @@ export function buildDecision(session: SessionRecord, deps: DecisionDeps): JsonO
             method: liveness.method,
             score: liveness.score,
             reference_image: deps.mediaUrl(mediaPaths.selfie(session.sessionId)),
-            // The sandbox records no video for FLASHING/ACTIVE_3D either (documented choice).
-            video_url: null,
+            // Didit records the capture for the active methods; passive liveness has no video.
+            video_url: liveness.method === 'PASSIVE' ? null : deps.mediaUrl(mediaPaths.video(session.sessionId)),
             age_estimation: liveness.age_estimation,
             face_quality: liveness.face_quality,
             face_luminance: liveness.face_luminance,

@@ -22,6 +22,14 @@ export class Images {
     return jpeg.toString('base64');
   }
 
+  /** True when the path is the capture video of a completed FLASHING / ACTIVE_3D session. */
+  hasVideo(path: string): boolean {
+    const m = /^face\/([0-9a-f-]{36})\/liveness\/video\.webm$/.exec(path);
+    const session = m ? this.store.findSession(m[1] ?? '') : undefined;
+    const method = session?.capture?.liveness?.method;
+    return method !== undefined && method !== 'PASSIVE';
+  }
+
   /** Resolves a media path (see mediaPaths) to JPEG bytes, or null when there is nothing there. */
   resolve(path: string): Buffer | null {
     const m = /^(face|face-match)\/([0-9a-f-]{36})\/(liveness\/reference|source|target)\.jpg$/.exec(path);

@@ -2,7 +2,7 @@ import jpeg from 'jpeg-js';
 import { jsonText } from './canonical-json.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from './sandbox.ts';
-import { call, FACE_MATCH_WORKFLOW } from './test-helpers.ts';
+import { call, FACE_MATCH_WORKFLOW, LIVENESS_ONLY_WORKFLOW } from './test-helpers.ts';
 
 let sandbox: RunningSandbox | undefined;
 afterEach(async () => {
@@ -87,6 +87,32 @@ describe('media links (§3.3)', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
     const again = urls(sandbox.decision(jsonText(decision['session_id'])));
     expect(again.selfie).not.toBe(selfie);
+  });
+
+  it('links a capture video for flashing and 3D liveness, and none for passive', async () => {
+    sandbox = await startSandbox({ seed: 4 });
+    const sb = sandbox;
+    const videoOf = (method: string) => {
+      const workflow = sb.createWorkflow({ ...LIVENESS_ONLY_WORKFLOW, workflow_label: method, face_liveness_method: method });
+      const id = jsonText(
+        sb.createSession({ workflow_id: jsonText(workflow['workflow_id']), vendor_data: method })['session_id'],
+      );
+      const decision = sb.completeSession(id, { capture: 'match', seed: 3 });
+      return (decision['liveness_checks'] as { method: string; video_url: string | null }[])[0]!;
+    };
+    expect(videoOf('passive')).toMatchObject({ method: 'PASSIVE', video_url: null });
+    for (const method of ['flashing', 'active_3d']) {
+      const liveness = videoOf(method);
+      expect(liveness.method).toBe(method.toUpperCase());
+      expect(liveness.video_url).toMatch(
+        /\/media\/face\/[0-9a-f-]{36}\/liveness\/video\.webm\?X-Amz-Algorithm=AWS4-HMAC-SHA256&/,
+      );
+      const res = await fetch(liveness.video_url!);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('video/webm');
+      // An EBML header: a WebM file, not an error page.
+      expect([...Buffer.from(await res.arrayBuffer()).subarray(0, 4)]).toEqual([0x1a, 0x45, 0xdf, 0xa3]);
+    }
   });
 
   it('answers 403 for an expired link and for a tampered one', async () => {

@@ -1,7 +1,11 @@
 /** Serves the media behind the presigned-style links, and a plain page behind session URLs. */
+import { readFileSync } from 'node:fs';
 import express, { type Router } from 'express';
 import type { SandboxContext } from './context.ts';
 import { s3Error } from './media.ts';
+
+/** The capture clip of every FLASHING / ACTIVE_3D session: 2 s of VP8, colours cycling like the flashing check. */
+const captureVideo = readFileSync(new URL('./fixtures/liveness-capture.webm', import.meta.url));
 
 export function mediaRouter(ctx: SandboxContext): Router {
   const router = express.Router();
@@ -18,6 +22,10 @@ export function mediaRouter(ctx: SandboxContext): Router {
             ? s3Error('AccessDenied', 'Request has expired')
             : s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'),
         );
+      return;
+    }
+    if (ctx.images.hasVideo(path)) {
+      res.type('video/webm').set('Cache-Control', 'private, max-age=60').send(captureVideo);
       return;
     }
     const jpeg = ctx.images.resolve(path);

@@ -69,6 +69,9 @@ describe('the review loop in a browser', () => {
       const images = [session.media.selfie, session.media.portrait].filter((link) => link !== null).length;
       expect(images).toBe(session.hasFaceMatch ? 2 : 1);
       await expect.poll(() => loadedEvidenceImages(page), { timeout: 30_000 }).toBe(images);
+      if (session.media.video !== null) {
+        await expect.poll(() => evidenceVideoState(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      }
 
       const decision = decided.length % 3 === 2 ? 'Declined' : 'Approved';
       await page.keyboard.press(decision === 'Approved' ? 'a' : 'd');
@@ -111,6 +114,16 @@ describe('the review loop in a browser', () => {
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
     await expect.poll(() => page.getByText(/approved/).count()).toBeGreaterThan(0);
 
+    // A FLASHING session (the demo's liveness-only workflow) shows its capture video, played from
+    // Didit's media host: the CSP lets it through.
+    const flashing = await page.evaluate(async () => {
+      const res = await fetch('/api/queue?status=Approved&method=FLASHING&limit=1', { credentials: 'same-origin' });
+      return ((await res.json()) as { items: Array<{ id: string }> }).items[0]?.id;
+    });
+    expect(flashing).toBeDefined();
+    await page.goto(`${app.baseUrl}/sessions/${flashing ?? ''}`);
+    await expect.poll(() => evidenceVideoState(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+
     expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
     await page.close();
   }, 300_000);
@@ -121,7 +134,7 @@ interface SessionSummary {
   decisionSource: string | null;
   pushState: string | null;
   hasFaceMatch: boolean;
-  media: { selfie: string | null; portrait: string | null };
+  media: { selfie: string | null; portrait: string | null; video: string | null };
 }
 
 function readSession(page: Page, id: string): Promise<SessionSummary> {
@@ -141,4 +154,11 @@ function loadedEvidenceImages(page: Page): Promise<number> {
           (image) => image.complete && image.naturalWidth > 0,
         ).length,
     );
+}
+
+/** The capture video's `readyState` (1 = its metadata loaded, so the browser fetched and parsed it). */
+function evidenceVideoState(page: Page): Promise<number> {
+  return page
+    .locator('[aria-label="Evidence images"] video')
+    .evaluate((video) => (video as unknown as { readyState: number }).readyState);
 }
