@@ -54,5 +54,19 @@ export function useClaimNext(filters: Record<string, string>) {
     [claim],
   );
 
-  return { claimNext, status };
+  return { claimNext, status, message: claimNextMessage(status) };
+}
+
+/** What the page's status line says about claim next, or null when there is nothing to say. */
+function claimNextMessage(status: ClaimNextState): string | null {
+  switch (status.state) {
+    case 'empty':
+      return 'Nothing left to claim with these filters.';
+    case 'error':
+      return `Could not claim the next session: ${status.message}`;
+    case 'claiming':
+      return 'Claiming the next session…';
+    case 'idle':
+      return null;
+  }
 }

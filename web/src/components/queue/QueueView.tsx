@@ -6,6 +6,7 @@ import { useClaimNext } from '../../hooks/use-claim-next.ts';
 import { useNow } from '../../hooks/use-now.ts';
 import { useQueue } from '../../hooks/use-queue.ts';
 import { isInteractiveTarget, useShortcuts } from '../../hooks/use-shortcuts.ts';
+import { KeyButton } from '../keyboard/KeyButton.tsx';
 import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
 import { queueShortcuts } from '../keyboard/shortcuts.ts';
 import { EmptyState } from '../layout/EmptyState.tsx';
@@ -43,7 +44,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
   const navigate = useNavigate();
   const filters = useMemo(() => queueFilters(query), [query]);
   const linkSearch = useMemo(() => new URLSearchParams(filters).toString(), [filters]);
-  const { claimNext, status: claimStatus } = useClaimNext(filters);
+  const { claimNext, status: claimStatus, message: claimMessage } = useClaimNext(filters);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
   const canClaim = useCapability('session.claim');
@@ -104,14 +105,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
       ? ''
       : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${query.status === 'In Review' ? 'in review' : query.status}`;
 
-  const statusMessage =
-    claimStatus.state === 'empty'
-      ? 'Nothing left to claim with these filters.'
-      : claimStatus.state === 'error'
-        ? `Could not claim the next session: ${claimStatus.message}`
-        : claimStatus.state === 'claiming'
-          ? 'Claiming the next session…'
-          : notice;
+  const statusMessage = claimMessage ?? notice;
 
   return (
     <>
@@ -126,31 +120,13 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
             </button>
           ) : null}
           {canClaim ? (
-            <button
-              type="button"
-              className={styles.button}
-              aria-keyshortcuts="c"
-              onClick={() => void claimNext()}
-              disabled={claimStatus.state === 'claiming'}
-            >
-              Claim next{' '}
-              <kbd className={styles.kbd} aria-hidden="true">
-                c
-              </kbd>
-            </button>
+            <KeyButton shortcut="c" onClick={() => void claimNext()} disabled={claimStatus.state === 'claiming'}>
+              Claim next
+            </KeyButton>
           ) : null}
-          <button
-            type="button"
-            className={styles.button}
-            onClick={() => setHelpOpen(true)}
-            aria-haspopup="dialog"
-            aria-keyshortcuts="?"
-          >
-            Shortcuts{' '}
-            <kbd className={styles.kbd} aria-hidden="true">
-              ?
-            </kbd>
-          </button>
+          <KeyButton shortcut="?" onClick={() => setHelpOpen(true)} aria-haspopup="dialog">
+            Shortcuts
+          </KeyButton>
         </div>
       </PageHeader>
       <QueueFilters key={queueQueryToSearch(query)} query={query} workflows={workflows} onApply={apply} onReset={reset} />

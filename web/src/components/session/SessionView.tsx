@@ -7,6 +7,7 @@ import { useClaimNext } from '../../hooks/use-claim-next.ts';
 import { useMediaRefresh } from '../../hooks/use-media-refresh.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { isInteractiveTarget, useShortcuts } from '../../hooks/use-shortcuts.ts';
+import { KeyButton } from '../keyboard/KeyButton.tsx';
 import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
 import { sessionShortcuts } from '../keyboard/shortcuts.ts';
 import { formatDateTime } from '../queue/sla.ts';
@@ -52,7 +53,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const [helpOpen, setHelpOpen] = useState(false);
   const [reasons, setReasons] = useState<ReasonCatalog | null>(null);
   const [reasonsError, setReasonsError] = useState<string | null>(null);
-  const { claimNext, status: claimStatus } = useClaimNext(filters);
+  const { claimNext, status: claimStatus, message: claimMessage } = useClaimNext(filters);
   const linkSearch = useMemo(() => new URLSearchParams(filters).toString(), [filters]);
   const media = useMediaRefresh(session.id, session.media);
   const decisionFieldRef = useRef<HTMLFieldSetElement>(null);
@@ -141,15 +142,6 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
     !helpOpen,
   );
 
-  const claimMessage =
-    claimStatus.state === 'empty'
-      ? 'Nothing left to claim with these filters.'
-      : claimStatus.state === 'error'
-        ? `Could not claim the next session: ${claimStatus.message}`
-        : claimStatus.state === 'claiming'
-          ? 'Claiming the next session…'
-          : null;
-
   const t = session.thresholds;
   return (
     <article className={styles.page} aria-labelledby="session-title">
@@ -170,31 +162,13 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
           </span>
           <span className={styles.spacer} />
           {canClaim ? (
-            <button
-              type="button"
-              className={styles.button}
-              aria-keyshortcuts="c"
-              onClick={() => void claimNext()}
-              disabled={claimStatus.state === 'claiming'}
-            >
-              Claim next{' '}
-              <kbd className={styles.kbd} aria-hidden="true">
-                c
-              </kbd>
-            </button>
+            <KeyButton shortcut="c" onClick={() => void claimNext()} disabled={claimStatus.state === 'claiming'}>
+              Claim next
+            </KeyButton>
           ) : null}
-          <button
-            type="button"
-            className={styles.button}
-            onClick={() => setHelpOpen(true)}
-            aria-haspopup="dialog"
-            aria-keyshortcuts="?"
-          >
-            Shortcuts{' '}
-            <kbd className={styles.kbd} aria-hidden="true">
-              ?
-            </kbd>
-          </button>
+          <KeyButton shortcut="?" onClick={() => setHelpOpen(true)} aria-haspopup="dialog">
+            Shortcuts
+          </KeyButton>
         </div>
         <ClaimBar session={session} onChange={update} />
         <p role="status" className={styles.status}>
