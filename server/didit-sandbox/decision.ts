@@ -192,6 +192,11 @@ export interface DecisionDeps {
   mediaUrl: (path: string) => string;
 }
 
+/** Didit records the capture for the active methods; passive liveness has no video. */
+export function recordsVideo(method: LivenessMethod): boolean {
+  return method !== 'PASSIVE';
+}
+
 export const mediaPaths = {
   selfie: (sessionId: string) => `face/${sessionId}/liveness/reference.jpg`,
   video: (sessionId: string) => `face/${sessionId}/liveness/video.webm`,
@@ -228,8 +233,7 @@ export function buildDecision(session: SessionRecord, deps: DecisionDeps): JsonO
             method: liveness.method,
             score: liveness.score,
             reference_image: deps.mediaUrl(mediaPaths.selfie(session.sessionId)),
-            // Didit records the capture for the active methods; passive liveness has no video.
-            video_url: liveness.method === 'PASSIVE' ? null : deps.mediaUrl(mediaPaths.video(session.sessionId)),
+            video_url: recordsVideo(liveness.method) ? deps.mediaUrl(mediaPaths.video(session.sessionId)) : null,
             age_estimation: liveness.age_estimation,
             face_quality: liveness.face_quality,
             face_luminance: liveness.face_luminance,

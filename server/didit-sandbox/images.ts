@@ -1,6 +1,6 @@
 /** Which picture each media path shows, rendered on first use and cached. */
 import { createHash } from 'node:crypto';
-import { mediaPaths } from './decision.ts';
+import { mediaPaths, recordsVideo } from './decision.ts';
 import { renderFaceJpeg, type FaceShot } from './faces.ts';
 import { hashString } from './prng.ts';
 import type { CaptureRecord, SandboxStore, SessionRecord } from './store.ts';
@@ -24,10 +24,10 @@ export class Images {
 
   /** True when the path is the capture video of a completed FLASHING / ACTIVE_3D session. */
   hasVideo(path: string): boolean {
-    const m = /^face\/([0-9a-f-]{36})\/liveness\/video\.webm$/.exec(path);
-    const session = m ? this.store.findSession(m[1] ?? '') : undefined;
-    const method = session?.capture?.liveness?.method;
-    return method !== undefined && method !== 'PASSIVE';
+    const session = this.store.findSession(/^face\/([0-9a-f-]{36})\//.exec(path)?.[1] ?? '');
+    const liveness = session?.capture?.liveness;
+    if (!session || !liveness) return false;
+    return path === mediaPaths.video(session.sessionId) && recordsVideo(liveness.method);
   }
 
   /** Resolves a media path (see mediaPaths) to JPEG bytes, or null when there is nothing there. */
