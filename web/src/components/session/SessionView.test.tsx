@@ -34,6 +34,16 @@ function renderSession(session: SessionDetail, overrides: Partial<ReviewApi> = {
 const key = (k: string, target: Element = document.activeElement ?? document.body) => fireEvent.keyDown(target, { key: k });
 const decisionForm = () => screen.getByRole('form', { name: 'Decision' });
 
+/**
+ * `a`/`d`, then a reason digit, once the reason catalogue has loaded (it arrives after the page,
+ * and a digit pressed before it is ignored, as it would be for a person).
+ */
+async function chooseByKeys(decisionKey: 'a' | 'd', reasonKey: string) {
+  key(decisionKey, document.body);
+  await screen.findAllByRole('radio');
+  key(reasonKey, document.body);
+}
+
 describe('session detail', () => {
   it('shows evidence, scores against thresholds, warnings with descriptions, and the timeline', async () => {
     const session = sessionDetail({ vendorData: '<b>user-42</b>', faceMatchScore: 50 });
@@ -86,8 +96,7 @@ describe('session detail', () => {
     const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }));
     renderSession(session, { decide });
     await screen.findByRole('heading', { level: 1 });
-    key('a', document.body);
-    key('1', document.body);
+    await chooseByKeys('a', '1');
     expect(screen.getByText(/required: overrides the automatic Declined/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Approve session' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/A note is required/);
@@ -110,8 +119,7 @@ describe('session detail', () => {
     const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
     renderSession(session, { decide });
     await screen.findByRole('heading', { level: 1 });
-    key('d', document.body);
-    key('1', document.body);
+    await chooseByKeys('d', '1');
     key('Enter', document.body);
     await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
     expect(decide.mock.calls[0]?.[1]).toEqual({
@@ -141,9 +149,8 @@ describe('session detail', () => {
     );
     renderSession(session, { decide });
     await screen.findByRole('heading', { level: 1 });
-    key('d', document.body);
-    key('1', document.body);
-    fireEvent.click(screen.getByRole('button', { name: 'Decline session' }));
+    await chooseByKeys('d', '1');
+    fireEvent.click(await screen.findByRole('button', { name: 'Decline session' }));
     const alert = await screen.findByText(/This session changed since you opened it/);
     const notice = alert.closest('[role="alert"]')!;
     expect(within(notice as HTMLElement).getByText('Status: In Review → Approved')).toBeTruthy();
@@ -165,8 +172,7 @@ describe('session detail', () => {
       '?assignee=unassigned&sort=liveness',
     );
     await screen.findByRole('heading', { level: 1 });
-    key('a', document.body);
-    key('1', document.body);
+    await chooseByKeys('a', '1');
     key('Enter', document.body);
     await screen.findByRole('heading', { level: 1, name: 'next-user' });
     expect(claimNext).toHaveBeenCalledWith({ assignee: 'unassigned', sort: 'liveness' });
@@ -179,8 +185,7 @@ describe('session detail', () => {
     const session = sessionDetail();
     renderSession(session, { decide: () => Promise.resolve({ ...session, status: 'Declined' }) }, '?method=PASSIVE');
     await screen.findByRole('heading', { level: 1 });
-    key('d', document.body);
-    key('3', document.body);
+    await chooseByKeys('d', '3');
     key('Enter', document.body);
     expect(await screen.findByText('queue page ?method=PASSIVE')).toBeTruthy();
   });
