@@ -37,10 +37,39 @@ export function createPool({ connectionString, max = 10, applicationName = 'revi
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool discards it and the next checkout reconnects.
   pool.on('error', () => {});
-  // A checked-out client whose connection drops also emits 'error'; its query is rejected
-  // anyway, and pg-pool discards the dead client on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    // A checked-out client whose connection drops also emits 'error'; its query is rejected
+    // anyway, and pg-pool discards the dead client on release.
+    client.on('error', () => {});
+    runPromiseQueriesThroughCallbacks(client);
+  });
   return pool;
+}
+
+type QueryCallback = (error: Error | null, result: pg.QueryResult) => void;
+
+/**
+ * Kysely calls `client.query(text, values)` and awaits the promise pg returns. pg builds that
+ * promise by creating its `Query` without a callback and attaching one afterwards, and (measured
+ * on Node 20 with `--trace-gc-nvp`) every query's rows then outlive a young-generation GC and get
+ * promoted: ~2.8 MB per scavenge and 3–6 ms pauses in a loop of queue queries, against nothing
+ * promoted and ~0.3 ms when the same query goes through pg's callback form. So a promise-style
+ * call with a text is answered through the callback form; results and errors are unchanged
+ * (Kysely adds the caller's stack to errors itself). ADR 0007.
+ */
+function runPromiseQueriesThroughCallbacks(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const routed = (...args: unknown[]): unknown => {
+    const [text, values] = args;
+    if (args.length <= 2 && typeof text === 'string' && (values === undefined || Array.isArray(values))) {
+      return new Promise<pg.QueryResult>((resolve, reject) => {
+        const callback: QueryCallback = (error, result) => (error ? reject(error) : resolve(result));
+        query(text, values, callback);
+      });
+    }
+    return query(...args);
+  };
+  client.query = routed as typeof client.query;
 }
 
 export function createDatabase(pool: pg.Pool): Database {
