@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerOptions } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -16,23 +16,28 @@ import { AppError, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { metricsRoutes } from './metrics.ts';
 import { requestContext } from './http/request-context.ts';
+import { withExpressPrototypes } from './http/server.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
 import { diditWebhookHandler, diditWebhookPath } from './webhooks/didit-webhook.routes.ts';
+
+/** A request handler plus the options `http.createServer` should build its server with. */
+export type HttpApp = RequestListener & { serverOptions: ServerOptions };
 
 /**
  * The console's HTTP request handler. No listening here: `main.ts` and the tests do that.
  * Didit's webhooks (raw bytes, signature-authenticated, no session, CSRF or browser headers)
  * are answered ahead of Express; everything else is the Express app.
  */
-export function createApp(ctx: AppContext): RequestListener {
+export function createApp(ctx: AppContext): HttpApp {
   const webhook = diditWebhookHandler(ctx);
   const app = createExpressApp(ctx);
-  return (req, res) => {
+  const handle: RequestListener = (req, res) => {
     if (req.method === 'POST' && req.url?.split('?')[0] === diditWebhookPath) webhook(req, res);
     else app(req, res);
   };
+  return Object.assign(handle, { serverOptions: withExpressPrototypes(app) });
 }
 
 function createExpressApp(ctx: AppContext): Express {

@@ -1,7 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { listen } from './server.ts';
+import { listen, withExpressPrototypes } from './server.ts';
 
 describe('graceful HTTP shutdown', () => {
   it('finishes in-flight requests, then stops accepting new connections', async () => {
@@ -39,5 +40,32 @@ describe('graceful HTTP shutdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await http.close(100);
     expect(await hanging).toBeInstanceOf(Error);
+  });
+});
+
+describe('requests built with Express prototypes', () => {
+  it('arrive with the prototypes of the Express app already set, and Express works on them as usual', async () => {
+    const app = express();
+    app.get('/echo', (req, res) => {
+      res.status(201).json({ header: req.get('x-probe'), query: req.query, path: req.path });
+    });
+    let arrivedWithPrototypes: boolean[] = [];
+    const handle = Object.assign(
+      (req: IncomingMessage, res: ServerResponse) => {
+        arrivedWithPrototypes = [Object.getPrototypeOf(req) === app.request, Object.getPrototypeOf(res) === app.response];
+        app(req, res);
+      },
+      { serverOptions: withExpressPrototypes(app) },
+    );
+    const http = await listen(handle, '127.0.0.1', 0, pino({ level: 'silent' }));
+    try {
+      const res = await fetch(`http://127.0.0.1:${http.port}/echo?a=1`, { headers: { 'x-probe': 'yes' } });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ header: 'yes', query: { a: '1' }, path: '/echo' });
+      // So Express's own `Object.setPrototypeOf` on arrival changes nothing.
+      expect(arrivedWithPrototypes).toEqual([true, true]);
+    } finally {
+      await http.close(1_000);
+    }
   });
 });
