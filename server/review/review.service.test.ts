@@ -325,6 +325,17 @@ describe('review service', () => {
       expect(await ids({ sort: 'face_match', dir: 'desc' })).toEqual([a, b, c]);
       expect(await countQueue(ctx.db, queueQuerySchema.parse({}), scope, 2)).toEqual({ total: 2, capped: true });
     });
+
+    it('returns each row with its warning codes, none as an empty list', async () => {
+      const two = await seedSession(ctx.db, { workflowId, warningCodes: ['LOW_LIVENESS_SCORE', 'LOW_FACE_MATCH_SIMILARITY'] });
+      const none = await seedSession(ctx.db, { workflowId, warningCodes: [] });
+      const scope = { actorId: alice.id, claimIdleMinutes: settings.claimIdleMinutes };
+      const { rows } = await listQueue(ctx.db, queueQuerySchema.parse({}), scope);
+      expect(Object.fromEntries(rows.map((row) => [row.id, row.warning_codes]))).toEqual({
+        [two]: ['LOW_LIVENESS_SCORE', 'LOW_FACE_MATCH_SIMILARITY'],
+        [none]: [],
+      });
+    });
   });
 
   it('builds the session detail with thresholds in force, warnings, timeline and other sessions', async () => {
