@@ -40,12 +40,16 @@ export async function listen(
           server.closeAllConnections();
         }, timeoutMs);
         force.unref();
+        // Idle keep-alive sockets would otherwise hold `close` open until they time out: close
+        // them now, and close each connection whose request was in flight once it has answered.
+        server.closeIdleConnections();
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        sweep.unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
-        // Idle keep-alive sockets would otherwise hold `close` open until they time out.
-        server.closeIdleConnections();
       });
       return closing;
     },
