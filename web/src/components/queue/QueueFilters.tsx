@@ -234,7 +234,7 @@ export function QueueFilters({ query, workflows, onApply, onReset }: QueueFilter
         <button type="submit" className={styles.primary}>
           Apply
         </button>
-        <button type="button" onClick={onReset}>
+        <button type="button" className={styles.button} onClick={onReset}>
           Reset
         </button>
       </div>
