@@ -45,6 +45,7 @@ export default defineConfig({
           root: repoRoot,
           environment: 'happy-dom',
           include: ['web/src/**/*.test.{ts,tsx}'],
+          setupFiles: ['web/src/test-setup.ts'],
         },
       },
     ],

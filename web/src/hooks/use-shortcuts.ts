@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 
 /** A handler returning `false` did not handle the key: the browser's default action proceeds. */
 export type ShortcutMap = Partial<Record<string, (event: KeyboardEvent) => boolean | void>>;
@@ -22,10 +22,12 @@ export function isTypingTarget(target: EventTarget | null): boolean {
  */
 export function useShortcuts(map: ShortcutMap, enabled = true): void {
   const mapRef = useRef(map);
-  useEffect(() => {
+  // Layout effects, not passive ones: they run as the page is committed, so no key pressed once
+  // the page is on screen can meet a listener not yet attached, or the handlers of a past render.
+  useLayoutEffect(() => {
     mapRef.current = map;
   });
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!enabled) return;
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;

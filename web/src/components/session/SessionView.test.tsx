@@ -77,6 +77,7 @@ describe('session detail', () => {
     await screen.findByRole('heading', { level: 1 });
     key('d', document.body);
     expect(within(decisionForm()).getByRole('button', { name: 'Decline' }).getAttribute('aria-pressed')).toBe('true');
+    await screen.findAllByRole('radio'); // the reason catalogue loads asynchronously
     key('2', document.body);
     await waitFor(() => expect(screen.getByRole<HTMLInputElement>('radio', { name: /Presentation attack/ }).checked).toBe(true));
     key('a', document.body);
