@@ -221,8 +221,8 @@ export async function seed(pool: pg.Pool, total: number): Promise<void> {
  * inflate the figures. It is as light as pgbench is on the SQL side: one kept-alive socket, a
  * prebuilt request, and a reader that only finds the end of each response (its status line and
  * `Content-Length`), like wrk. Each sample is the time from writing a request to holding its last
- * byte. Measured side by side on a 2-core VM, node:http's client added 0.6–0.8 ms at p50 and
- * 0.6–1.4 ms at p95 to the same queue requests: its own parsing and streams, and the CPU it took
+ * byte. Measured side by side on a 2-core VM, node:http's client added 0.8–1.7 ms at p50 and
+ * 0.6–1.6 ms at p95 to the same queue requests: its own parsing and streams, and the CPU it took
  * from the console and Postgres. That is the client's time, not the console's. Every answer's
  * status is checked and each batch's first body parsed, so errors cannot pass as fast answers.
  */
