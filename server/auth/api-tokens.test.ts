@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
@@ -13,7 +13,6 @@ describe('API tokens', () => {
     ({ ctx } = await createTestContext());
     baseUrl = await startTestServer(ctx);
   });
-  afterAll(() => undefined);
 
   it('prints the token once and stores only its hash', async () => {
     const token = await createApiToken(ctx, 'analyst', 'hash-check');

@@ -2,7 +2,8 @@ import { createSign, generateKeyPairSync, type JsonWebKey, type KeyObject } from
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { afterFile } from '../../test/helpers/after-file.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
 import { sameOriginHeaders, startSsoTestConsole, TestBrowser, type SsoTestConsole } from '../../test/helpers/sso.ts';
@@ -273,7 +274,7 @@ describe('ID token audience', () => {
       req.pipe(forward);
     });
     await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
-    afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    afterFile(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
     app = await startSsoTestConsole({}, { signingKey: jwk, issuerUrl: `http://localhost:${proxyPort}` });
     upstreamPort = app.idp.port;
     expect((proxy.address() as AddressInfo).port).toBe(proxyPort);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../server/auth/dev-idp/dev-idp.ts';
 import { csrfHeader, csrfHeaderValue } from '../../server/auth/csrf.ts';
 import type { AppContext } from '../../server/context.ts';
 import { listen } from '../../server/http/server.ts';
+import { afterFile } from './after-file.ts';
 import { freePort } from './free-port.ts';
 import { createTestContext } from './test-context.ts';
 
@@ -41,7 +41,7 @@ export async function startSsoTestConsole(
     ],
     ...idpOptions,
   });
-  afterAll(() => idp.close());
+  afterFile(() => idp.close());
   const { ctx } = await createTestContext({
     PUBLIC_URL: baseUrl,
     OIDC_ISSUER: idp.issuer,
@@ -51,7 +51,7 @@ export async function startSsoTestConsole(
     ...env,
   });
   const http = await listen(createApp(ctx), '127.0.0.1', port, ctx.logger);
-  afterAll(() => http.close(1_000));
+  afterFile(() => http.close(1_000));
   return { ctx, baseUrl, idp, clientId, clientSecret };
 }
 

@@ -13,6 +13,8 @@ declare module 'vitest' {
     databaseAdminUrl: string;
     /** Migrated database every test file's database is copied from. */
     templateDatabase: string;
+    /** Every test file's database name starts with it, so the run can find what it created. */
+    testDatabasePrefix: string;
   }
 }
 
@@ -40,7 +42,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
   }
 
-  const templateDatabase = `console_template_${process.pid}_${Date.now().toString(36)}`;
+  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  const templateDatabase = `console_template_${runId}`;
+  const testDatabasePrefix = `console_test_${runId}_`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${pg.escapeIdentifier(templateDatabase)}`);
@@ -48,8 +52,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   cleanups.unshift(async () => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
-    await client.query(`drop database if exists ${pg.escapeIdentifier(templateDatabase)} with (force)`);
-    await client.end();
+    try {
+      await client.query(`drop database if exists ${pg.escapeIdentifier(templateDatabase)} with (force)`);
+      // A test file's database outliving the run means its cleanup never ran: drop it, then say so.
+      const left = await client.query<{ datname: string }>(
+        'select datname from pg_database where left(datname, length($1)) = $1 order by datname',
+        [testDatabasePrefix],
+      );
+      for (const { datname } of left.rows)
+        await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
+      if (left.rowCount) {
+        throw new Error(
+          `${left.rowCount} test database(s) outlived their test file (dropped now): ${left.rows.map((r) => r.datname).join(', ')}`,
+        );
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   const templateUrl = withDatabase(adminUrl, templateDatabase);
@@ -60,9 +79,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide('databaseAdminUrl', adminUrl);
   project.provide('templateDatabase', templateDatabase);
+  project.provide('testDatabasePrefix', testDatabasePrefix);
 
   return async () => {
-    for (const cleanup of cleanups) await cleanup();
+    const errors: unknown[] = [];
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => errors.push(error));
+    if (errors.length > 0) {
+      // Vitest only logs an error thrown here; the exit code is what CI sees.
+      process.exitCode = 1;
+      throw new AggregateError(errors, 'test run cleanup failed');
+    }
   };
 }
 
