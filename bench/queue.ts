@@ -24,7 +24,7 @@ import { createScratchDatabase } from './scratch-database.ts';
 import { listen } from '../server/http/server.ts';
 import { buildQueueCountQuery, buildQueuePageQuery, encodeCursor } from '../server/review/queue.repository.ts';
 import { freePort } from '../test/helpers/free-port.ts';
-import { TestBrowser } from '../test/helpers/sso.ts';
+import { TestBrowser } from '../test/helpers/test-browser.ts';
 
 const sessions = Number(process.env.BENCH_SESSIONS ?? 1_000_000);
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000);

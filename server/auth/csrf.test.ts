@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
-import { sameOriginHeaders, startSsoTestConsole, TestBrowser, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { TestBrowser } from '../../test/helpers/test-browser.ts';
 
 describe('CSRF defence and headers for cookie sessions', () => {
   let app: SsoTestConsole;

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { afterFile } from '../../test/helpers/after-file.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { freePort } from '../../test/helpers/free-port.ts';
-import { sameOriginHeaders, startSsoTestConsole, TestBrowser, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startDevIdp } from './dev-idp/dev-idp.ts';
 import { safeReturnPath } from './auth.routes.ts';
 

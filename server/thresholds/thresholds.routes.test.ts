@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, TestBrowser, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
 
