@@ -238,7 +238,8 @@ const request = Buffer.from(
 const socket = net.connect(Number(url.port), url.hostname);
 socket.setNoDelay(true);
 let received = Buffer.alloc(0);
-let answer = null;
+/** Resolves the request in flight with its answer; null when none is. */
+let settle = null;
 socket.on('data', (chunk) => {
   received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
   const headEnd = received.indexOf('\\r\\n\\r\\n');
@@ -251,9 +252,9 @@ socket.on('data', (chunk) => {
   const status = Number(head.slice(9, 12));
   const body = received.subarray(headEnd + 4, end);
   received = received.subarray(end);
-  const waiting = answer;
-  answer = null;
-  if (waiting) waiting.resolve({ status, body });
+  const waiting = settle;
+  settle = null;
+  if (waiting) waiting({ status, body });
   else fail(new Error('the console answered a request that was not sent'));
 });
 socket.on('error', (error) => fail(error));
@@ -267,7 +268,7 @@ function fail(error) {
 }
 function get() {
   return new Promise((resolve) => {
-    answer = { resolve };
+    settle = resolve;
     socket.write(request);
   });
 }

@@ -1,4 +1,5 @@
 import { afterAll } from 'vitest';
+import { runAll } from './run-all.ts';
 
 /**
  * Work to undo when the current test file has run: close contexts and servers, drop its
@@ -10,17 +11,7 @@ import { afterAll } from 'vitest';
  */
 const cleanups: Array<() => unknown> = [];
 
-afterAll(async () => {
-  const errors: unknown[] = [];
-  for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, 'cleaning up after the test file failed');
-});
+afterAll(() => runAll(cleanups.splice(0).reverse(), 'cleaning up after the test file failed'));
 
 export function afterFile(cleanup: () => unknown): void {
   cleanups.push(cleanup);

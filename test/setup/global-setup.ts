@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { createDatabase, createPool, migrateToLatest } from '../../server/db/database.ts';
 import { startEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { runAll } from '../helpers/run-all.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -59,8 +60,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
         'select datname from pg_database where left(datname, length($1)) = $1 order by datname',
         [testDatabasePrefix],
       );
-      for (const { datname } of left.rows)
+      for (const { datname } of left.rows) {
         await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
+      }
       if (left.rowCount) {
         throw new Error(
           `${left.rowCount} test database(s) outlived their test file (dropped now): ${left.rows.map((r) => r.datname).join(', ')}`,
@@ -82,13 +84,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testDatabasePrefix', testDatabasePrefix);
 
   return async () => {
-    const errors: unknown[] = [];
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => errors.push(error));
-    if (errors.length > 0) {
+    await runAll(cleanups, 'test run cleanup failed').catch((error: unknown) => {
       // Vitest only logs an error thrown here; the exit code is what CI sees.
       process.exitCode = 1;
-      throw new AggregateError(errors, 'test run cleanup failed');
-    }
+      throw error;
+    });
   };
 }
 
