@@ -1,15 +1,15 @@
 /**
  * The emulated Didit API under /v3: request recording, trailing-slash rules, x-api-key auth,
- * injected faults, rate limits, then the endpoints themselves.
+ * injected faults, rate limits, then the endpoints themselves (docs/didit-contract.md).
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { JsonValue } from './canonical-json.ts';
 import type { SandboxContext } from './context.ts';
 import { createDestinationFromBody, patchDestination, serializeDestination } from './destinations.ts';
-import { ApiError, notFound, paginate, routeParam, validate } from './http.ts';
+import { ApiError, notFound, paginate, PATH_UUID, routeParam, validate } from './http.ts';
 import { scopesFor } from './rate-limit.ts';
-import { createWorkflow, patchWorkflow, serializeWorkflow } from './workflows.ts';
+import { createWorkflow, patchWorkflow, serializeWorkflowDetail, serializeWorkflowRow } from './workflows.ts';
 
 const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -23,7 +23,7 @@ export function apiRouter(ctx: SandboxContext): Router {
   router.use(recordRequests(ctx));
   router.use(express.json({ limit: '5mb' }));
 
-  // Canonical routes end in "/"; Django answers the slash-less GET with a 301 (§1.1).
+  // Canonical routes end in "/"; Django answers the slash-less GET with a 301 (docs/didit-contract.md (conventions)).
   router.use((req, res, next) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && !req.path.endsWith('/')) {
       const query = req.originalUrl.slice(
@@ -36,6 +36,11 @@ export function apiRouter(ctx: SandboxContext): Router {
   });
 
   router.use(requireApiKey(ctx));
+
+  // Django's <uuid:...> path converter matches lowercase 8-4-4-4-12 only: anything else is no route.
+  router.param('id', (_req, _res, next, value: string) => {
+    next(PATH_UUID.test(value) ? undefined : notFound());
+  });
 
   // Express 5 forwards a rejected promise from middleware to the error handler.
   router.use(async (req, res, next) => {
@@ -62,31 +67,35 @@ export function apiRouter(ctx: SandboxContext): Router {
     next();
   });
 
-  // --- workflows (§5) ---
+  // --- workflows (docs/didit-contract.md (workflows)) ---
+  // One row per version, drafts included, newest first (insertion order breaks ties).
   router.get('/workflows/', (req, res) => {
     const q = validate(pageQuery, req.query);
     const rows = [...ctx.store.workflows.values()]
       .filter((w) => !w.deleted)
+      .reverse()
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((w) => serializeWorkflow(w, ctx.baseUrl()));
+      .map((w) => serializeWorkflowRow(ctx.store, w, ctx.baseUrl()));
     res.json(paginate(req, rows, q.limit ?? 50, q.offset ?? 0));
   });
+  // Create and update answer the list-view shape (no thresholds): read them back with GET.
   router.post('/workflows/', (req, res) => {
-    res.status(201).json(serializeWorkflow(createWorkflow(ctx.store, req.body, ctx.now()), ctx.baseUrl()));
+    const workflow = createWorkflow(ctx.store, req.body, ctx.now());
+    res.status(201).json(serializeWorkflowRow(ctx.store, workflow, ctx.baseUrl(), 'list'));
   });
   router.get('/workflows/:id/', (req, res) => {
-    res.json(serializeWorkflow(findWorkflow(ctx, routeParam(req, 'id')), ctx.baseUrl()));
+    res.json(serializeWorkflowDetail(ctx.store, findWorkflow(ctx, routeParam(req, 'id')), ctx.baseUrl()));
   });
   router.patch('/workflows/:id/', (req, res) => {
     const workflow = patchWorkflow(ctx.store, findWorkflow(ctx, routeParam(req, 'id')), req.body, ctx.now());
-    res.json(serializeWorkflow(workflow, ctx.baseUrl()));
+    res.json(serializeWorkflowRow(ctx.store, workflow, ctx.baseUrl(), 'list'));
   });
   router.delete('/workflows/:id/', (req, res) => {
     findWorkflow(ctx, routeParam(req, 'id')).deleted = true;
     res.status(204).end();
   });
 
-  // --- sessions (§2, §4) ---
+  // --- sessions (docs/didit-contract.md (sessions)) ---
   router.post('/session/', (req, res) => {
     res.status(201).json(ctx.sessions.createResponse(ctx.sessions.create(req.body)));
   });
@@ -122,7 +131,7 @@ export function apiRouter(ctx: SandboxContext): Router {
     res.json(ctx.sessions.blocklist(req.body, false));
   });
 
-  // --- webhook destinations (§8.1) ---
+  // --- webhook destinations (docs/didit-contract.md (webhooks)) ---
   router.get('/webhook/destinations/', (req, res) => {
     const q = validate(pageQuery, req.query);
     const rows = [...ctx.store.destinations.values()].filter((d) => !d.deleted).map(serializeDestination);
@@ -148,8 +157,9 @@ export function apiRouter(ctx: SandboxContext): Router {
   return router;
 }
 
+/** Only a version's settings uuid addresses it; a group's workflow_id is not found. */
 function findWorkflow(ctx: SandboxContext, id: string) {
-  const workflow = ctx.store.findWorkflow(id);
+  const workflow = ctx.store.findWorkflowVersion(id);
   if (!workflow) throw notFound();
   return workflow;
 }
@@ -160,9 +170,17 @@ function findDestination(ctx: SandboxContext, id: string) {
   return destination;
 }
 
+/**
+ * No key: 403 with DRF's NotAuthenticated text. A wrong key: 401 with the body of
+ * https://docs.didit.me/getting-started/api-authentication.
+ */
 export function requireApiKey(ctx: SandboxContext) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (req.get('x-api-key') !== ctx.apiKey) throw new ApiError(401, { detail: 'Invalid or missing API key' });
+    const key = req.get('x-api-key');
+    if (key === undefined || key === '') {
+      throw new ApiError(403, { detail: 'Authentication credentials were not provided.' });
+    }
+    if (key !== ctx.apiKey) throw new ApiError(401, { detail: 'Invalid or missing API key' });
     next();
   };
 }

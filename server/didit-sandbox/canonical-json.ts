@@ -1,5 +1,5 @@
 /**
- * Didit's canonical JSON, written from the contract (didit-api.md §8.4), not borrowed from the
+ * Didit's canonical JSON, written from the contract (docs/didit-contract.md (webhook signatures)), not borrowed from the
  * console: Python's `json.dumps(shorten_floats(payload), sort_keys=True, separators=(",", ":"))`
  * with `ensure_ascii` on (the body and X-Signature) or off (X-Signature-V2).
  *

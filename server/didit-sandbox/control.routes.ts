@@ -11,6 +11,7 @@ import { faultsBody, faultsFromBody, faultsToBody } from './faults.ts';
 import { notFound, routeParam, validate } from './http.ts';
 import { hashString, mulberry32, weighted } from './prng.ts';
 import { CAPTURE_KINDS, type CaptureKind, type LivenessMethod } from './store.ts';
+import { createWorkflowVersion, serializeWorkflowDetail } from './workflows.ts';
 
 const completeBody = z.strictObject({
   capture: z.enum(CAPTURE_KINDS).optional(),
@@ -87,6 +88,18 @@ export function controlRouter(ctx: SandboxContext): Router {
   });
   router.post('/sessions/:id/console-decision', (req, res) => {
     res.json(sessionResult(ctx.sessions.consoleDecision(routeParam(req, 'id'), req.body).sessionId));
+  });
+  router.post('/sessions/:id/kyc-expire', (req, res) => {
+    res.json(sessionResult(ctx.sessions.expireKyc(routeParam(req, 'id')).sessionId));
+  });
+  router.post('/sessions/:id/awaiting-user', (req, res) => {
+    res.json(sessionResult(ctx.sessions.awaitUser(routeParam(req, 'id')).sessionId));
+  });
+
+  // Someone edits the workflow in Didit's own console: a new draft or published version.
+  router.post('/workflows/:workflowId/versions', (req, res) => {
+    const version = createWorkflowVersion(ctx.store, routeParam(req, 'workflowId'), req.body, ctx.now());
+    res.status(201).json(serializeWorkflowDetail(ctx.store, version, ctx.baseUrl()));
   });
 
   router.get('/deliveries', (req, res) => {

@@ -11,9 +11,10 @@ afterEach(async () => {
 });
 
 describe('control API (/sandbox)', () => {
-  it('requires the API key like the Didit API', async () => {
+  it('requires the API key like the Didit API: 403 without one, 401 with a wrong one', async () => {
     sandbox = await startSandbox();
     expect((await call(sandbox, 'GET', '/sandbox/requests', undefined, { 'x-api-key': 'bad' })).status).toBe(401);
+    expect((await fetch(`${sandbox.url}/sandbox/requests`)).status).toBe(403);
     expect((await fetch(`${sandbox.url}/sandbox/health`)).status).toBe(200);
   });
 
@@ -99,15 +100,30 @@ describe('control API (/sandbox)', () => {
 });
 
 describe('demo traffic', () => {
-  it('creates the demo workflows and a queue of returning users', async () => {
+  it('creates the demo workflows, the face-match one with two published versions and a draft, and a queue of returning users', async () => {
     sandbox = await startSandbox({ seed: 3, traffic: 6000 });
     const deadline = Date.now() + 5000;
     while (sandbox.state.sessions.size < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    const labels = [...sandbox.state.workflows.values()].map((w) => w.label).sort();
+    const versions = [...sandbox.state.workflows.values()].filter((w) => !w.deleted);
+    const labels = [...new Set(versions.map((w) => w.label))].sort();
     expect(labels).toEqual([DEMO_WORKFLOW_LABELS.faceMatch, DEMO_WORKFLOW_LABELS.livenessOnly].sort());
+    const faceMatch = versions.filter((w) => w.label === DEMO_WORKFLOW_LABELS.faceMatch);
+    expect(faceMatch.map((w) => [w.version, w.status])).toEqual([
+      [1, 'published'],
+      [2, 'published'],
+      [3, 'draft'],
+    ]);
+    expect(new Set(faceMatch.map((w) => w.workflowId)).size).toBe(1);
+    const livenessOnly = versions.filter((w) => w.label === DEMO_WORKFLOW_LABELS.livenessOnly);
+    expect(livenessOnly).toHaveLength(1);
+    expect(livenessOnly[0]?.features).toEqual([
+      expect.objectContaining({ feature: 'LIVENESS', config: expect.objectContaining({ face_liveness_method: 'FLASHING' }) }),
+    ]);
     const sessions = [...sandbox.state.sessions.values()];
     expect(sessions.length).toBeGreaterThanOrEqual(5);
     expect(sessions.every((s) => /^user-\d{4}$/.test(s.vendorData ?? ''))).toBe(true);
+    const v2 = faceMatch.find((w) => w.version === 2)!;
+    expect(sessions.filter((s) => s.workflowId === v2.workflowId).every((s) => s.workflowUuid === v2.uuid)).toBe(true);
     expect(sandbox.state.faceBlocklist.size).toBeGreaterThan(0);
   });
 });

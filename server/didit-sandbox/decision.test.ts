@@ -16,7 +16,7 @@ const risks = (e: ReturnType<typeof evaluateCapture>) => [
   ...(e.faceMatch?.warnings ?? []).map((w) => `${w.risk}:${w.log_type}`),
 ];
 
-describe('capture evaluation (§7)', () => {
+describe('capture evaluation', () => {
   it('a score exactly at the review threshold is a warning and sends the item to In Review', () => {
     const e = evaluateCapture({ capture: 'match', seed: 1, livenessScore: 70, faceMatchScore: 70.01 }, ctx);
     expect(e.liveness?.status).toBe('In Review');

@@ -1,5 +1,6 @@
 /**
- * How the emulated Didit turns a capture into item statuses (§7), and the decision JSON (§3).
+ * How the emulated Didit turns a capture into item statuses, and the decision JSON
+ * (docs/didit-contract.md (decision, scoring)).
  * Scores come from a seed, statuses from the workflow's thresholds with Didit's "at or below"
  * semantics, and the session rolls up as the worst item (Declined > In Review > Approved).
  */
@@ -91,7 +92,7 @@ function warning(
   };
 }
 
-/** §7.1: error at or below decline, warning at or below review, nothing above. */
+/** docs/didit-contract.md (scoring): error at or below decline, warning at or below review, nothing above. */
 function thresholdLogType(score: number, review: number, decline: number): 'warning' | 'error' | null {
   if (score <= decline) return 'error';
   if (score <= review) return 'warning';
@@ -204,7 +205,7 @@ export const mediaPaths = {
   target: (sessionId: string) => `face-match/${sessionId}/target.jpg`,
 };
 
-/** GET /v3/session/{id}/decision/ (§3.1): plural arrays, null for features that have not run. */
+/** GET /v3/session/{id}/decision/ (docs/didit-contract.md (decision)): plural arrays, null for features that have not run. */
 export function buildDecision(session: SessionRecord, deps: DecisionDeps): JsonObject {
   const capture = session.capture;
   const hasSelfie = capture !== null;

@@ -1,4 +1,4 @@
-/** Webhook destinations (§8.1): CRUD, validation and the read shape with its delivery summary. */
+/** Webhook destinations (docs/didit-contract.md (webhooks)): CRUD, validation and the read shape with its delivery summary. */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonValue } from './canonical-json.ts';
@@ -66,7 +66,7 @@ export function addDestination(
     enabled: input.enabled ?? true,
     webhookVersion: input.webhookVersion ?? 'v3',
     secret: input.secret ?? newSecret(secretRng),
-    // Omitted = receives nothing (§8.1).
+    // Omitted = receives nothing (docs/didit-contract.md (webhooks)).
     subscribedEvents: input.subscribedEvents ?? [],
     createdAt: now,
     updatedAt: now,

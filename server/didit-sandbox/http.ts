@@ -3,7 +3,7 @@
  * errors, and the limit/offset envelope.
  */
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { jsonText, type JsonValue } from './canonical-json.ts';
 
 /** An error answered as-is: `{"detail": ...}` for 401/403/404/429, field-keyed bodies for 400. */
@@ -79,11 +79,19 @@ export function drfMessage(issue: Issue): string {
   }
 }
 
+/** The message for a key outside a strict whitelist (Didit's wording is not documented). */
+export const UNKNOWN_FIELD = 'Unknown field.';
+
 /** Builds DRF's nested error body: `{"features": [{}, {"config": {"x": ["..."]}}]}`. */
 export function drfErrors(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): DrfErrors {
   const root: DrfErrors = {};
   for (const issue of issues) {
     const path = [...prefix, ...issue.path].map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      // A strict whitelist names each key it refuses, where the key would have gone.
+      for (const key of issue.keys) addError(root, [...path, key], UNKNOWN_FIELD);
+      continue;
+    }
     addError(root, path.length > 0 ? path : ['non_field_errors'], drfMessage(issue));
   }
   return root;
@@ -139,3 +147,37 @@ export function routeParam(req: Request, name: string): string {
   const value: unknown = req.params[name];
   return typeof value === 'string' ? value : '';
 }
+
+/**
+ * DRF's IntegerField for JSON numbers: 70 and 70.0 pass, 70.5 and "70" get "A valid integer is
+ * required.", then the range check gives DRF's range messages.
+ */
+export function drfInteger(min: number, max: number) {
+  return z
+    .custom<number>((v) => typeof v === 'number' && Number.isInteger(v), {
+      error: (issue) => (issue.input === null ? 'This field may not be null.' : 'A valid integer is required.'),
+    })
+    .pipe(z.number().min(min).max(max));
+}
+
+/**
+ * Django's UUIDField (DRF `format: hex_verbose`): any 32 hex digits, in any case, with or
+ * without hyphens, braces or a `urn:uuid:` prefix, as Python's `uuid.UUID(hex=...)` takes them.
+ * No RFC 4122 version or variant check. Normalised to lowercase 8-4-4-4-12.
+ */
+export const uuidField = z.string({ error: 'Must be a valid UUID.' }).transform((value, ctx) => {
+  const hex = value
+    .replace(/^urn:/i, '')
+    .replace(/^uuid:/i, '')
+    .replace(/^\{|\}$/g, '')
+    .replaceAll('-', '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) {
+    ctx.issues.push({ code: 'custom', message: 'Must be a valid UUID.', input: value });
+    return z.NEVER;
+  }
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+});
+
+/** Django's `<uuid:...>` path converter: lowercase 8-4-4-4-12 only; anything else is no route. */
+export const PATH_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

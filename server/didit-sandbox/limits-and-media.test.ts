@@ -10,7 +10,7 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-describe('rate limits (§1.4)', () => {
+describe('rate limits', () => {
   it('answers 429 with X-RateLimit-* and Retry-After once a scope is exhausted', async () => {
     let clock = Date.UTC(2026, 0, 1);
     sandbox = await startSandbox({ rateLimits: { genericGet: 3 }, now: () => clock });
@@ -50,12 +50,12 @@ describe('rate limits (§1.4)', () => {
     const body = { workflow_id: workflow['workflow_id'] };
     expect((await call(sandbox, 'POST', '/v3/session/', body)).status).toBe(201);
     expect((await call(sandbox, 'POST', '/v3/session/', body)).status).toBe(429);
-    expect((await call(sandbox, 'POST', '/v3/workflows/', {})).status).toBe(201);
-    expect((await call(sandbox, 'POST', '/v3/workflows/', {})).status).toBe(429);
+    expect((await call(sandbox, 'POST', '/v3/workflows/', LIVENESS_ONLY_WORKFLOW)).status).toBe(201);
+    expect((await call(sandbox, 'POST', '/v3/workflows/', LIVENESS_ONLY_WORKFLOW)).status).toBe(429);
   });
 });
 
-describe('media links (§3.3)', () => {
+describe('media links', () => {
   function completedSession(sb: RunningSandbox, capture: 'match' | 'mismatch' = 'match') {
     const workflow = sb.createWorkflow(FACE_MATCH_WORKFLOW);
     const id = jsonText(
@@ -93,7 +93,10 @@ describe('media links (§3.3)', () => {
     sandbox = await startSandbox({ seed: 4 });
     const sb = sandbox;
     const videoOf = (method: string) => {
-      const workflow = sb.createWorkflow({ ...LIVENESS_ONLY_WORKFLOW, workflow_label: method, face_liveness_method: method });
+      const workflow = sb.createWorkflow({
+        workflow_label: method,
+        features: [{ feature: 'LIVENESS', config: { face_liveness_method: method } }],
+      });
       const id = jsonText(
         sb.createSession({ workflow_id: jsonText(workflow['workflow_id']), vendor_data: method })['session_id'],
       );

@@ -1,5 +1,5 @@
 /**
- * Presigned-style media links. They look like the S3 links Didit returns (§3.3) and behave like
+ * Presigned-style media links. They look like the S3 links Didit returns (docs/didit-contract.md (media)) and behave like
  * them: each carries its minting time, lifetime and an HMAC over both and the path, so an expired
  * or edited link answers 403 and the console must re-fetch the decision for fresh ones.
  */

@@ -68,11 +68,19 @@ export function randomBytes(rng: Random, length: number): Buffer {
   return out;
 }
 
-/** An RFC 4122 version-4 shaped UUID drawn from the stream. */
-export function randomUuid(rng: Random): string {
-  const b = randomBytes(rng, 16);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+/**
+ * 16 bytes as 8-4-4-4-12 lowercase hex. `v4` sets RFC 4122 version 4 and variant 10xx;
+ * `non-rfc` sets version nibble c and variant 110x (reserved), as in Didit's example ids.
+ */
+export function formatUuid(bytes: Buffer, kind: 'v4' | 'non-rfc'): string {
+  const b = Buffer.from(bytes);
+  if (kind === 'v4') {
+    b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  } else {
+    b[6] = ((b[6] ?? 0) & 0x0f) | 0xc0;
+    b[8] = ((b[8] ?? 0) & 0x1f) | 0xc0;
+  }
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

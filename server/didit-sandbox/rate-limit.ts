@@ -1,5 +1,5 @@
 /**
- * Didit's rate limits (§1.4): per identifier (the API key), each scope its own 60-second sliding
+ * Didit's rate limits (docs/didit-contract.md (rate limits)): per identifier (the API key), each scope its own 60-second sliding
  * window, the first scope to overflow answers 429. A sliding log, not a fixed bucket, so a burst
  * at the end of one minute still counts against the start of the next.
  */

@@ -19,10 +19,11 @@ import { mediaRouter } from './media.routes.ts';
 import { stream } from './prng.ts';
 import { DIDIT_RATE_LIMITS, SlidingWindowLimiter, type RateLimits } from './rate-limit.ts';
 import { SessionService } from './sessions.ts';
-import { SandboxStore, type StoreSnapshot, type WebhookEventType } from './store.ts';
+import { loadSnapshot } from './state-migration.ts';
+import { SandboxStore, type WebhookEventType } from './store.ts';
 import { startTraffic } from './traffic.ts';
 import { WebhookDispatcher, type DeliveryRecord } from './webhooks.ts';
-import { createWorkflow, serializeWorkflow } from './workflows.ts';
+import { createWorkflow, createWorkflowVersion, patchWorkflow, serializeWorkflowDetail } from './workflows.ts';
 
 export type SandboxLogger = (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
 
@@ -51,8 +52,9 @@ export interface SandboxOptions {
   /** Demo sessions started right away (a few seconds apart) so a fresh queue is not empty. */
   trafficBurst?: number;
   /**
-   * Keeps the emulated Didit's state (workflows, sessions, destinations, blocklist) in this JSON
-   * file: restored at start, saved every 30 s and at stop. Without it, state is memory only.
+   * Keeps the emulated Didit's state (versioned workflows, sessions, destinations, blocklist) in
+   * this JSON file: restored at start (an older format is migrated, see state-migration.ts),
+   * saved every 30 s and at stop. Without it, state is memory only.
    */
   stateFile?: string;
   faults?: Partial<FaultSettings>;
@@ -73,8 +75,19 @@ export interface RunningSandbox {
   /** The in-memory state, for assertions. */
   state: SandboxStore;
   stop(): Promise<void>;
-  /** Same body as POST /v3/workflows/; returns the read shape. */
+  /** Same body as POST /v3/workflows/ (features form); returns the detail shape of version 1. */
   createWorkflow(body: JsonObject): Record<string, JsonValue>;
+  /**
+   * As if someone edited the workflow in Didit's console: a new version of the group copied from
+   * its latest published version, with `features` / `workflow_label` applied. `status: "draft"`
+   * replaces the group's draft; `"published"` also deletes it. Returns the detail shape.
+   */
+  createWorkflowVersion(
+    workflowId: string,
+    body: { status: 'draft' | 'published'; features?: JsonValue[]; workflow_label?: string },
+  ): Record<string, JsonValue>;
+  /** Same body and rules as PATCH /v3/workflows/{settings_uuid}/; returns the version written. */
+  patchWorkflow(settingsUuid: string, body: JsonObject): Record<string, JsonValue>;
   /** Returns the read shape, including `secret_shared_key`. */
   createDestination(input: NewDestination): Record<string, JsonValue>;
   /** Same body as POST /v3/session/; fires status.updated (Not Started). */
@@ -84,6 +97,10 @@ export interface RunningSandbox {
   abandonSession(sessionId: string): JsonObject;
   expireSession(sessionId: string): JsonObject;
   consoleDecision(sessionId: string, body: { new_status: string; comment?: string; reviewer_email?: string }): JsonObject;
+  /** Approved → Kyc Expired (fires status.updated with the decision). */
+  expireKyc(sessionId: string): JsonObject;
+  /** Not Started / In Progress → Awaiting User (a KYB status in Didit; see README). */
+  awaitUser(sessionId: string): JsonObject;
   /** The decision JSON, with freshly minted media links. */
   decision(sessionId: string): JsonObject;
   /** Base64 JPEG portrait of a synthetic person, for `portrait_image`. */
@@ -110,7 +127,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const store = new SandboxStore(options.seed);
   if (options.stateFile && existsSync(options.stateFile)) {
     try {
-      store.restore(JSON.parse(readFileSync(options.stateFile, 'utf8')) as StoreSnapshot);
+      const { snapshot, notes } = loadSnapshot(JSON.parse(readFileSync(options.stateFile, 'utf8')));
+      store.restore(snapshot);
+      for (const note of notes) log('warn', `sandbox state file: ${note}`, { file: options.stateFile });
     } catch (error) {
       // An unreadable file (older format, torn copy) must not keep the sandbox from starting.
       renameSync(options.stateFile, `${options.stateFile}.unreadable`);
@@ -251,7 +270,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         server.closeAllConnections();
       });
     },
-    createWorkflow: (body) => serializeWorkflow(createWorkflow(store, body, now()), baseUrl),
+    createWorkflow: (body) => serializeWorkflowDetail(store, createWorkflow(store, body, now()), baseUrl),
+    createWorkflowVersion: (workflowId, body) =>
+      serializeWorkflowDetail(store, createWorkflowVersion(store, workflowId, body, now()), baseUrl),
+    patchWorkflow: (settingsUuid, body) => {
+      const target = store.findWorkflowVersion(settingsUuid);
+      if (!target) throw new Error(`No workflow version ${settingsUuid}`);
+      return serializeWorkflowDetail(store, patchWorkflow(store, target, body, now()), baseUrl);
+    },
     createDestination: (input) => serializeDestination(addDestination(store, input, ctx.secretRng, now())),
     createSession: (body) => sessions.createResponse(sessions.create(body)),
     openSession: (id) => decision(sessions.open(id).sessionId),
@@ -259,6 +285,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     abandonSession: (id) => decision(sessions.abandon(id).sessionId),
     expireSession: (id) => decision(sessions.expire(id).sessionId),
     consoleDecision: (id, body) => decision(sessions.consoleDecision(id, body).sessionId),
+    expireKyc: (id) => decision(sessions.expireKyc(id).sessionId),
+    awaitUser: (id) => decision(sessions.awaitUser(id).sessionId),
     decision,
     portraitFor: (person) => ctx.images.portraitFor(person),
     requests: () => [...requests],

@@ -1,7 +1,7 @@
 import { jsonText } from './canonical-json.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from './sandbox.ts';
-import { call, FACE_MATCH_WORKFLOW, LIVENESS_ONLY_WORKFLOW } from './test-helpers.ts';
+import { call, FACE_MATCH_WORKFLOW, HEX_UUID, LIVENESS_ONLY_WORKFLOW, RFC4122_UUID, startReceiver } from './test-helpers.ts';
 
 let sandbox: RunningSandbox;
 let faceMatchWorkflow: string;
@@ -20,7 +20,14 @@ const createFaceMatch = (vendorData: string) =>
   call(sandbox, 'POST', '/v3/session/', { workflow_id: faceMatchWorkflow, vendor_data: vendorData, portrait_image: portrait });
 
 describe('authentication and routing', () => {
-  it('answers 401 with a detail when x-api-key is missing or wrong', async () => {
+  it("answers 403 with DRF's NotAuthenticated detail when x-api-key is missing", async () => {
+    const res = await fetch(`${sandbox.url}/v3/sessions/`);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
+    expect((await call(sandbox, 'GET', '/v3/sessions/', undefined, { 'x-api-key': '' })).status).toBe(403);
+  });
+
+  it('answers 401 with the documented detail when x-api-key is wrong', async () => {
     expect(await call(sandbox, 'GET', '/v3/sessions/', undefined, { 'x-api-key': 'nope' })).toMatchObject({
       status: 401,
       body: { detail: 'Invalid or missing API key' },
@@ -36,6 +43,14 @@ describe('authentication and routing', () => {
   it('answers 404 for unknown ids and unknown routes', async () => {
     expect((await call(sandbox, 'GET', '/v3/session/5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11/decision/')).status).toBe(404);
     expect((await call(sandbox, 'POST', '/v3/nothing-here/', {})).status).toBe(404);
+  });
+
+  it("matches ids in paths like Django's uuid converter: lowercase only, no RFC 4122 check", async () => {
+    const created = await createFaceMatch('path-case');
+    const id = created.body.session_id as string;
+    expect((await call(sandbox, 'GET', `/v3/session/${id}/decision/`)).status).toBe(200);
+    expect((await call(sandbox, 'GET', `/v3/session/${id.toUpperCase()}/decision/`)).status).toBe(404);
+    expect((await call(sandbox, 'GET', `/v3/session/${id.replaceAll('-', '')}/decision/`)).status).toBe(404);
   });
 
   it('answers malformed JSON with a 400 detail', async () => {
@@ -84,9 +99,17 @@ describe('POST /v3/session/', () => {
     expect(res.status).toBe(400);
     expect(res.body.workflow_id).toEqual(['Must be a valid UUID.']);
     expect(res.body.callback_method).toEqual(['"nobody" is not a valid choice.']);
-    const unknown = await call(sandbox, 'POST', '/v3/session/', { workflow_id: '5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11' });
-    expect(unknown.body).toEqual({ workflow_id: ['Invalid pk "5a0c3a43-6f4e-4e55-a4d4-1d4b2b3a9b11" - object does not exist.'] });
+    const unknown = await call(sandbox, 'POST', '/v3/session/', { workflow_id: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
+    expect(unknown.body).toEqual({ workflow_id: ['Invalid pk "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" - object does not exist.'] });
     expect((await call(sandbox, 'POST', '/v3/session/', {})).body).toEqual({ workflow_id: ['This field is required.'] });
+  });
+
+  it("takes workflow_id in any form Django's UUIDField takes: uppercase, no hyphens, braces", async () => {
+    for (const form of [livenessWorkflow.toUpperCase(), livenessWorkflow.replaceAll('-', ''), `{${livenessWorkflow}}`]) {
+      const res = await call(sandbox, 'POST', '/v3/session/', { workflow_id: form });
+      expect(res.status).toBe(201);
+      expect(res.body.workflow_id).toBe(livenessWorkflow);
+    }
   });
 
   it('reuses an unfinished session with the same vendor_data, updating metadata, but never a finished one', async () => {
@@ -123,6 +146,9 @@ describe('GET /v3/sessions/', () => {
       { feature: 'FACE_MATCH', status: 'Approved' },
     ]);
     expect((await call(sandbox, 'GET', '/v3/sessions/?status=Done')).body).toEqual({ status: ['"Done" is not a valid choice.'] });
+    for (const status of ['Kyc Expired', 'Awaiting User']) {
+      expect((await call(sandbox, 'GET', `/v3/sessions/?status=${encodeURIComponent(status)}`)).status).toBe(200);
+    }
     expect((await call(sandbox, 'GET', '/v3/sessions/?session_kind=business')).body.count).toBe(0);
   });
 });
@@ -186,7 +212,7 @@ describe('PATCH /v3/session/{id}/update-status/', () => {
     ).toBe(400);
   });
 
-  it('validates the body and refuses the current status', async () => {
+  it('validates the body', async () => {
     const created = await createFaceMatch('eligibility-2');
     sandbox.completeSession(created.body.session_id, { capture: 'low_quality', livenessScore: 65 });
     const path = `/v3/session/${created.body.session_id}/update-status/`;
@@ -197,9 +223,11 @@ describe('PATCH /v3/session/{id}/update-status/', () => {
     expect((await call(sandbox, 'PATCH', path, { new_status: 'Approved', send_email: true })).body).toHaveProperty(
       'email_address',
     );
+    expect((await call(sandbox, 'PATCH', path, { new_status: 'Resubmitted' })).body).toEqual({
+      nodes_to_resubmit: ['This field is required when new_status is Resubmitted.'],
+    });
     const ok = await call(sandbox, 'PATCH', path, { new_status: 'Approved', comment: 'Looks fine' });
     expect(ok).toMatchObject({ status: 200, body: { session_id: created.body.session_id, session_kind: 'user' } });
-    expect((await call(sandbox, 'PATCH', path, { new_status: 'Approved' })).body).toHaveProperty('new_status');
     const overturn = await call(sandbox, 'PATCH', path, { new_status: 'Declined' });
     expect(overturn.status).toBe(200);
     const decision = sandbox.decision(created.body.session_id);
@@ -209,17 +237,167 @@ describe('PATCH /v3/session/{id}/update-status/', () => {
     ]);
   });
 
+  it('answers Approved on an Approved session (and Declined on Declined) with 200 and changes nothing, fires no webhook', async () => {
+    const receiver = await startReceiver();
+    const sb = await startSandbox({ seed: 22, webhook: { url: receiver.url, secret: 'noop-secret-0123456789' } });
+    try {
+      const workflowId = jsonText(sb.createWorkflow(LIVENESS_ONLY_WORKFLOW)['workflow_id']);
+      for (const [status, capture] of [
+        ['Approved', 'match'],
+        ['Declined', 'spoof'],
+      ] as const) {
+        const id = jsonText(sb.createSession({ workflow_id: workflowId })['session_id']);
+        expect(sb.completeSession(id, { capture })['status']).toBe(status);
+        await sb.flushDeliveries();
+        const before = receiver.received.length;
+        const res = await call(sb, 'PATCH', `/v3/session/${id}/update-status/`, { new_status: status, comment: 'again' });
+        expect(res).toMatchObject({ status: 200, body: { session_id: id, session_kind: 'user' } });
+        await sb.flushDeliveries();
+        expect(receiver.received.length).toBe(before);
+        expect(sb.decision(id)).toMatchObject({ status, reviews: [] });
+        expect((await call(sb, 'GET', `/v3/sessions/${id}/reviews/`)).body.count).toBe(0);
+      }
+    } finally {
+      await sb.stop();
+      await receiver.stop();
+    }
+  });
+
+  it('refuses Resubmitted on a Resubmitted session with 400', async () => {
+    const created = await createFaceMatch('resubmit-twice');
+    const id = created.body.session_id as string;
+    sandbox.completeSession(id, { capture: 'match', faceMatchScore: 55 });
+    const body = { new_status: 'Resubmitted', nodes_to_resubmit: [{ node_id: 'feature_face_match', feature: 'FACE_MATCH' }] };
+    expect((await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, body)).status).toBe(200);
+    expect(await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, body)).toMatchObject({
+      status: 400,
+      body: { new_status: ['The new status is the same as the current status.'] },
+    });
+  });
+
+  it('refuses nodes_to_resubmit that are not steps of the session', async () => {
+    const created = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'nodes-1' });
+    const id = created.body.session_id as string;
+    sandbox.completeSession(id, { capture: 'low_quality', livenessScore: 60 });
+    const res = await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, {
+      new_status: 'Resubmitted',
+      nodes_to_resubmit: [{ node_id: 'feature_face_match', feature: 'FACE_MATCH' }],
+    });
+    expect(res).toMatchObject({
+      status: 400,
+      body: { nodes_to_resubmit: [{ node_id: ['Unknown node "feature_face_match".'] }] },
+    });
+  });
+
   it('Resubmitted clears the chosen steps and lets the user redo them', async () => {
     const created = await createFaceMatch('resubmit-1');
     const id = created.body.session_id as string;
     sandbox.completeSession(id, { capture: 'match', faceMatchScore: 55 });
-    const res = await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, { new_status: 'Resubmitted' });
+    const res = await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, {
+      new_status: 'Resubmitted',
+      nodes_to_resubmit: [{ node_id: 'feature_face_match', feature: 'FACE_MATCH' }],
+    });
     expect(res.status).toBe(200);
     const decision = sandbox.decision(id);
     expect(decision['status']).toBe('Resubmitted');
     expect(decision['face_matches']).toBeNull();
     expect(decision['liveness_checks']).not.toBeNull();
     expect(sandbox.completeSession(id, { capture: 'match', faceMatchScore: 90 })['status']).toBe('Approved');
+  });
+
+  it('accepts Kyc Expired and Abandoned as current statuses, and refuses Awaiting User, Not Started, In Progress, Expired', async () => {
+    const decidable = async (id: string) =>
+      (await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, { new_status: 'Declined' })).status;
+    const make = async (user: string) =>
+      (await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: user })).body
+        .session_id as string;
+    const kyc = await make('elig-kyc');
+    sandbox.completeSession(kyc, { capture: 'match' });
+    sandbox.expireKyc(kyc);
+    expect(await decidable(kyc)).toBe(200);
+    const abandoned = await make('elig-abandoned');
+    sandbox.openSession(abandoned);
+    sandbox.abandonSession(abandoned);
+    expect(await decidable(abandoned)).toBe(200);
+    const awaiting = await make('elig-awaiting');
+    sandbox.awaitUser(awaiting);
+    expect(await decidable(awaiting)).toBe(400);
+    const notStarted = await make('elig-not-started');
+    expect(await decidable(notStarted)).toBe(400);
+    sandbox.openSession(notStarted);
+    expect(await decidable(notStarted)).toBe(400);
+    const expired = await make('elig-expired');
+    sandbox.expireSession(expired);
+    expect(await decidable(expired)).toBe(400);
+  });
+});
+
+describe('Kyc Expired and Awaiting User', () => {
+  it('moves an Approved session to Kyc Expired and fires status.updated with the decision', async () => {
+    const receiver = await startReceiver();
+    const sb = await startSandbox({ seed: 23, webhook: { url: receiver.url, secret: 'kyc-secret-0123456789' } });
+    try {
+      const workflowId = jsonText(sb.createWorkflow(LIVENESS_ONLY_WORKFLOW)['workflow_id']);
+      const id = jsonText(sb.createSession({ workflow_id: workflowId })['session_id']);
+      sb.completeSession(id, { capture: 'match' });
+      const res = await call(sb, 'POST', `/sandbox/sessions/${id}/kyc-expire`);
+      expect(res).toMatchObject({ status: 200, body: { status: 'Kyc Expired' } });
+      await sb.flushDeliveries();
+      const last = receiver.received.at(-1)!.json;
+      expect(last).toMatchObject({ webhook_type: 'status.updated', status: 'Kyc Expired', decision: { status: 'Kyc Expired' } });
+      expect((await call(sb, 'POST', `/sandbox/sessions/${id}/kyc-expire`)).status).toBe(400);
+      const listed = await call(sb, 'GET', '/v3/sessions/?status=Kyc%20Expired');
+      expect(listed.body.results.map((r: { session_id: string }) => r.session_id)).toEqual([id]);
+    } finally {
+      await sb.stop();
+      await receiver.stop();
+    }
+  });
+
+  it('puts a session in Awaiting User (a KYB status in Didit) and completes it from there', async () => {
+    const created = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'awaiting-1' });
+    const id = created.body.session_id as string;
+    const res = await call(sandbox, 'POST', `/sandbox/sessions/${id}/awaiting-user`);
+    expect(res).toMatchObject({ status: 200, body: { status: 'Awaiting User', liveness_checks: null } });
+    const listed = await call(sandbox, 'GET', '/v3/sessions/?status=Awaiting%20User&vendor_data=awaiting-1');
+    expect(listed.body.results.map((r: { session_id: string }) => r.session_id)).toEqual([id]);
+    expect(sandbox.completeSession(id, { capture: 'match' })['status']).toBe('Approved');
+  });
+});
+
+describe('ids', () => {
+  it('generates ids that are 8-4-4-4-12 lowercase hex, every third one not RFC 4122', async () => {
+    const sb = await startSandbox({ seed: 24 });
+    try {
+      const workflowId = jsonText(sb.createWorkflow(LIVENESS_ONLY_WORKFLOW)['workflow_id']);
+      const ids = [sb.applicationId, workflowId];
+      for (let i = 0; i < 6; i++) ids.push(jsonText(sb.createSession({ workflow_id: workflowId })['session_id']));
+      expect(ids.every((id) => HEX_UUID.test(id))).toBe(true);
+      expect(RFC4122_UUID.test(sb.applicationId)).toBe(false);
+      const nonRfc = ids.filter((id) => !RFC4122_UUID.test(id));
+      expect(nonRfc.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('creates, decides and reads back a session whose id is not an RFC 4122 UUID, end to end', async () => {
+    let id = '';
+    for (let i = 0; i < 3 && (id === '' || RFC4122_UUID.test(id)); i++) {
+      id = (await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: `non-rfc-${i}` })).body
+        .session_id as string;
+    }
+    expect(HEX_UUID.test(id)).toBe(true);
+    expect(RFC4122_UUID.test(id)).toBe(false);
+    expect((await call(sandbox, 'POST', `/sandbox/sessions/${id}/complete`, { liveness_score: 60 })).body.status).toBe(
+      'In Review',
+    );
+    expect((await call(sandbox, 'PATCH', `/v3/session/${id}/update-status/`, { new_status: 'Approved' })).status).toBe(200);
+    const decision = await call(sandbox, 'GET', `/v3/session/${id}/decision/`);
+    expect(decision.body).toMatchObject({ session_id: id, status: 'Approved' });
+    const blocked = await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: id, blocklist_face: true });
+    expect(blocked.status).toBe(200);
+    await call(sandbox, 'POST', '/v3/blocklist/remove/', { session_id: id, unblock_face: true });
   });
 });
 

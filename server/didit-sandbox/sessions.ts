@@ -1,6 +1,7 @@
 /**
- * Sessions (§2, §4) and the simulated end user's side of their life. Every status change goes
- * through `transition`, which fires `status.updated` — the first one (Not Started) included.
+ * Sessions (docs/didit-contract.md (sessions, manual review)) and the simulated end user's side
+ * of their life. Every status change goes through `transition`, which fires `status.updated` —
+ * the first one (Not Started) included.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ import {
   type CaptureInput,
   type DecisionDeps,
 } from './decision.ts';
-import { ApiError, fieldError, notFound, validate } from './http.ts';
+import { ApiError, fieldError, notFound, uuidField, validate } from './http.ts';
 import { hashString } from './prng.ts';
 import {
   SESSION_STATUSES,
@@ -30,7 +31,7 @@ import type { WebhookDispatcher } from './webhooks.ts';
 import { effectiveConfig, workflowFeatures } from './workflows.ts';
 
 const UNFINISHED: readonly SessionStatus[] = ['Not Started', 'In Progress', 'Resubmitted', 'Awaiting User'];
-/** §4.1: the only current statuses a manual decision may leave. */
+/** https://docs.didit.me/sessions-api/update-status: the only current statuses a manual decision may leave. */
 export const DECIDABLE: readonly SessionStatus[] = [
   'Approved',
   'Declined',
@@ -39,12 +40,12 @@ export const DECIDABLE: readonly SessionStatus[] = [
   'Abandoned',
   'Resubmitted',
 ];
-/** §8.2: statuses whose status.updated carries the decision. */
+/** docs/didit-contract.md (webhooks): statuses whose status.updated carries the decision. */
 const WITH_DECISION: readonly SessionStatus[] = ['Approved', 'Declined', 'In Review', 'Abandoned', 'Expired', 'Kyc Expired'];
 const MAX_PORTRAIT_BYTES = 1024 * 1024;
 
 const createBody = z.object({
-  workflow_id: z.uuid(),
+  workflow_id: uuidField,
   vendor_data: z.string().max(1000).optional(),
   callback: z.url({ protocol: /^https?$/ }).optional(),
   callback_method: z.enum(['initiator', 'completer', 'both']).optional(),
@@ -56,6 +57,9 @@ const createBody = z.object({
   portrait_image: z.string().optional(),
 });
 
+const nodeToResubmit = z.object({ node_id: z.string(), feature: z.string() });
+type NodeToResubmit = z.output<typeof nodeToResubmit>;
+
 const updateStatusBody = z
   .object({
     new_status: z.enum(['Approved', 'Declined', 'Resubmitted']),
@@ -66,7 +70,8 @@ const updateStatusBody = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]{2,4})?$/i)
       .optional(),
-    nodes_to_resubmit: z.array(z.object({ node_id: z.string(), feature: z.string() })).optional(),
+    // Only read for Resubmitted (ignored otherwise), and required there.
+    nodes_to_resubmit: z.array(nodeToResubmit).min(1).optional(),
   })
   .check((ctx) => {
     if (ctx.value.send_email && !ctx.value.email_address) {
@@ -77,12 +82,12 @@ const updateStatusBody = z
         input: undefined,
       });
     }
-    if (ctx.value.nodes_to_resubmit && ctx.value.new_status !== 'Resubmitted') {
+    if (ctx.value.new_status === 'Resubmitted' && !ctx.value.nodes_to_resubmit) {
       ctx.issues.push({
         code: 'custom',
-        message: 'Only allowed when new_status is Resubmitted.',
+        message: 'This field is required when new_status is Resubmitted.',
         path: ['nodes_to_resubmit'],
-        input: ctx.value.nodes_to_resubmit,
+        input: undefined,
       });
     }
   });
@@ -104,14 +109,14 @@ export const consoleDecisionBody = z.object({
 });
 
 const blocklistAddBody = z.object({
-  session_id: z.uuid(),
+  session_id: uuidField,
   blocklist_face: z.boolean().optional(),
   blocklist_document: z.boolean().optional(),
   blocklist_phone: z.boolean().optional(),
   blocklist_email: z.boolean().optional(),
 });
 const blocklistRemoveBody = z.object({
-  session_id: z.uuid(),
+  session_id: uuidField,
   unblock_face: z.boolean().optional(),
   unblock_document: z.boolean().optional(),
   unblock_phone: z.boolean().optional(),
@@ -123,7 +128,7 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   vendor_data: z.string().optional(),
   status: z.enum(SESSION_STATUSES).optional(),
-  workflow_id: z.uuid().optional(),
+  workflow_id: uuidField.optional(),
   country: z.string().optional(),
   date_from: z.iso.date().or(z.iso.datetime()).optional(),
   date_to: z.iso.date().or(z.iso.datetime()).optional(),
@@ -160,11 +165,17 @@ export class SessionService {
     return session;
   }
 
-  /** POST /v3/session/ → [created, session]; a reused session answers 201 too (§2.1). */
+  /**
+   * POST /v3/session/; a reused session answers 201 too. `workflow_id` is the group id; the
+   * session is bound to the group's latest published version, for good.
+   */
   create(body: unknown): SessionRecord {
     const parsed = validate(createBody, body ?? {});
-    const workflow = this.store.findWorkflow(parsed.workflow_id);
-    if (!workflow) throw fieldError('workflow_id', `Invalid pk "${parsed.workflow_id}" - object does not exist.`);
+    if (this.store.groupVersions(parsed.workflow_id).length === 0) {
+      throw fieldError('workflow_id', `Invalid pk "${parsed.workflow_id}" - object does not exist.`);
+    }
+    const workflow = this.store.latestPublished(parsed.workflow_id);
+    if (!workflow) throw fieldError('workflow_id', 'This workflow has no published version.');
     const metadata = parseMetadata(parsed.metadata);
     const features = workflowFeatures(workflow);
     const needsPortrait = features.includes('FACE_MATCH');
@@ -179,7 +190,7 @@ export class SessionService {
           !s.deleted &&
           s.vendorData === parsed.vendor_data &&
           s.workflowId === workflow.workflowId &&
-          s.workflowVersion === workflow.version &&
+          s.workflowUuid === workflow.uuid &&
           UNFINISHED.includes(s.status),
       );
       if (reusable) {
@@ -195,6 +206,7 @@ export class SessionService {
       sessionNumber: this.store.takeSessionNumber(),
       sessionToken: createHash('sha256').update(sessionId).digest('base64url').slice(0, 12),
       workflowId: workflow.workflowId,
+      workflowUuid: workflow.uuid,
       workflowVersion: workflow.version,
       features,
       vendorData: parsed.vendor_data ?? null,
@@ -300,20 +312,29 @@ export class SessionService {
     return session;
   }
 
-  /** The user finishes the flow; a session not yet opened is opened first (both webhooks fire). */
+  /**
+   * The user finishes the flow; a session not yet opened is opened first (both webhooks fire).
+   * Scores are judged by the bound version's thresholds as they stand now.
+   */
   complete(id: string, input: CaptureInput): SessionRecord {
     const session = this.get(id);
     if (session.status === 'Not Started' || session.status === 'Resubmitted') this.open(id);
-    if (session.status !== 'In Progress') {
-      throw fieldError('status', `Only an In Progress session can be completed (it is ${session.status}).`);
+    if (session.status !== 'In Progress' && session.status !== 'Awaiting User') {
+      throw fieldError('status', `Only an In Progress or Awaiting User session can be completed (it is ${session.status}).`);
     }
     const workflow = this.store.workflowOf(session);
     if (!workflow) throw notFound();
+    const current = effectiveConfig(workflow);
+    // The steps are those of the version at creation; an edit may change thresholds, not steps.
+    const config = {
+      liveness: { ...current.liveness, enabled: session.features.includes('LIVENESS') },
+      faceMatch: { ...current.faceMatch, enabled: session.features.includes('FACE_MATCH') },
+    };
     const identity = this.identityOf(session);
     const selfiePerson =
       input.capture === 'no_face' ? null : input.capture === 'mismatch' ? `${identity}#stranger-${input.seed}` : identity;
     const evaluation = evaluateCapture(input, {
-      config: effectiveConfig(workflow),
+      config,
       hasPortrait: session.portrait !== null,
       faceBlocklisted: selfiePerson !== null && this.store.faceBlocklist.has(selfiePerson),
       personSeed: hashString(selfiePerson ?? identity),
@@ -332,8 +353,8 @@ export class SessionService {
 
   abandon(id: string): SessionRecord {
     const session = this.get(id);
-    if (session.status !== 'In Progress')
-      throw fieldError('status', `Only an In Progress session can be abandoned (it is ${session.status}).`);
+    if (session.status !== 'In Progress' && session.status !== 'Awaiting User')
+      throw fieldError('status', `Only an In Progress or Awaiting User session can be abandoned (it is ${session.status}).`);
     this.transition(session, 'Abandoned');
     return session;
   }
@@ -347,30 +368,80 @@ export class SessionService {
     return session;
   }
 
+  /**
+   * An Approved session's KYC runs out (a KYC expiration policy in Didit): Kyc Expired, with a
+   * status.updated that carries the decision.
+   */
+  expireKyc(id: string): SessionRecord {
+    const session = this.get(id);
+    if (session.status !== 'Approved') {
+      throw fieldError('status', `Only an Approved session can move to Kyc Expired (it is ${session.status}).`);
+    }
+    this.transition(session, 'Kyc Expired');
+    return session;
+  }
+
+  /**
+   * Awaiting User: in Didit a KYB status (waiting for other parties). The sandbox lets a test put
+   * a user session there, to see how a client copes; completing the capture leaves it.
+   */
+  awaitUser(id: string): SessionRecord {
+    const session = this.get(id);
+    if (session.status !== 'Not Started' && session.status !== 'In Progress') {
+      throw fieldError('status', `Only a Not Started or In Progress session can await the user (it is ${session.status}).`);
+    }
+    this.transition(session, 'Awaiting User');
+    return session;
+  }
+
   // --- manual review ----------------------------------------------------------------------
 
-  /** PATCH /v3/session/{id}/update-status/ (§4.1). Eligibility is checked before the body. */
+  /**
+   * PATCH /v3/session/{id}/update-status/ (https://docs.didit.me/sessions-api/update-status).
+   * Eligibility is checked before the body. Approved on Approved (Declined on Declined) is a
+   * 200 that changes nothing: no review entry, no webhook. Resubmitted on Resubmitted is a 400.
+   */
   updateStatus(id: string, body: unknown, actor: Actor = API_ACTOR): JsonObject {
     const session = this.get(id);
     this.assertDecidable(session);
     const parsed = validate(updateStatusBody, body ?? {});
-    this.decide(session, parsed.new_status, parsed.comment ?? null, actor, parsed.nodes_to_resubmit);
+    const nodes = parsed.new_status === 'Resubmitted' ? this.checkNodes(session, parsed.nodes_to_resubmit ?? []) : undefined;
+    this.decide(session, parsed.new_status, parsed.comment ?? null, actor, nodes);
     return { session_id: session.sessionId, session_kind: 'user' };
   }
 
-  /** POST /v3/sessions/{id}/reviews/ (§4.3). A note without new_status is accepted (§11 choice). */
+  /** Each node must be one of the session's steps, named with its feature. */
+  private checkNodes(session: SessionRecord, nodes: NodeToResubmit[]): NodeToResubmit[] {
+    const known = new Map<string, FeatureName>([
+      [LIVENESS_NODE, 'LIVENESS'],
+      [FACE_MATCH_NODE, 'FACE_MATCH'],
+    ]);
+    // DRF's list errors: one entry per item, {} for the items that are fine.
+    const errors = nodes.map((node): Record<string, string[]> => {
+      const feature = known.get(node.node_id);
+      if (!feature || !session.features.includes(feature)) return { node_id: [`Unknown node "${node.node_id}".`] };
+      if (node.feature !== feature) return { feature: [`"${node.feature}" is not the feature of ${node.node_id}.`] };
+      return {};
+    });
+    if (errors.some((e) => Object.keys(e).length > 0)) throw new ApiError(400, { nodes_to_resubmit: errors });
+    return nodes;
+  }
+
+  /** POST /v3/sessions/{id}/reviews/ (docs/didit-contract.md (reviews)). A note without new_status is accepted (sandbox choice). */
   addReview(id: string, body: unknown): JsonObject {
     const session = this.get(id);
     const parsed = validate(reviewBody, body ?? {});
     if (parsed.new_status === undefined && !parsed.comment) {
       throw new ApiError(400, { non_field_errors: ['Provide new_status, comment or both.'] });
     }
-    let entry;
+    let decided = null;
     if (parsed.new_status !== undefined && parsed.new_status !== session.status) {
       this.assertDecidable(session);
-      entry = this.decide(session, parsed.new_status, parsed.comment ?? null, API_ACTOR);
-    } else {
-      entry = this.record(
+      decided = this.decide(session, parsed.new_status, parsed.comment ?? null, API_ACTOR);
+    }
+    const entry =
+      decided ??
+      this.record(
         session,
         API_ACTOR,
         parsed.new_status ? 'STATUS_UPDATED' : 'COMMENT',
@@ -378,7 +449,6 @@ export class SessionService {
         parsed.new_status ?? null,
         parsed.comment ?? null,
       );
-    }
     return { user: 'API Client', new_status: entry.newStatus, comment: entry.comment, created_at: isoMicros(entry.createdAt) };
   }
 
@@ -392,7 +462,7 @@ export class SessionService {
     return session;
   }
 
-  /** PATCH /v3/session/{id}/features/{nodeId}/update-status/ (§4.2): fires data.updated only. */
+  /** PATCH /v3/session/{id}/features/{nodeId}/update-status/ (docs/didit-contract.md (manual review)): fires data.updated only. */
   updateFeatureStatus(id: string, nodeId: string, body: unknown): JsonObject {
     const session = this.get(id);
     const parsed = validate(featureStatusBody, body ?? {});
@@ -460,15 +530,17 @@ export class SessionService {
     }
   }
 
+  /** Records and applies a decision; the same Approved/Declined again is a no-op (null). */
   private decide(
     session: SessionRecord,
     newStatus: SessionStatus,
     comment: string | null,
     actor: Actor,
-    nodes?: { node_id: string; feature: string }[],
+    nodes?: NodeToResubmit[],
   ) {
     if (newStatus === session.status) {
-      throw fieldError('new_status', 'The new status must be different from the current status.');
+      if (newStatus === 'Resubmitted') throw fieldError('new_status', 'The new status is the same as the current status.');
+      return null;
     }
     const previous = session.status;
     if (newStatus === 'Resubmitted') this.prepareResubmission(session, nodes);
@@ -477,8 +549,8 @@ export class SessionService {
     return entry;
   }
 
-  /** Deletes the chosen steps' data and restarts the expiry window (§4.1). */
-  private prepareResubmission(session: SessionRecord, nodes: { node_id: string; feature: string }[] | undefined): void {
+  /** Deletes the chosen steps' data (by default those not Approved) and restarts the expiry window. */
+  private prepareResubmission(session: SessionRecord, nodes: NodeToResubmit[] | undefined): void {
     const items = [session.capture?.liveness, session.capture?.faceMatch].filter((i) => i != null);
     const chosen = nodes
       ? items.filter((i) => nodes.some((n) => n.node_id === i.node_id))
@@ -531,7 +603,7 @@ export class SessionService {
     this.emit('status.updated', session);
   }
 
-  /** The v3 envelope (§8.2); optional fields appear only when set on the session. */
+  /** The v3 envelope (docs/didit-contract.md (webhooks)); optional fields appear only when set on the session. */
   envelope(webhookType: WebhookEventType, session: SessionRecord): JsonObject {
     const withDecision = WITH_DECISION.includes(session.status) || webhookType === 'data.updated';
     return {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, compareCodePoints, formatNumber, type JsonObject } from './canonical-json.ts';
 import { hmacSha256Hex, signWebhook } from './signing.ts';
 
-// didit-api.md §8.5: secret demo_secret_Xy7; 88.0 in the payload and the non-ASCII "Zoë".
+// docs/didit-contract.md (webhook signatures), worked example: secret demo_secret_Xy7; 88.0 in the payload and the non-ASCII "Zoë".
 const workedExample: JsonObject = {
   webhook_type: 'status.updated',
   status: 'In Review',
@@ -24,7 +24,7 @@ const workedExample: JsonObject = {
 const workedExampleBody =
   '{"created_at":1767225540,"decision":{"face_matches":[{"node_id":"feature_face_match","score":61.5}],"liveness_checks":[{"node_id":"feature_liveness","score":88}],"status":"In Review"},"event_id":"5d1c7a0e-0000-4000-8000-000000000001","metadata":{"nickname":"Zo\\u00eb"},"session_id":"7c0e9a52-0000-4000-8000-00000000abcd","status":"In Review","timestamp":1767225600,"vendor_data":"user-42","webhook_type":"status.updated","workflow_id":"b1d2c3e4-0000-4000-8000-0000000000aa"}';
 
-describe('the worked example of didit-api.md §8.5', () => {
+describe('the worked signature example of docs/didit-contract.md', () => {
   const signed = signWebhook(workedExample, 'demo_secret_Xy7');
 
   it('sends the body byte for byte: sorted keys, compact, \\u00eb escaped, 88.0 as 88', () => {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { canonicalJson, jsonText, type JsonObject } from './canonical-json.ts';
 
-/** Lowercase hex HMAC-SHA256; the key is the secret's UTF-8 bytes, never decoded (§8.4). */
+/** Lowercase hex HMAC-SHA256; the key is the secret's UTF-8 bytes, never decoded (docs/didit-contract.md (webhook signatures)). */
 export function hmacSha256Hex(secret: string, message: string | Buffer): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8')).update(message).digest('hex');
 }

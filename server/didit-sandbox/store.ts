@@ -2,9 +2,9 @@
  * The sandbox's in-memory state and its record types. Everything lives in Maps: the sandbox is
  * an emulator, and a restart is a clean account (demo workflows are re-created on start).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from './canonical-json.ts';
-import { randomUuid, stream, type Random } from './prng.ts';
+import { formatUuid, randomBytes, stream, type Random } from './prng.ts';
 
 export const SESSION_STATUSES = [
   'Not Started',
@@ -35,39 +35,47 @@ export const WORKFLOW_TYPES = [
 ] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
-/** The flat threshold fields of Didit's older workflow API (§5 a), as read back. */
-export interface LegacyWorkflowFields {
-  is_liveness_enabled: boolean;
-  is_face_match_enabled: boolean;
-  face_liveness_method: string;
-  face_liveness_score_decline_threshold: number;
-  face_liveness_score_review_threshold: number;
-  face_match_score_decline_threshold: number;
-  face_match_score_review_threshold: number;
-}
-
 export interface FeatureEntry {
   feature: FeatureName;
-  /** Stored as sent, so a read-back shows exactly what was set. */
+  /** The complete config: every key the feature-config schema knows, defaults filled in. */
   config: Record<string, JsonValue>;
+  /** Optional node label, echoed back. */
+  label?: string;
 }
 
-export type WorkflowForm = { kind: 'legacy'; fields: LegacyWorkflowFields } | { kind: 'features'; features: FeatureEntry[] };
+export type WorkflowVersionStatus = 'draft' | 'published';
 
+/** Who made a version: a client through the API, or someone in Didit's own console. */
+export interface WorkflowAuthor {
+  name: string;
+  email: string | null;
+  type: 'api_key' | 'user';
+}
+
+/**
+ * One version of a workflow. A workflow group (`workflowId`, stable) has one record per
+ * version, each with its own settings `uuid`; new sessions use the group's latest published
+ * version (https://docs.didit.me/management-api/workflows/list).
+ */
 export interface WorkflowRecord {
-  /** settings_uuid: the id the /v3/workflows/{id}/ routes use (either id is accepted there). */
+  /** settings_uuid: the only id /v3/workflows/{id}/ accepts. */
   uuid: string;
-  /** What sessions reference. */
+  /** The stable group id sessions are created with. */
   workflowId: string;
+  version: number;
+  status: WorkflowVersionStatus;
   label: string;
-  type: WorkflowType;
+  /** null for workflows made through the API (the create example in Didit's docs). */
+  type: WorkflowType | null;
   isDefault: boolean;
   isArchived: boolean;
-  version: number;
+  isWhiteLabelEnabled: boolean;
+  isDesktopAllowed: boolean;
   maxRetryAttempts: number;
-  retryWindowDays: number;
+  retryWindowDays: number | null;
   sessionExpirationTime: number;
-  form: WorkflowForm;
+  features: FeatureEntry[];
+  createdBy: WorkflowAuthor;
   createdAt: number;
   updatedAt: number;
   deleted: boolean;
@@ -117,7 +125,7 @@ export interface CaptureRecord {
 
 export type ActorType = 'API_KEY' | 'CONSOLE_USER';
 
-/** One row of the reviews/activity feed (§4.3). */
+/** One row of the reviews/activity feed (docs/didit-contract.md (reviews)). */
 export interface ActivityEntry {
   uuid: string;
   activityType: 'STATUS_UPDATED' | 'COMMENT';
@@ -134,7 +142,10 @@ export interface SessionRecord {
   sessionId: string;
   sessionNumber: number;
   sessionToken: string;
+  /** The group id the session was created with. */
   workflowId: string;
+  /** The settings uuid of the version bound at creation (the group's latest published one). */
+  workflowUuid: string;
   workflowVersion: number;
   features: FeatureName[];
   vendorData: string | null;
@@ -151,7 +162,7 @@ export interface SessionRecord {
   portraitPerson: string | null;
   capture: CaptureRecord | null;
   activity: ActivityEntry[];
-  /** Sent with a Resubmitted status.updated instead of the decision (§8.2). */
+  /** Sent with a Resubmitted status.updated instead of the decision (docs/didit-contract.md (webhooks)). */
   resubmitInfo: JsonObject | null;
   createdAt: number;
   expiresAt: number;
@@ -188,7 +199,8 @@ export interface DestinationRecord {
 
 /** Everything the store holds, as JSON: what `stateFile` persists across restarts. */
 export interface StoreSnapshot {
-  version: 1;
+  /** 2 since workflows are versioned; state-migration.ts upgrades format 1. */
+  version: 2;
   applicationId: string;
   nextSessionNumber: number;
   workflows: WorkflowRecord[];
@@ -209,6 +221,7 @@ export class SandboxStore {
   /** Portraits the sandbox drew itself (sha256 hex → person), so selfies can resemble them. */
   readonly knownPortraits = new Map<string, string>();
   private nextSessionNumber = 1000;
+  private idCount = 0;
   private readonly ids: Random | null;
   applicationId: string;
 
@@ -219,7 +232,7 @@ export class SandboxStore {
 
   snapshot(): StoreSnapshot {
     return {
-      version: 1,
+      version: 2,
       applicationId: this.applicationId,
       nextSessionNumber: this.nextSessionNumber,
       workflows: [...this.workflows.values()],
@@ -243,7 +256,7 @@ export class SandboxStore {
 
   /** Replaces the whole state with a snapshot taken by `snapshot()`. */
   restore(snapshot: StoreSnapshot): void {
-    if (snapshot.version !== 1) throw new Error(`Unknown sandbox state version ${String(snapshot.version)}`);
+    if (snapshot.version !== 2) throw new Error(`Unknown sandbox state version ${String(snapshot.version)}`);
     this.applicationId = snapshot.applicationId;
     this.nextSessionNumber = snapshot.nextSessionNumber;
     this.workflows.clear();
@@ -268,25 +281,44 @@ export class SandboxStore {
     for (const [hash, person] of snapshot.knownPortraits) this.knownPortraits.set(hash, person);
   }
 
+  /**
+   * A new id in Didit's 8-4-4-4-12 lowercase hex form. Every third one (the application id
+   * first) is not an RFC 4122 UUID: version nibble `c`, variant `d`, like Didit's own example
+   * `aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee`. Django's UUIDField accepts any 32 hex digits, so a
+   * client that insists on RFC 4122 breaks here as it would against Didit.
+   */
   newId(): string {
-    return this.ids ? randomUuid(this.ids) : randomUUID();
+    const bytes = this.ids ? randomBytes(this.ids, 16) : cryptoRandomBytes(16);
+    return formatUuid(bytes, this.idCount++ % 3 === 0 ? 'non-rfc' : 'v4');
   }
 
   takeSessionNumber(): number {
     return this.nextSessionNumber++;
   }
 
-  findWorkflow(id: string): WorkflowRecord | undefined {
-    for (const w of this.workflows.values()) {
-      if (!w.deleted && (w.uuid === id || w.workflowId === id)) return w;
-    }
-    return undefined;
+  /** A live (not deleted) version by its settings uuid. */
+  findWorkflowVersion(uuid: string): WorkflowRecord | undefined {
+    const w = this.workflows.get(uuid);
+    return w && !w.deleted ? w : undefined;
   }
 
-  /** Also finds deleted workflows: sessions keep following the workflow they were made on. */
+  /** The live versions of a group, oldest first. */
+  groupVersions(workflowId: string): WorkflowRecord[] {
+    return [...this.workflows.values()].filter((w) => !w.deleted && w.workflowId === workflowId);
+  }
+
+  /** What new sessions of a group use: its highest live published version. */
+  latestPublished(workflowId: string): WorkflowRecord | undefined {
+    let latest: WorkflowRecord | undefined;
+    for (const w of this.groupVersions(workflowId)) {
+      if (w.status === 'published' && (!latest || w.version > latest.version)) latest = w;
+    }
+    return latest;
+  }
+
+  /** The version a session is bound to; deleted versions included, sessions keep following them. */
   workflowOf(session: SessionRecord): WorkflowRecord | undefined {
-    for (const w of this.workflows.values()) if (w.workflowId === session.workflowId) return w;
-    return undefined;
+    return this.workflows.get(session.workflowUuid);
   }
 
   findSession(id: string): SessionRecord | undefined {

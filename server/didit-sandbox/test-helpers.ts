@@ -84,7 +84,6 @@ export async function call(
 
 export const FACE_MATCH_WORKFLOW: JsonObject = {
   workflow_label: 'Returning user',
-  workflow_type: 'biometric_authentication',
   features: [
     { feature: 'LIVENESS', config: { face_liveness_score_review_threshold: 70, face_liveness_score_decline_threshold: 50 } },
     { feature: 'FACE_MATCH', config: { face_match_score_review_threshold: 70, face_match_score_decline_threshold: 50 } },
@@ -93,8 +92,9 @@ export const FACE_MATCH_WORKFLOW: JsonObject = {
 
 export const LIVENESS_ONLY_WORKFLOW: JsonObject = {
   workflow_label: 'Step-up',
-  workflow_type: 'biometric_authentication',
-  is_liveness_enabled: true,
-  is_face_match_enabled: false,
-  face_liveness_method: 'passive',
+  features: [{ feature: 'LIVENESS', config: { face_liveness_method: 'passive' } }],
 };
+
+/** Didit's <uuid> path converter and UUIDField accept any 32 hex digits, RFC 4122 or not. */
+export const HEX_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const RFC4122_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -8,7 +8,7 @@ import type { Images } from './images.ts';
 import { pick, randomInt, weighted, type Random } from './prng.ts';
 import type { SessionService } from './sessions.ts';
 import type { CaptureKind, SandboxStore } from './store.ts';
-import { createWorkflow } from './workflows.ts';
+import { createWorkflow, createWorkflowVersion, patchWorkflow } from './workflows.ts';
 
 export const DEMO_WORKFLOW_LABELS = {
   faceMatch: 'Returning user – liveness + face match',
@@ -52,47 +52,42 @@ export interface TrafficDeps {
   onError: (message: string, detail: Record<string, unknown>) => void;
 }
 
-/** Creates the demo workflows unless workflows with those labels exist; returns their ids. */
+/**
+ * Creates the demo workflows unless workflows with those labels exist; returns their group ids.
+ * The face-match one gets a history, as a workflow tuned over time in Didit would have:
+ * version 1, version 2 published over it (PATCH with `status: "published"`), and a draft
+ * version 3 with stricter face-match thresholds that someone left unpublished in Didit's console.
+ * Sessions use version 2.
+ */
 export function ensureDemoWorkflows(store: SandboxStore, now: number): { faceMatch: string; livenessOnly: string } {
   const byLabel = (label: string) => [...store.workflows.values()].find((w) => !w.deleted && w.label === label);
-  const faceMatch =
-    byLabel(DEMO_WORKFLOW_LABELS.faceMatch) ??
-    createWorkflow(
+  const liveness = (method: string) => ({
+    feature: 'LIVENESS',
+    config: {
+      face_liveness_method: method,
+      face_liveness_score_review_threshold: 70,
+      face_liveness_score_decline_threshold: 50,
+    },
+  });
+  const faceMatch = (review: number, decline: number) => ({
+    feature: 'FACE_MATCH',
+    config: { face_match_score_review_threshold: review, face_match_score_decline_threshold: decline },
+  });
+  let faceMatchWorkflow = byLabel(DEMO_WORKFLOW_LABELS.faceMatch);
+  if (!faceMatchWorkflow) {
+    const v1 = createWorkflow(
       store,
-      {
-        workflow_label: DEMO_WORKFLOW_LABELS.faceMatch,
-        workflow_type: 'biometric_authentication',
-        features: [
-          {
-            feature: 'LIVENESS',
-            config: {
-              face_liveness_method: 'PASSIVE',
-              face_liveness_score_review_threshold: 70,
-              face_liveness_score_decline_threshold: 50,
-            },
-          },
-          { feature: 'FACE_MATCH', config: { face_match_score_review_threshold: 70, face_match_score_decline_threshold: 50 } },
-        ],
-      },
+      { workflow_label: DEMO_WORKFLOW_LABELS.faceMatch, features: [liveness('PASSIVE'), faceMatch(65, 45)] },
       now,
     );
-  // Written with the legacy flat fields on purpose, so both generations are live in the demo.
+    const v2 = patchWorkflow(store, v1, { status: 'published', features: [liveness('PASSIVE'), faceMatch(70, 50)] }, now + 1);
+    createWorkflowVersion(store, v2.workflowId, { status: 'draft', features: [liveness('PASSIVE'), faceMatch(80, 60)] }, now + 2);
+    faceMatchWorkflow = v2;
+  }
   const livenessOnly =
     byLabel(DEMO_WORKFLOW_LABELS.livenessOnly) ??
-    createWorkflow(
-      store,
-      {
-        workflow_label: DEMO_WORKFLOW_LABELS.livenessOnly,
-        workflow_type: 'biometric_authentication',
-        is_liveness_enabled: true,
-        is_face_match_enabled: false,
-        face_liveness_method: 'flashing',
-        face_liveness_score_review_threshold: 70,
-        face_liveness_score_decline_threshold: 50,
-      },
-      now,
-    );
-  return { faceMatch: faceMatch.workflowId, livenessOnly: livenessOnly.workflowId };
+    createWorkflow(store, { workflow_label: DEMO_WORKFLOW_LABELS.livenessOnly, features: [liveness('FLASHING')] }, now + 3);
+  return { faceMatch: faceMatchWorkflow.workflowId, livenessOnly: livenessOnly.workflowId };
 }
 
 export function startTraffic(deps: TrafficDeps): { stop(): void } {

@@ -125,7 +125,7 @@ describe('status.updated deliveries', () => {
   });
 });
 
-describe('retries (§8.6)', () => {
+describe('retries', () => {
   it('retries a 5xx twice with a new event_id each time and the same timestamp, then gives up', async () => {
     receiver.respond = () => 503;
     newSession();
@@ -194,7 +194,7 @@ describe('delivery log and resend', () => {
   });
 });
 
-describe('destinations API (§8.1)', () => {
+describe('destinations API', () => {
   it('creates a destination with a 43-character URL-safe secret and validates input', async () => {
     const created = await call(sandbox, 'POST', '/v3/webhook/destinations/', {
       label: 'Second',

@@ -1,5 +1,5 @@
 /**
- * Webhook delivery as Didit does it (§8.3–8.6): signed with all three algorithms, 5 s timeout,
+ * Webhook delivery as Didit does it (docs/didit-contract.md (webhooks)): signed with all three algorithms, 5 s timeout,
  * retried on 5xx, 404 and timeouts after 60 s and then 240 s (each wait counted from the previous
  * attempt), 3 attempts in all, then dropped; every attempt is logged and any delivery can be
  * resent. Faults (drop, duplicate, delay) are rolled once per delivery.
@@ -151,7 +151,7 @@ export class WebhookDispatcher {
     const delays = this.options.retryDelaysMs;
     for (let retry = 0; outcome === 'retry' && retry < delays.length; retry++) {
       if (signal.aborted || !(await this.wait(delays[retry] ?? 0))) return this.cancel(delivery);
-      // event_id is unique per attempt (§8.6); timestamp and everything else stay.
+      // event_id is unique per attempt (docs/didit-contract.md (webhooks)); timestamp and everything else stay.
       outcome = await this.attempt(delivery, destination, retry + 2, { ...delivery.payload, event_id: this.options.newId() });
     }
     delivery.state = outcome === 'ok' ? 'delivered' : 'failed';

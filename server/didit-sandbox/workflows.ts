@@ -1,230 +1,371 @@
 /**
- * Workflows and their thresholds (didit-api.md §5), in both generations: the legacy flat fields
- * and the current `features[]` list. A workflow remembers which form it was written in, so a
- * read-back shows exactly what was set.
+ * Versioned workflows, as Didit's Management API has them (docs/didit-contract.md (workflows);
+ * https://docs.didit.me/management-api/workflows/update): a group with a stable `workflow_id`,
+ * one record per version with its own settings `uuid`, `status` draft or published. Bodies are
+ * a strict whitelist; feature configs are checked against Didit's feature-config schema
+ * (didit-protocol/mcp `src/schema/feature-config-schema.json`) and stored complete, defaults
+ * filled in, so a client can send the whole list back.
  */
 import { z } from 'zod';
 import type { JsonValue } from './canonical-json.ts';
-import { ApiError, drfErrors, validate } from './http.ts';
+import { ApiError, drfErrors, drfInteger, notFound, validate } from './http.ts';
 import {
-  WORKFLOW_TYPES,
   isoMicros,
   type FeatureEntry,
   type FeatureName,
-  type LegacyWorkflowFields,
   type LivenessMethod,
   type SandboxStore,
+  type WorkflowAuthor,
   type WorkflowRecord,
+  type WorkflowType,
 } from './store.ts';
 
-/** Defaults: Didit's documented 50/70 for face match and liveness decline; liveness review 70 (GET example). */
+/** Sandbox defaults for the thresholds (Didit's GET example shows liveness 70/50). */
 export const DEFAULT_THRESHOLDS = { review: 70, decline: 50 } as const;
 
-const LIVENESS_METHODS = ['PASSIVE', 'FLASHING', 'ACTIVE_3D'] as const;
+/** Didit's limit on workflows per application (https://docs.didit.me/management-api/workflows/create). */
+export const MAX_WORKFLOWS = 50;
+
+export const API_AUTHOR: WorkflowAuthor = { name: 'API Client', email: null, type: 'api_key' };
+export const CONSOLE_AUTHOR: WorkflowAuthor = { name: 'Sandbox Reviewer', email: 'reviewer@didit-sandbox.test', type: 'user' };
+
+const LIVENESS_METHODS = ['ACTIVE_3D', 'FLASHING', 'PASSIVE'] as const;
 const ACTIONS = ['NO_ACTION', 'REVIEW', 'DECLINE'] as const;
+const RESTRICTED_ACTIONS = ['REVIEW', 'DECLINE'] as const;
 
-const threshold = z.number().min(0).max(100);
-/** Method casing differs between generations (§5 caveats): accept any case, store as sent. */
-const method = z.string().refine((v) => (LIVENESS_METHODS as readonly string[]).includes(v.toUpperCase()), {
-  error: (issue) => `"${String(issue.input)}" is not a valid choice.`,
-});
-const action = z.enum(ACTIONS);
+// --- the feature-config schema (LIVENESS and FACE_MATCH only) -------------------------------
 
-const livenessConfig = z.looseObject({
-  face_liveness_method: method.optional(),
-  face_liveness_score_review_threshold: threshold.optional(),
-  face_liveness_score_decline_threshold: threshold.optional(),
-  face_liveness_max_attempts: z.int().min(1).max(3).optional(),
-  face_quality_review_threshold: threshold.optional(),
-  face_quality_decline_threshold: threshold.optional(),
-  face_liveness_possible_duplicated_face_action: action.optional(),
-  face_liveness_multiple_faces_action: action.optional(),
-  face_liveness_duplicated_face_name_mismatch_action: action.optional(),
-  screen_capture_action: action.optional(),
-  virtual_camera_action: action.optional(),
-  frame_injection_action: action.optional(),
-  external_capture_device_action: action.optional(),
-});
-
-const faceMatchConfig = z.looseObject({
-  face_match_score_review_threshold: threshold.optional(),
-  face_match_score_decline_threshold: threshold.optional(),
-  // The documented range is unresolved (1–3 vs 2–5, §11): accept the union.
-  face_match_max_attempts: z.int().min(1).max(5).optional(),
-  face_match_not_computed_action: action.optional(),
-  face_match_eyes_covered_action: action.optional(),
-  face_match_mouth_covered_action: action.optional(),
-  face_match_face_covered_action: action.optional(),
-});
-
-const featureItem = z.object({
-  // The sandbox emulates only the biometric features; other features are refused, not faked.
-  feature: z.enum(['LIVENESS', 'FACE_MATCH']),
-  config: z.record(z.string(), z.json()).optional(),
-});
-
-const legacyShape = {
-  is_liveness_enabled: z.boolean().optional(),
-  is_face_match_enabled: z.boolean().optional(),
-  face_liveness_method: method.optional(),
-  face_liveness_score_decline_threshold: threshold.optional(),
-  face_liveness_score_review_threshold: threshold.optional(),
-  face_match_score_decline_threshold: threshold.optional(),
-  face_match_score_review_threshold: threshold.optional(),
-};
-const LEGACY_KEYS = Object.keys(legacyShape) as (keyof LegacyWorkflowFields)[];
-
-const commonShape = {
-  workflow_label: z.string().min(1).max(255).optional(),
-  workflow_type: z.enum(WORKFLOW_TYPES).optional(),
-  is_default: z.boolean().optional(),
-  is_archived: z.boolean().optional(),
-  max_retry_attempts: z.int().min(0).max(10).optional(),
-  retry_window_days: z.int().min(0).max(365).optional(),
-  session_expiration_time: z.int().min(60).optional(),
-  features: z.array(featureItem).min(1).optional(),
-};
-
-const workflowBody = z.object({ ...commonShape, ...legacyShape });
-type WorkflowBody = z.output<typeof workflowBody>;
-
-/** Validates the body, then each feature's config against that feature's schema. */
-function parseWorkflowBody(body: unknown): { parsed: WorkflowBody; features: FeatureEntry[] | undefined } {
-  const parsed = validate(workflowBody, body ?? {});
-  const usesLegacy = LEGACY_KEYS.some((k) => parsed[k] !== undefined);
-  if (parsed.features && usesLegacy) {
-    throw new ApiError(400, {
-      non_field_errors: ['Send either "features" or the flat liveness/face-match fields, not both.'],
-    });
-  }
-  if (!parsed.features) return { parsed, features: undefined };
-  const issues: z.core.$ZodIssue[] = [];
-  const seen = new Set<FeatureName>();
-  const features = parsed.features.map((item, index): FeatureEntry => {
-    const schema = item.feature === 'LIVENESS' ? livenessConfig : faceMatchConfig;
-    const result = schema.safeParse(item.config ?? {}, { reportInput: true });
-    if (!result.success) {
-      for (const issue of result.error.issues) issues.push({ ...issue, path: ['features', index, 'config', ...issue.path] });
-    }
-    if (seen.has(item.feature)) {
-      issues.push({
-        code: 'custom',
-        message: `Duplicate feature "${item.feature}".`,
-        path: ['features', index, 'feature'],
-        input: item.feature,
-      });
-    }
-    seen.add(item.feature);
-    return { feature: item.feature, config: item.config ?? {} };
-  });
-  if (issues.length > 0) throw new ApiError(400, drfErrors(issues));
-  return { parsed, features };
+interface FieldSpec {
+  schema: z.ZodType;
+  /** Filled in when a config leaves the key out (the schema's default where it has one). */
+  default: JsonValue;
 }
 
-function legacyDefaults(type: string): LegacyWorkflowFields {
-  return {
-    is_liveness_enabled: type === 'biometric_authentication',
-    is_face_match_enabled: false,
-    face_liveness_method: 'passive',
-    face_liveness_score_decline_threshold: DEFAULT_THRESHOLDS.decline,
-    face_liveness_score_review_threshold: DEFAULT_THRESHOLDS.review,
-    face_match_score_decline_threshold: DEFAULT_THRESHOLDS.decline,
-    face_match_score_review_threshold: DEFAULT_THRESHOLDS.review,
-  };
+const nullable = (schema: z.ZodType): z.ZodType => schema.nullable();
+const score = (def: number | null): FieldSpec => ({ schema: nullable(drfInteger(0, 100)), default: def });
+const action = (def: string | null = null): FieldSpec => ({ schema: nullable(z.enum(ACTIONS)), default: def });
+const flag = (def: boolean | null): FieldSpec => ({ schema: nullable(z.boolean()), default: def });
+
+const statusRule = z.strictObject({
+  field: z.string().min(1),
+  operator: z.enum([
+    'equals',
+    'not_equals',
+    'greater_than',
+    'greater_than_or_equals',
+    'less_than',
+    'less_than_or_equals',
+    'contains',
+    'not_contains',
+    'in',
+    'not_in',
+    'is_empty',
+    'is_not_empty',
+    'regex',
+    'fuzzy_match',
+  ]),
+  score: z.number().min(0).max(100).optional(),
+  status: z.enum(['Approved', 'Declined', 'In Review', 'No Action']),
+  value: z.json().nullable().optional(),
+  value_type: z.enum(['literal', 'field', 'list', 'relative_date']).default('literal'),
+});
+const statusRules: FieldSpec = { schema: z.array(statusRule), default: [] };
+
+/**
+ * The schema's enum is uppercase; Didit's own examples send "passive". Both exact spellings
+ * are accepted and stored uppercase; mixed case ("Passive") is refused.
+ */
+const livenessMethod = z
+  .enum([...LIVENESS_METHODS, ...LIVENESS_METHODS.map((m) => m.toLowerCase())])
+  .transform((m) => m.toUpperCase());
+
+const FEATURE_FIELDS: Readonly<Record<FeatureName, Readonly<Record<string, FieldSpec>>>> = {
+  LIVENESS: {
+    cross_org_fraud_face_action: action(),
+    cross_org_identity_claim_pattern_action: action(),
+    external_capture_device_action: action(),
+    face_audio_recording_enabled: flag(false),
+    face_liveness_duplicated_face_name_mismatch_action: action(),
+    face_liveness_flash_mode: { schema: nullable(z.string()), default: null },
+    face_liveness_max_attempts: { schema: nullable(drfInteger(1, 3)), default: 2 },
+    face_liveness_method: { schema: nullable(livenessMethod), default: 'PASSIVE' },
+    face_liveness_mode: { schema: nullable(z.string()), default: null },
+    face_liveness_multiple_faces_action: action(),
+    face_liveness_possible_duplicated_face_action: action(),
+    face_liveness_score_decline_threshold: score(DEFAULT_THRESHOLDS.decline),
+    face_liveness_score_review_threshold: score(DEFAULT_THRESHOLDS.review),
+    face_luminance_max_action: action(),
+    face_luminance_max_threshold: score(null),
+    face_luminance_min_action: action(),
+    face_luminance_min_threshold: score(null),
+    face_privacy_mode_enabled: flag(false),
+    face_quality_decline_threshold: score(null),
+    face_quality_review_threshold: score(null),
+    frame_injection_action: action(),
+    race_map_similarity_thresholds: { schema: z.record(z.string(), z.json()), default: {} },
+    screen_capture_action: action(),
+    status_rules: statusRules,
+    virtual_camera_action: action(),
+  },
+  FACE_MATCH: {
+    face_match_eyes_covered_action: { schema: z.enum(ACTIONS), default: 'NO_ACTION' },
+    face_match_face_covered_action: { schema: z.enum(ACTIONS), default: 'NO_ACTION' },
+    face_match_max_attempts: { schema: nullable(drfInteger(1, 3)), default: 2 },
+    face_match_mouth_covered_action: { schema: z.enum(ACTIONS), default: 'NO_ACTION' },
+    // NO_REFERENCE_IMAGE always declines in the sandbox, whatever this says.
+    face_match_not_computed_action: { schema: nullable(z.enum(RESTRICTED_ACTIONS)), default: 'DECLINE' },
+    face_match_score_decline_threshold: score(DEFAULT_THRESHOLDS.decline),
+    face_match_score_review_threshold: score(DEFAULT_THRESHOLDS.review),
+    status_rules: statusRules,
+  },
+};
+
+/** Pairs whose review threshold may not sit below the decline threshold (sandbox choice). */
+const THRESHOLD_PAIRS: Readonly<Record<FeatureName, readonly (readonly [string, string])[]>> = {
+  LIVENESS: [
+    ['face_liveness_score_review_threshold', 'face_liveness_score_decline_threshold'],
+    ['face_quality_review_threshold', 'face_quality_decline_threshold'],
+  ],
+  FACE_MATCH: [['face_match_score_review_threshold', 'face_match_score_decline_threshold']],
+};
+
+const configSchemas: Readonly<Record<FeatureName, z.ZodType<Record<string, JsonValue>>>> = {
+  LIVENESS: strictConfig('LIVENESS'),
+  FACE_MATCH: strictConfig('FACE_MATCH'),
+};
+
+function strictConfig(feature: FeatureName): z.ZodType<Record<string, JsonValue>> {
+  const shape = Object.fromEntries(Object.entries(FEATURE_FIELDS[feature]).map(([k, f]) => [k, f.schema.optional()]));
+  return z.strictObject(shape) as unknown as z.ZodType<Record<string, JsonValue>>;
 }
 
-function pickLegacy(parsed: WorkflowBody): Partial<LegacyWorkflowFields> {
-  const out: Partial<LegacyWorkflowFields> = {};
-  for (const key of LEGACY_KEYS) {
-    const value = parsed[key];
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+/** Every key of the feature, the sent values over the defaults. */
+function completeConfig(feature: FeatureName, sent: Record<string, JsonValue>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [key, spec] of Object.entries(FEATURE_FIELDS[feature])) {
+    out[key] = sent[key] !== undefined ? sent[key] : structuredClone(spec.default);
   }
   return out;
 }
 
-export function createWorkflow(store: SandboxStore, body: unknown, now: number): WorkflowRecord {
-  const { parsed, features } = parseWorkflowBody(body);
-  // The sandbox only emulates biometric features, so that is the useful default type.
-  const type = parsed.workflow_type ?? 'biometric_authentication';
-  const workflow: WorkflowRecord = {
-    uuid: store.newId(),
-    workflowId: store.newId(),
-    label: parsed.workflow_label ?? 'Untitled workflow',
-    type,
-    isDefault: parsed.is_default ?? false,
-    isArchived: parsed.is_archived ?? false,
-    version: 1,
-    maxRetryAttempts: parsed.max_retry_attempts ?? 3,
-    retryWindowDays: parsed.retry_window_days ?? 7,
-    sessionExpirationTime: parsed.session_expiration_time ?? 604800,
-    form: features
-      ? { kind: 'features', features }
-      : { kind: 'legacy', fields: { ...legacyDefaults(type), ...pickLegacy(parsed) } },
-    createdAt: now,
-    updatedAt: now,
-    deleted: false,
-  };
-  if (workflow.isDefault) clearOtherDefaults(store, workflow);
-  store.workflows.set(workflow.uuid, workflow);
-  return workflow;
+// --- bodies ---------------------------------------------------------------------------------
+
+const featureItem = z.strictObject({
+  // Only the biometric features are emulated; the others are refused, not faked.
+  feature: z.enum(['LIVENESS', 'FACE_MATCH']),
+  config: z.record(z.string(), z.json()).optional(),
+  label: z.string().max(255).optional(),
+});
+
+/** The whitelist of https://docs.didit.me/management-api/workflows/update (same as create). */
+const settingsShape = {
+  workflow_label: z.string().min(1).max(50).optional(),
+  is_default: z.boolean().optional(),
+  status: z.enum(['draft', 'published']).optional(),
+  features: z.array(featureItem).min(1).optional(),
+  is_white_label_enabled: z.boolean().optional(),
+  is_desktop_allowed: z.boolean().optional(),
+  max_retry_attempts: drfInteger(0, 10).optional(),
+  retry_window_days: drfInteger(1, 365).nullable().optional(),
+  session_expiration_time: drfInteger(3600, 2_419_200).optional(),
+};
+const patchBody = z.strictObject(settingsShape);
+const createBody = z.strictObject({ ...settingsShape, features: z.array(featureItem).min(1) });
+type SettingsBody = z.output<typeof patchBody>;
+
+/** POST /sandbox/workflows/{workflow_id}/versions: an edit made in Didit's own console. */
+const versionBody = z.strictObject({
+  status: z.enum(['draft', 'published']),
+  workflow_label: settingsShape.workflow_label,
+  features: settingsShape.features,
+});
+
+function parseBody(schema: z.ZodType<SettingsBody>, body: unknown): { parsed: SettingsBody; features?: FeatureEntry[] } {
+  const parsed = validate(schema, body ?? {});
+  if (!parsed.features) return { parsed };
+  return { parsed, features: parseFeatures(parsed.features) };
 }
 
-/**
- * Partial update. `features` replaces the whole list (and moves a legacy workflow to the
- * features form); flat fields update a legacy workflow in place, or the matching config keys of
- * a features workflow (they are the same settings under their older names). Bumps `version`.
- */
-export function patchWorkflow(store: SandboxStore, workflow: WorkflowRecord, body: unknown, now: number): WorkflowRecord {
-  const { parsed, features } = parseWorkflowBody(body);
-  if (parsed.workflow_label !== undefined) workflow.label = parsed.workflow_label;
-  if (parsed.workflow_type !== undefined) workflow.type = parsed.workflow_type;
-  if (parsed.is_default !== undefined) workflow.isDefault = parsed.is_default;
-  if (parsed.is_archived !== undefined) workflow.isArchived = parsed.is_archived;
-  if (parsed.max_retry_attempts !== undefined) workflow.maxRetryAttempts = parsed.max_retry_attempts;
-  if (parsed.retry_window_days !== undefined) workflow.retryWindowDays = parsed.retry_window_days;
-  if (parsed.session_expiration_time !== undefined) workflow.sessionExpirationTime = parsed.session_expiration_time;
-  const legacy = pickLegacy(parsed);
-  if (features) {
-    workflow.form = { kind: 'features', features };
-  } else if (workflow.form.kind === 'legacy') {
-    workflow.form = { kind: 'legacy', fields: { ...workflow.form.fields, ...legacy } };
-  } else {
-    workflow.form = { kind: 'features', features: applyLegacyToFeatures(workflow.form.features, legacy) };
-  }
-  if (workflow.isDefault) clearOtherDefaults(store, workflow);
-  workflow.version += 1;
-  workflow.updatedAt = now;
-  return workflow;
-}
-
-function applyLegacyToFeatures(current: FeatureEntry[], legacy: Partial<LegacyWorkflowFields>): FeatureEntry[] {
-  let features = current.map((f) => ({ feature: f.feature, config: { ...f.config } }));
-  const toggle = (name: FeatureName, enabled: boolean | undefined): void => {
-    if (enabled === false) features = features.filter((f) => f.feature !== name);
-    if (enabled === true && !features.some((f) => f.feature === name)) features.push({ feature: name, config: {} });
+/** Each feature's config against its schema, then the list's own rules. */
+function parseFeatures(items: NonNullable<SettingsBody['features']>): FeatureEntry[] {
+  const issues: z.core.$ZodIssue[] = [];
+  const push = (path: PropertyKey[], message: string, input?: unknown): void => {
+    issues.push({ code: 'custom', message, path, input });
   };
-  toggle('LIVENESS', legacy.is_liveness_enabled);
-  toggle('FACE_MATCH', legacy.is_face_match_enabled);
-  for (const f of features) {
-    for (const key of LEGACY_KEYS) {
-      const value = legacy[key];
-      if (value === undefined || typeof value === 'boolean') continue;
-      const belongs = f.feature === 'LIVENESS' ? key.startsWith('face_liveness_') : key.startsWith('face_match_');
-      if (belongs) f.config[key] = value;
+  const seen = new Set<FeatureName>();
+  const features = items.map((item, index): FeatureEntry => {
+    const result = configSchemas[item.feature].safeParse(item.config ?? {}, { reportInput: true });
+    let config: Record<string, JsonValue> = {};
+    if (result.success) {
+      config = completeConfig(item.feature, result.data);
+      for (const [review, decline] of THRESHOLD_PAIRS[item.feature]) {
+        const r = config[review];
+        const d = config[decline];
+        if (typeof r === 'number' && typeof d === 'number' && r < d) {
+          push(['features', index, 'config', review], `Must be greater than or equal to ${decline}.`, r);
+        }
+      }
+    } else {
+      for (const issue of result.error.issues) issues.push({ ...issue, path: ['features', index, 'config', ...issue.path] });
     }
+    if (seen.has(item.feature)) push(['features', index, 'feature'], `Duplicate feature "${item.feature}".`, item.feature);
+    seen.add(item.feature);
+    return item.label === undefined ? { feature: item.feature, config } : { feature: item.feature, config, label: item.label };
+  });
+  if (issues.length > 0) throw new ApiError(400, drfErrors(issues));
+  // The face is compared with the liveness selfie, so that step has to run first.
+  const liveness = features.findIndex((f) => f.feature === 'LIVENESS');
+  const faceMatch = features.findIndex((f) => f.feature === 'FACE_MATCH');
+  if (faceMatch >= 0 && (liveness < 0 || liveness > faceMatch)) {
+    throw new ApiError(400, { features: ['FACE_MATCH requires LIVENESS earlier in the workflow.'] });
   }
   return features;
 }
 
-function clearOtherDefaults(store: SandboxStore, keep: WorkflowRecord): void {
-  for (const w of store.workflows.values()) if (w !== keep) w.isDefault = false;
+function applySettings(target: WorkflowRecord, parsed: SettingsBody, features: FeatureEntry[] | undefined): void {
+  if (parsed.workflow_label !== undefined) target.label = parsed.workflow_label;
+  if (parsed.is_default !== undefined) target.isDefault = parsed.is_default;
+  if (parsed.is_white_label_enabled !== undefined) target.isWhiteLabelEnabled = parsed.is_white_label_enabled;
+  if (parsed.is_desktop_allowed !== undefined) target.isDesktopAllowed = parsed.is_desktop_allowed;
+  if (parsed.max_retry_attempts !== undefined) target.maxRetryAttempts = parsed.max_retry_attempts;
+  if (parsed.retry_window_days !== undefined) target.retryWindowDays = parsed.retry_window_days;
+  if (parsed.session_expiration_time !== undefined) target.sessionExpirationTime = parsed.session_expiration_time;
+  // `features` replaces the whole list: what a client does not send back falls to the defaults.
+  if (features) target.features = features;
 }
+
+function cloneFeatures(features: readonly FeatureEntry[]): FeatureEntry[] {
+  return features.map((f) => ({ ...f, config: structuredClone(f.config) }));
+}
+
+function clearOtherDefaults(store: SandboxStore, keep: WorkflowRecord): void {
+  for (const w of store.workflows.values()) if (w.workflowId !== keep.workflowId) w.isDefault = false;
+}
+
+/** Soft-deletes the group's drafts (a new published version replaces them). */
+function deleteDrafts(store: SandboxStore, workflowId: string): void {
+  for (const w of store.groupVersions(workflowId)) if (w.status === 'draft') w.deleted = true;
+}
+
+function nextVersion(store: SandboxStore, workflowId: string): number {
+  return Math.max(0, ...store.groupVersions(workflowId).map((w) => w.version)) + 1;
+}
+
+function liveGroups(store: SandboxStore): Set<string> {
+  return new Set([...store.workflows.values()].filter((w) => !w.deleted).map((w) => w.workflowId));
+}
+
+/** POST /v3/workflows/: version 1 of a new group, published unless `status: "draft"`. */
+export function createWorkflow(
+  store: SandboxStore,
+  body: unknown,
+  now: number,
+  options: { author?: WorkflowAuthor; type?: WorkflowType | null } = {},
+): WorkflowRecord {
+  const { parsed, features } = parseBody(createBody, body);
+  if (liveGroups(store).size >= MAX_WORKFLOWS) {
+    throw new ApiError(400, { non_field_errors: [`Maximum ${MAX_WORKFLOWS} workflows per application.`] });
+  }
+  const record: WorkflowRecord = {
+    uuid: store.newId(),
+    workflowId: store.newId(),
+    version: 1,
+    status: parsed.status ?? 'published',
+    label: 'Untitled workflow',
+    type: options.type ?? null,
+    isDefault: false,
+    isArchived: false,
+    isWhiteLabelEnabled: false,
+    isDesktopAllowed: false,
+    maxRetryAttempts: 3,
+    retryWindowDays: 7,
+    sessionExpirationTime: 604_800,
+    features: [],
+    createdBy: options.author ?? API_AUTHOR,
+    createdAt: now,
+    updatedAt: now,
+    deleted: false,
+  };
+  applySettings(record, parsed, features);
+  if (record.isDefault) clearOtherDefaults(store, record);
+  store.workflows.set(record.uuid, record);
+  return record;
+}
+
+/**
+ * PATCH /v3/workflows/{settings_uuid}/, by the four rules of
+ * https://docs.didit.me/management-api/workflows/update: no status on a published version
+ * updates it in place; no status on a draft updates and publishes it; `published` on a published
+ * version makes a new published version (new uuid, next number) and deletes the group's draft;
+ * `draft` on a published version is refused. Returns the record written.
+ */
+export function patchWorkflow(store: SandboxStore, target: WorkflowRecord, body: unknown, now: number): WorkflowRecord {
+  const { parsed, features } = parseBody(patchBody, body);
+  let record = target;
+  if (target.status === 'published' && parsed.status === 'draft') {
+    throw new ApiError(400, { status: ['Cannot revert a published version to draft.'] });
+  }
+  if (target.status === 'published' && parsed.status === 'published') {
+    deleteDrafts(store, target.workflowId);
+    record = {
+      ...target,
+      features: cloneFeatures(target.features),
+      uuid: store.newId(),
+      version: nextVersion(store, target.workflowId),
+      status: 'published',
+      createdBy: API_AUTHOR,
+      createdAt: now,
+      updatedAt: now,
+    };
+    store.workflows.set(record.uuid, record);
+  } else if (target.status === 'draft' && parsed.status !== 'draft') {
+    // A draft sent without status (or with "published") is published.
+    record.status = 'published';
+  }
+  applySettings(record, parsed, features);
+  record.updatedAt = now;
+  if (record.isDefault) clearOtherDefaults(store, record);
+  return record;
+}
+
+/**
+ * Someone edits the workflow in Didit's own console: a new version copied from the group's
+ * latest published one, with the changes applied. A draft replaces the group's draft; a
+ * published version also deletes it.
+ */
+export function createWorkflowVersion(store: SandboxStore, workflowId: string, body: unknown, now: number): WorkflowRecord {
+  const parsed = validate(versionBody, body ?? {});
+  const source = store.latestPublished(workflowId);
+  if (!source) throw notFound();
+  const features = parsed.features ? parseFeatures(parsed.features) : undefined;
+  deleteDrafts(store, workflowId);
+  const record: WorkflowRecord = {
+    ...source,
+    features: cloneFeatures(source.features),
+    uuid: store.newId(),
+    version: nextVersion(store, workflowId),
+    status: parsed.status,
+    createdBy: CONSOLE_AUTHOR,
+    createdAt: now,
+    updatedAt: now,
+  };
+  applySettings(record, { workflow_label: parsed.workflow_label }, features);
+  store.workflows.set(record.uuid, record);
+  return record;
+}
+
+// --- what scoring uses ----------------------------------------------------------------------
 
 export interface EffectiveConfig {
   liveness: { enabled: boolean; method: LivenessMethod; review: number; decline: number };
   faceMatch: { enabled: boolean; review: number; decline: number };
 }
 
+function configOf(workflow: WorkflowRecord, feature: FeatureName): Record<string, JsonValue> | undefined {
+  return workflow.features.find((f) => f.feature === feature)?.config;
+}
+
+/** A null threshold means "Didit's default": the sandbox's 70/50. */
 function numberOr(value: JsonValue | undefined, fallback: number): number {
   return typeof value === 'number' ? value : fallback;
 }
@@ -234,26 +375,10 @@ function methodOf(value: JsonValue | undefined): LivenessMethod {
   return (LIVENESS_METHODS as readonly string[]).includes(upper) ? (upper as LivenessMethod) : 'PASSIVE';
 }
 
-/** The thresholds in force, whichever form the workflow was written in. */
+/** The thresholds of this version as they stand now. */
 export function effectiveConfig(workflow: WorkflowRecord): EffectiveConfig {
-  if (workflow.form.kind === 'legacy') {
-    const f = workflow.form.fields;
-    return {
-      liveness: {
-        enabled: f.is_liveness_enabled,
-        method: methodOf(f.face_liveness_method),
-        review: f.face_liveness_score_review_threshold,
-        decline: f.face_liveness_score_decline_threshold,
-      },
-      faceMatch: {
-        enabled: f.is_face_match_enabled,
-        review: f.face_match_score_review_threshold,
-        decline: f.face_match_score_decline_threshold,
-      },
-    };
-  }
-  const liveness = workflow.form.features.find((f) => f.feature === 'LIVENESS')?.config;
-  const faceMatch = workflow.form.features.find((f) => f.feature === 'FACE_MATCH')?.config;
+  const liveness = configOf(workflow, 'LIVENESS');
+  const faceMatch = configOf(workflow, 'FACE_MATCH');
   return {
     liveness: {
       enabled: liveness !== undefined,
@@ -270,42 +395,143 @@ export function effectiveConfig(workflow: WorkflowRecord): EffectiveConfig {
 }
 
 export function workflowFeatures(workflow: WorkflowRecord): FeatureName[] {
-  const config = effectiveConfig(workflow);
-  const out: FeatureName[] = [];
-  if (config.liveness.enabled) out.push('LIVENESS');
-  if (config.faceMatch.enabled) out.push('FACE_MATCH');
-  return out;
+  return workflow.features.map((f) => f.feature);
 }
 
-export function serializeWorkflow(workflow: WorkflowRecord, baseUrl: string): Record<string, JsonValue> {
-  const common: Record<string, JsonValue> = {
+// --- read shapes ----------------------------------------------------------------------------
+
+function hasDraft(store: SandboxStore, workflow: WorkflowRecord): boolean {
+  return store.groupVersions(workflow.workflowId).some((w) => w.status === 'draft');
+}
+
+function author(a: WorkflowAuthor): JsonValue {
+  return { name: a.name, email: a.email, type: a.type };
+}
+
+/**
+ * A row of GET /v3/workflows/, one per version, as the list example of
+ * https://docs.didit.me/management-api/workflows/list shows it: `features` is a string, and
+ * there are no thresholds and no per-feature config. POST and PATCH answer the same list-view
+ * shape with `features` as a string list, as the create example
+ * (https://docs.didit.me/management-api/workflows/create) and the update response schema show.
+ */
+export function serializeWorkflowRow(
+  store: SandboxStore,
+  workflow: WorkflowRecord,
+  baseUrl: string,
+  featuresAs: 'string' | 'list' = 'string',
+): Record<string, JsonValue> {
+  return {
     uuid: workflow.uuid,
     workflow_id: workflow.workflowId,
     workflow_label: workflow.label,
     workflow_type: workflow.type,
     is_default: workflow.isDefault,
     is_archived: workflow.isArchived,
+    is_white_label_enabled: workflow.isWhiteLabelEnabled,
     total_price: 0,
     min_price: 0,
     max_price: 0,
+    features: featuresAs === 'string' ? workflowFeatures(workflow).join(' + ') : workflowFeatures(workflow),
     is_simple_workflow: true,
-    is_editable: true,
+    is_editable: workflow.status === 'draft',
     workflow_url: `${baseUrl}/verify/workflow/${workflow.workflowId}/`,
     max_retry_attempts: workflow.maxRetryAttempts,
     retry_window_days: workflow.retryWindowDays,
     session_expiration_time: workflow.sessionExpirationTime,
     version: workflow.version,
-    status: 'published',
-    has_draft: false,
-    created_by: 'API Client',
+    status: workflow.status,
+    has_draft: hasDraft(store, workflow),
+    created_by: author(workflow.createdBy),
     created_at: isoMicros(workflow.createdAt),
     updated_at: isoMicros(workflow.updatedAt),
   };
-  if (workflow.form.kind === 'legacy') {
-    return { ...common, features: workflowFeatures(workflow), ...workflow.form.fields };
-  }
-  return {
-    ...common,
-    features: workflow.form.features.map((f) => ({ feature: f.feature, config: f.config })),
+}
+
+/**
+ * GET /v3/workflows/{settings_uuid}/: the flat settings of the get example
+ * (https://docs.didit.me/management-api/workflows/get), with no `features` list: each enabled
+ * biometric feature's complete config appears as flat fields (`status_rules` excepted).
+ */
+export function serializeWorkflowDetail(
+  store: SandboxStore,
+  workflow: WorkflowRecord,
+  baseUrl: string,
+): Record<string, JsonValue> {
+  const config = effectiveConfig(workflow);
+  const liveness = configOf(workflow, 'LIVENESS');
+  const faceMatch = configOf(workflow, 'FACE_MATCH');
+  /*
+   * Didit's documented detail is the flat settings serialization, with a feature's fields present
+   * only when it is enabled, and no `features` list (https://docs.didit.me/management-api/workflows/get).
+   * Every config key of an enabled biometric feature appears here as a flat field, so a client can
+   * send it back in the `features[].config` a PATCH needs; `status_rules` exist per feature and
+   * have no flat field, so they are not shown (docs/didit-contract.md §15).
+   */
+  const flatOf = (feature: Record<string, JsonValue> | undefined): Record<string, JsonValue> => {
+    if (!feature) return {};
+    const out: Record<string, JsonValue> = {};
+    for (const [key, value] of Object.entries(feature)) if (key !== 'status_rules') out[key] = structuredClone(value);
+    return out;
   };
+  const livenessFields: Record<string, JsonValue> = liveness
+    ? { ...flatOf(liveness), face_liveness_method: config.liveness.method.toLowerCase() }
+    : {};
+  const faceMatchFields = flatOf(faceMatch);
+  return {
+    uuid: workflow.uuid,
+    workflow_id: workflow.workflowId,
+    workflow_label: workflow.label,
+    workflow_type: workflow.type,
+    is_default: workflow.isDefault,
+    is_archived: workflow.isArchived,
+    is_liveness_enabled: liveness !== undefined,
+    ...livenessFields,
+    is_face_match_enabled: faceMatch !== undefined,
+    ...faceMatchFields,
+    is_aml_enabled: false,
+    is_phone_verification_enabled: false,
+    is_email_verification_enabled: false,
+    is_database_validation_enabled: false,
+    is_ip_analysis_enabled: false,
+    is_nfc_enabled: false,
+    duplicated_user_action: 'no_action',
+    documents_allowed: {},
+    is_white_label_enabled: workflow.isWhiteLabelEnabled,
+    is_desktop_allowed: workflow.isDesktopAllowed,
+    max_retry_attempts: workflow.maxRetryAttempts,
+    retry_window_days: workflow.retryWindowDays,
+    session_expiration_time: workflow.sessionExpirationTime,
+    version: workflow.version,
+    status: workflow.status,
+    has_draft: hasDraft(store, workflow),
+    is_simple_workflow: true,
+    is_editable: workflow.status === 'draft',
+    workflow_url: `${baseUrl}/verify/workflow/${workflow.workflowId}/`,
+    total_price: '0.00',
+    min_price: '0.00',
+    max_price: '0.00',
+    created_by: author(workflow.createdBy),
+    created_at: isoMicros(workflow.createdAt),
+    updated_at: isoMicros(workflow.updatedAt),
+  };
+}
+
+// --- old state files ------------------------------------------------------------------------
+
+/**
+ * A config from an older sandbox state file, made complete: known keys that pass the schema are
+ * kept (fractional thresholds rounded, methods uppercased), anything else falls to its default.
+ */
+export function migrateConfig(feature: FeatureName, raw: Record<string, JsonValue>): Record<string, JsonValue> {
+  const kept: Record<string, JsonValue> = {};
+  for (const [key, spec] of Object.entries(FEATURE_FIELDS[feature])) {
+    let value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value === 'number' && !Number.isInteger(value)) value = Math.round(value);
+    if (typeof value === 'string' && key === 'face_liveness_method') value = value.toUpperCase();
+    const result = spec.schema.safeParse(value);
+    if (result.success) kept[key] = result.data as JsonValue;
+  }
+  return completeConfig(feature, kept);
 }
