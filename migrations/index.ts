@@ -5,6 +5,7 @@ import * as diditSyncState from './20261125T010000-didit-sync-state.ts';
 import * as createAuthTables from './20261125T020000-create-auth-tables.ts';
 import * as reviewQueueIndexes from './20261125T030000-review-queue-indexes.ts';
 import * as thresholdPushAndDrift from './20261125T040000-threshold-push-and-drift.ts';
+import * as diditVersionsAndQuarantine from './20261129T000000-didit-versions-and-quarantine.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261125T020000-create-auth-tables': createAuthTables,
   '20261125T030000-review-queue-indexes': reviewQueueIndexes,
   '20261125T040000-threshold-push-and-drift': thresholdPushAndDrift,
+  '20261129T000000-didit-versions-and-quarantine': diditVersionsAndQuarantine,
 };

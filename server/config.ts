@@ -96,6 +96,7 @@ const envSchema = z.object({
   DIDIT_API_KEY: z.string().min(8).optional(),
   DIDIT_WEBHOOK_SECRET: z.string().min(16).optional(),
   DIDIT_WEBHOOK_SECRET_PREVIOUS: z.string().min(16).optional(),
+  DIDIT_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
   DIDIT_MEDIA_ORIGINS: z
     .string()
     .transform((value) =>
@@ -194,6 +195,11 @@ export interface Config {
     apiKey: string | undefined;
     /** Current and (during a rotation) previous webhook signing secrets. */
     webhookSecrets: string[];
+    /**
+     * How far `X-Timestamp` may be from now. Didit retries a failed delivery after about 1 and
+     * 4 minutes with the same timestamp, so the last retry arrives ~5 minutes after the event.
+     */
+    webhookToleranceSeconds: number;
     /** Origins the signed media URLs come from (allowed as image sources by the CSP). */
     mediaOrigins: string[];
     /** Timeout of one HTTP call to Didit. */
@@ -285,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookSecrets: [e.DIDIT_WEBHOOK_SECRET, e.DIDIT_WEBHOOK_SECRET_PREVIOUS].filter((secret): secret is string =>
         Boolean(secret),
       ),
+      webhookToleranceSeconds: e.DIDIT_WEBHOOK_TOLERANCE_SECONDS,
       mediaOrigins:
         e.DIDIT_MEDIA_ORIGINS ??
         (e.NODE_ENV === 'production' ? ['https://service-didit-verification-production-a1c5f9b8.s3.amazonaws.com'] : []),

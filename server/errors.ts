@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDiditApiError, type DiditApiError } from './vendors/didit/didit-error.ts';
 
 /** The closed set of error codes the console's HTTP API answers with. */
 export type ErrorCode =
@@ -19,6 +20,7 @@ export type ErrorCode =
   | 'database_unavailable'
   | 'not_ready'
   | 'upstream_error'
+  | 'upstream_unavailable'
   | 'internal_error';
 
 export class AppError extends Error {
@@ -59,8 +61,43 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * Didit's answers are never passed on as the console's own status: a Didit 401 must not look like
+ * the analyst's session ending, nor a Didit 404 like a missing console route. Didit refusing us is
+ * a bad gateway (502), Didit down or unreachable is 503, Didit rate-limiting us is 429 with its
+ * wait; each says it was Didit.
+ */
+function fromDiditError(error: DiditApiError): AppError {
+  const said = error.status ? ` (Didit answered ${error.status})` : '';
+  switch (error.code) {
+    case 'rate_limited': {
+      const seconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 5_000) / 1000));
+      return new AppError(429, 'rate_limited', `Didit is rate-limiting the console; retry in ${seconds} s.`, {
+        upstream: 'didit',
+        retryAfterSeconds: seconds,
+      });
+    }
+    case 'server_error':
+    case 'timeout':
+    case 'network':
+      return new AppError(503, 'upstream_unavailable', `Didit is unavailable right now${said}; retry shortly.`, {
+        upstream: 'didit',
+      });
+    case 'not_configured':
+      return new AppError(503, 'upstream_unavailable', 'The Didit API is not configured.', { upstream: 'didit' });
+    case 'unauthorized':
+    case 'forbidden':
+      return new AppError(502, 'upstream_error', `Didit refused the console's API key${said}: check DIDIT_API_KEY.`, {
+        upstream: 'didit',
+      });
+    default:
+      return new AppError(502, 'upstream_error', `Didit could not handle the console's request${said}.`, { upstream: 'didit' });
+  }
+}
+
 function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (isDiditApiError(error)) return fromDiditError(error);
   if (error instanceof ZodError) {
     return new AppError(400, 'validation_failed', 'The request is not valid.', {
       issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
@@ -104,6 +141,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   if (appError.status >= 500) req.log.warn({ code: appError.code }, appError.message);
   if (appError.status === 503) res.setHeader('Retry-After', '5');
+  const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (appError.status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
   const body: ErrorBody = {
     error: {
       code: appError.code,

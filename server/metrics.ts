@@ -9,6 +9,7 @@ export interface Metrics {
   registry: Registry;
   webhooksAccepted: Counter<'outcome'>;
   webhooksRejected: Counter<'reason'>;
+  webhooksQuarantined: Counter<'reason'>;
   webhookAckSeconds: Histogram<'outcome'>;
   inboxBatchSize: Histogram;
   inboxRowsProcessed: Counter<'outcome'>;
@@ -26,13 +27,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     webhooksAccepted: new Counter({
       name: 'didit_webhooks_accepted_total',
-      help: 'Signed Didit webhooks acknowledged with 2xx, by outcome (stored, duplicate).',
+      help: 'Signed Didit webhooks acknowledged with 2xx, by outcome (stored, duplicate, ignored, quarantined).',
       labelNames: ['outcome'],
       registers,
     }),
     webhooksRejected: new Counter({
       name: 'didit_webhooks_rejected_total',
       help: 'Didit webhooks refused (bad or missing signature, stale timestamp, malformed body, database down).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    webhooksQuarantined: new Counter({
+      name: 'didit_webhooks_quarantined_total',
+      help: 'Authentic Didit webhooks kept in the quarantine (not storable as events) with a re-read of their session queued, by reason.',
       labelNames: ['reason'],
       registers,
     }),

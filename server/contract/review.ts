@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { diditIdSchema } from './ids.ts';
 
 /**
  * The review loop's HTTP contract, shared by the server (validation) and the web app
@@ -44,7 +45,7 @@ const list = <T extends z.ZodType>(item: T) =>
 export const queueQuerySchema = z
   .object({
     status: sessionStatusSchema.default('In Review'),
-    workflow: z.uuid().optional(),
+    workflow: diditIdSchema.optional(),
     method: livenessMethodSchema.optional(),
     warning: list(z.string().regex(/^[A-Z0-9_]{2,64}$/)).default([]),
     livenessMin: score.optional(),
@@ -89,7 +90,7 @@ export const pushStateSchema = z.enum(['pending', 'confirmed', 'failed']);
 export type PushState = z.infer<typeof pushStateSchema>;
 
 export const queueItemSchema = z.object({
-  id: z.uuid(),
+  id: diditIdSchema,
   sessionNumber: z.number().nullable(),
   vendorData: z.string().nullable(),
   status: z.string(),
@@ -167,7 +168,7 @@ export const timelineEntrySchema = z.discriminatedUnion('source', [
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
 export const relatedSessionSchema = z.object({
-  id: z.uuid(),
+  id: diditIdSchema,
   status: z.string(),
   workflowLabel: z.string().nullable(),
   createdAt: z.string().nullable(),

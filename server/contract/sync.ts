@@ -23,6 +23,46 @@ export const parkedWebhookSchema = z.object({
 });
 export type ParkedWebhook = z.infer<typeof parkedWebhookSchema>;
 
+/**
+ * Why an authentic delivery (its signature verifies) could not be stored as an inbox event. It is
+ * kept in `webhook_quarantine` instead, and its session's decision is re-read from Didit.
+ */
+export const quarantineReasons = [
+  'stale_timestamp',
+  'timestamp_mismatch',
+  'malformed_json',
+  'invalid_envelope',
+  'unstorable',
+] as const;
+export type QuarantineReason = (typeof quarantineReasons)[number];
+
+/**
+ * The targeted re-read of a quarantined delivery's session: `queued` (waiting for the worker and
+ * the decision budget), `repaired` (the session was re-read and applied), `gone` (Didit no longer
+ * has it), `not_possible` (the body names no usable session id), `failed` (the last re-read failed;
+ * the job retries, and reconciliation covers it too).
+ */
+export const quarantineRepairStates = ['queued', 'repaired', 'gone', 'not_possible', 'failed'] as const;
+export type QuarantineRepairState = (typeof quarantineRepairStates)[number];
+
+export const quarantinedDeliverySchema = z.object({
+  id: z.number().int().positive(),
+  /** First and latest arrival of these exact bytes (Didit's retries carry the same body). */
+  receivedAt: instant,
+  lastReceivedAt: instant,
+  deliveries: count,
+  reason: z.enum(quarantineReasons),
+  /** What did not fit, in words (never a fragment of the body). */
+  detail: z.string().nullable(),
+  webhookType: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  eventTimestamp: instant.nullable(),
+  repairState: z.enum(quarantineRepairStates),
+  repairedAt: instant.nullable(),
+  repairError: z.string().nullable(),
+});
+export type QuarantinedDelivery = z.infer<typeof quarantinedDeliverySchema>;
+
 /** A reconciliation walk in progress (`WalkProgress` in `server/sync/reconcile.ts`). */
 export const walkProgressSchema = z.object({
   since: z.string(),
@@ -91,6 +131,9 @@ export const syncStatusSchema = z.object({
     parkedCount: count,
     /** The 50 most recently parked rows, newest first. */
     parked: z.array(parkedWebhookSchema),
+    /** Authentic deliveries that could not be stored as events (all time), and the 50 latest. */
+    quarantinedCount: count,
+    quarantined: z.array(quarantinedDeliverySchema),
   }),
   reconciliation: z.object({
     active: walkProgressSchema.nullable(),

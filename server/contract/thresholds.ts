@@ -1,14 +1,21 @@
 import { z } from 'zod';
+import { diditIdSchema } from './ids.ts';
 
 /**
  * Threshold tuning's HTTP contract (issue 7), shared by the server (validation) and the web app.
- * Scores and thresholds are 0–100; "at or below" a threshold triggers it (didit-api.md §7.1).
+ * Scores are 0–100 and thresholds whole numbers 0–100; "at or below" a threshold triggers it
+ * (docs/didit-contract.md §8).
  */
 
 export const thresholdStates = ['proposed', 'approved', 'rejected', 'withdrawn', 'applied', 'failed'] as const;
 export type ThresholdStateName = (typeof thresholdStates)[number];
 
-const threshold = z.number().finite().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
+/** Didit takes thresholds as whole numbers 0–100 (docs/didit-contract.md §4–§8). */
+const threshold = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 100')
+  .max(100, 'must be between 0 and 100');
 
 export const thresholdSetSchema = z
   .object({
@@ -42,8 +49,8 @@ export type ProposeThresholdsInput = z.input<typeof proposeThresholdsSchema>;
 export const decideProposalSchema = z.object({ note: z.string().trim().max(2000).optional() });
 export const rejectProposalSchema = z.object({ note: z.string().trim().min(3, 'say why it is rejected').max(2000) });
 
-export const workflowParamsSchema = z.object({ id: z.uuid() });
-export const versionParamsSchema = z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) });
+export const workflowParamsSchema = z.object({ id: diditIdSchema });
+export const versionParamsSchema = z.object({ id: diditIdSchema, version: z.coerce.number().int().min(1) });
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -87,6 +94,8 @@ export interface ThresholdVersionDto {
   pushedAt: string | null;
   pushError: string | null;
   appliedAt: string | null;
+  /** The Didit workflow version (its number) the push reached and read back; null until applied. */
+  diditVersion: number | null;
   /** Since it was applied, until the next applied version (null if never applied). */
   stats: { sessions: number; reviewRate: number | null; declineRate: number | null } | null;
 }
@@ -102,7 +111,13 @@ export interface WorkflowDto {
   currentVersion: number | null;
   /** Thresholds as Didit last reported them. */
   didit: ThresholdSet | null;
+  /** Whether Didit's settings expose `features[].config` (`features`) or only the flat fields (`legacy`). */
   settingsForm: 'features' | 'legacy' | null;
+  /** The latest published version at Didit, which new sessions use and pushes update. */
+  diditVersion: number | null;
+  diditSettingsId: string | null;
+  /** A newer unpublished draft at Didit (someone is editing the workflow there), if any. */
+  diditDraftVersion: number | null;
   drift: { detectedAt: string; didit: ThresholdSet; ours: ThresholdSet } | null;
   openProposal: number | null;
   syncedAt: string | null;

@@ -20,6 +20,7 @@ export interface DB {
   didit_rate_scope: DiditRateScopeTable;
   didit_rate_grant: DiditRateGrantTable;
   didit_call_stat: DiditCallStatTable;
+  webhook_quarantine: WebhookQuarantineTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -122,6 +123,10 @@ export interface WorkflowTable {
   /** Thresholds Didit reports that differ from our applied version; null when they match. */
   drift: Json<Record<string, unknown>> | null;
   drift_detected_at: Timestamp | null;
+  /** The latest published version at Didit (new sessions use it; pushes update it). */
+  didit_version: number | null;
+  /** A newer unpublished draft at Didit, if any. */
+  didit_draft_version: number | null;
 }
 
 export type ThresholdState = 'proposed' | 'approved' | 'rejected' | 'withdrawn' | 'applied' | 'failed';
@@ -150,6 +155,9 @@ export interface ThresholdVersionTable {
   pushed_at: Timestamp | null;
   /** What Didit answered to the last push (read-back or error body). */
   didit_response: Json<Record<string, unknown>> | null;
+  /** The Didit settings version the push updated and read back. */
+  didit_settings_id: string | null;
+  didit_version: number | null;
 }
 
 export type Role = 'viewer' | 'analyst' | 'lead' | 'admin';
@@ -244,4 +252,27 @@ export interface DiditCallStatTable {
   operation: string;
   outcome: string;
   count: number;
+}
+
+export type QuarantineReason = 'stale_timestamp' | 'timestamp_mismatch' | 'malformed_json' | 'invalid_envelope' | 'unstorable';
+export type QuarantineRepairState = 'queued' | 'repaired' | 'gone' | 'not_possible' | 'failed';
+
+/** Authentic webhook deliveries that could not be stored as inbox events (see server/webhooks/quarantine.ts). */
+export interface WebhookQuarantineTable {
+  id: Generated<number>;
+  body_sha256: string;
+  body: Buffer;
+  reason: QuarantineReason;
+  detail: string | null;
+  signature_variant: SignatureVariant;
+  header_timestamp: string | null;
+  webhook_type: string | null;
+  session_id: string | null;
+  event_timestamp: Timestamp | null;
+  received_at: CreatedAt;
+  last_received_at: UpdatedAt;
+  deliveries: Generated<number>;
+  repair_state: QuarantineRepairState;
+  repaired_at: Timestamp | null;
+  repair_error: string | null;
 }

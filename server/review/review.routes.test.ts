@@ -7,6 +7,7 @@ import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../
 import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
+import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 /** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
 describe('review routes', () => {
@@ -54,15 +55,7 @@ describe('review routes', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 7 });
-    const workflow = sandbox.createWorkflow({
-      workflow_label: 'Returning user',
-      workflow_type: 'biometric_authentication',
-      is_liveness_enabled: true,
-      is_face_match_enabled: true,
-      face_liveness_score_decline_threshold: 50,
-      face_match_score_review_threshold: 70,
-      face_match_score_decline_threshold: 50,
-    });
+    const workflow = sandbox.createWorkflow(faceMatchWorkflow());
     app = await startSsoTestConsole({
       DIDIT_BASE_URL: sandbox.url,
       DIDIT_API_KEY: sandbox.apiKey,
@@ -201,7 +194,7 @@ describe('review routes', () => {
       portrait_image: sandbox.portraitFor('x'),
     });
     const id = created.session_id as string;
-    // Our copy says In Review, Didit says the user never finished: update-status is refused (§4.1).
+    // Our copy says In Review, Didit says the user never finished: update-status is refused (docs/didit-contract.md §11).
     await seedSession(app.ctx.db, { id, workflowId, vendorData: 'user-not-finished' });
     expect(
       (

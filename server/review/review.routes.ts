@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { diditIdSchema } from '../contract/ids.ts';
 import { actorOf, can, requireCapability, type Actor } from '../auth/rbac.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { AppContext } from '../context.ts';
@@ -29,7 +30,7 @@ import {
   type ReviewSettings,
 } from './review.service.ts';
 
-const sessionParams = z.object({ id: z.uuid({ message: 'must be a Didit session id (UUID)' }) });
+const sessionParams = z.object({ id: diditIdSchema });
 
 /** Counting stops here: past it the queue says "10,000+" instead of scanning everything. */
 const countCap = 10_000;

@@ -2,7 +2,7 @@ import type { Thresholds } from '../contract/review.ts';
 
 /**
  * Thresholds as Didit reports them in a workflow's settings, in either documented form:
- * the current `features[].config` list or the legacy flat fields (didit-api.md §5).
+ * the current `features[].config` list or the legacy flat fields (docs/didit-contract.md §5, §8).
  */
 export function thresholdsFromDiditSettings(settings: Record<string, unknown> | null): Thresholds {
   const result: Thresholds = {

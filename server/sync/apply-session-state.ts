@@ -52,7 +52,7 @@ function rankOf(status: string): number {
 /** Statuses that count as a decision on the session (`decided_at`, decision source). */
 export const DECIDED_STATUSES: ReadonlySet<string> = new Set(['Approved', 'Declined']);
 
-/** Statuses whose `status.updated` carries the decision (§8.2); a webhook without it is completed by a fetch. */
+/** Statuses whose `status.updated` carries the decision (docs/didit-contract.md §13); a webhook without it is completed by a fetch. */
 export const DECISION_BEARING_STATUSES: ReadonlySet<string> = new Set([
   'Approved',
   'Declined',

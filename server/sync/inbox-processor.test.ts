@@ -9,16 +9,9 @@ import { postDelivery, sessionEvent, signedDelivery, stringField } from '../../t
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { MAX_ROW_ATTEMPTS, processSessionInbox } from './inbox-processor.ts';
 import type { SyncDeps } from './sync-deps.ts';
+import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 const SECRET = 'inbox-processor-secret-01';
-const FACE_MATCH_WORKFLOW = {
-  workflow_label: 'Returning user',
-  workflow_type: 'biometric_authentication',
-  features: [
-    { feature: 'LIVENESS', config: { face_liveness_score_review_threshold: 70, face_liveness_score_decline_threshold: 50 } },
-    { feature: 'FACE_MATCH', config: { face_match_score_review_threshold: 70, face_match_score_decline_threshold: 50 } },
-  ],
-};
 
 let sandbox: RunningSandbox;
 let ctx: AppContext;
@@ -45,7 +38,7 @@ beforeAll(async () => {
     }),
   };
   baseUrl = await startTestServer(ctx);
-  workflowId = stringField(sandbox.createWorkflow(FACE_MATCH_WORKFLOW), 'workflow_id');
+  workflowId = stringField(sandbox.createWorkflow(faceMatchWorkflow()), 'workflow_id');
 });
 afterAll(async () => {
   await sandbox.stop();
@@ -85,7 +78,7 @@ describe('inbox processing', () => {
     });
     expect(row?.in_review_since?.getTime()).toBe(at * 1000);
     expect(row?.event_at?.getTime()).toBe(at * 1000);
-    expect(Object.keys(row?.media ?? {}).sort()).toEqual(['faceMatchTarget', 'portrait', 'selfie']);
+    expect(Object.keys(row?.media ?? {}).sort()).toEqual(['faceMatchSelfie', 'portrait', 'selfie']);
     // X-Amz-Date (the event second) + X-Amz-Expires (3600).
     expect(row?.media_expires_at?.getTime()).toBe((at + 3600) * 1000);
     expect(row?.decision).toMatchObject({ session_id: sessionId, status: 'In Review' });

@@ -8,7 +8,7 @@ import { applySessionState, lockSessionForSync } from './apply-session-state.ts'
 import { fromFetchedSnapshot } from './inbox-processor.ts';
 
 /**
- * Fresh signed media links. Didit's links expire (§3.3); new ones come only from the decision
+ * Fresh signed media links. Didit's links expire (docs/didit-contract.md §10); new ones come only from the decision
  * endpoint (100/min shared with the worker). Concurrent refreshes of one session coalesce: in
  * this process through a shared promise, across replicas through the session's sync lock and a
  * re-check after it. When Didit cannot be asked right now (rate budget spent, Didit failing) the

@@ -8,6 +8,7 @@ import { createTestContext, startTestServer } from '../../test/helpers/test-cont
 import { readCursor, reconcileStep, runReconcileWalk } from './reconcile.ts';
 import { syncCommand } from './sync.command.ts';
 import { syncTasks } from './sync.tasks.ts';
+import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 const SECRET = 'reconcile-test-secret-001';
 const quiet = new WorkerLogger(() => () => {});
@@ -29,17 +30,7 @@ beforeAll(async () => {
     secret: SECRET,
     subscribedEvents: ['status.updated', 'data.updated'],
   });
-  workflowId = stringField(
-    sandbox.createWorkflow({
-      workflow_label: 'Returning user',
-      workflow_type: 'biometric_authentication',
-      features: [
-        { feature: 'LIVENESS', config: { face_liveness_score_review_threshold: 70, face_liveness_score_decline_threshold: 50 } },
-        { feature: 'FACE_MATCH', config: { face_match_score_review_threshold: 70, face_match_score_decline_threshold: 50 } },
-      ],
-    }),
-    'workflow_id',
-  );
+  workflowId = stringField(sandbox.createWorkflow(faceMatchWorkflow()), 'workflow_id');
 });
 afterAll(async () => {
   await sandbox.stop();

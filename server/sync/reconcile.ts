@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DiditSessionSummary } from '../vendors/didit/didit-schemas.ts';
 import { REPAIR_SESSION_TASK } from './repair-session.ts';
+import { isDiditId } from '../contract/ids.ts';
 import type { SyncDeps } from './sync-deps.ts';
 
 /**
@@ -77,7 +78,8 @@ export async function reconcileStep(deps: SyncDeps, options: StepOptions): Promi
     };
 
     const page = await deps.didit.listSessions({ limit: pageSize, offset: active.offset, dateFrom: new Date(active.since) });
-    const ids = page.results.map((s) => s.session_id);
+    // An id that is not Didit's 8-4-4-4-12 hex cannot be a session of ours (nor a uuid to query).
+    const ids = page.results.map((s) => s.session_id).filter(isDiditId);
     const known = new Map(
       ids.length === 0
         ? []
@@ -86,7 +88,7 @@ export async function reconcileStep(deps: SyncDeps, options: StepOptions): Promi
             r.status,
           ]),
     );
-    const mismatched = page.results.filter((s) => known.get(s.session_id) !== s.status);
+    const mismatched = page.results.filter((s) => isDiditId(s.session_id) && known.get(s.session_id) !== s.status);
     if (mismatched.length > 0) {
       if (options.repair.kind === 'enqueue') {
         await sql`select graphile_worker.add_job(${REPAIR_SESSION_TASK}, json_build_object('sessionId', s.id),

@@ -34,6 +34,23 @@ const sample: ServerSyncStatus = {
         parkedAt: '2025-01-02T02:30:00.000Z',
       },
     ],
+    quarantinedCount: 1,
+    quarantined: [
+      {
+        id: 3,
+        receivedAt: '2025-01-02T02:00:00.000Z',
+        lastReceivedAt: '2025-01-02T02:04:00.000Z',
+        deliveries: 2,
+        reason: 'stale_timestamp',
+        detail: 'X-Timestamp is missing or more than 300 s from now.',
+        webhookType: 'status.updated',
+        sessionId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        eventTimestamp: '2025-01-02T01:50:00.000Z',
+        repairState: 'repaired',
+        repairedAt: '2025-01-02T02:00:02.000Z',
+        repairError: null,
+      },
+    ],
   },
   reconciliation: {
     active: null,

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { QuarantinedDelivery } from '../contract/sync.ts';
 import type { Database } from '../db/database.ts';
 import { DEFAULT_RATE_BUDGETS, type RateScope } from '../vendors/didit/rate-budget.ts';
 import { RECONCILE_CURSOR, type CursorState } from './reconcile.ts';
@@ -23,6 +24,8 @@ export interface SyncStatus {
       lastError: string | null;
       parkedAt: string | null;
     }>;
+    quarantinedCount: number;
+    quarantined: QuarantinedDelivery[];
   };
   reconciliation: {
     active: CursorState['active'] | null;
@@ -51,7 +54,7 @@ export interface SyncStatus {
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 export async function readSyncStatus(db: Database): Promise<SyncStatus> {
-  const [inbox, parked, cursor, calls, scopes, workers] = await Promise.all([
+  const [inbox, parked, quarantined, cursor, calls, scopes, workers] = await Promise.all([
     sql<{
       last_received_at: Date | null;
       received_last_hour: number;
@@ -59,17 +62,39 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
       oldest_pending_at: Date | null;
       retrying: number;
       parked: number;
+      quarantined: number;
     }>`select (select max(received_at) from webhook_event) as last_received_at,
               (select count(*) from webhook_event where received_at > now() - interval '1 hour')::int as received_last_hour,
               (select count(*) from webhook_event where processed_at is null and parked_at is null)::int as backlog,
               (select min(received_at) from webhook_event where processed_at is null and parked_at is null) as oldest_pending_at,
               (select count(*) from webhook_event where processed_at is null and parked_at is null and next_attempt_at is not null)::int as retrying,
-              (select count(*) from webhook_event where parked_at is not null)::int as parked`.execute(db),
+              (select count(*) from webhook_event where parked_at is not null)::int as parked,
+              (select count(*) from webhook_quarantine)::int as quarantined`.execute(db),
     db
       .selectFrom('webhook_event')
       .select(['id', 'session_id', 'webhook_type', 'status', 'event_timestamp', 'attempts', 'last_error', 'parked_at'])
       .where('parked_at', 'is not', null)
       .orderBy('parked_at', 'desc')
+      .limit(50)
+      .execute(),
+    db
+      .selectFrom('webhook_quarantine')
+      .select([
+        'id',
+        'received_at',
+        'last_received_at',
+        'deliveries',
+        'reason',
+        'detail',
+        'webhook_type',
+        'session_id',
+        'event_timestamp',
+        'repair_state',
+        'repaired_at',
+        'repair_error',
+      ])
+      .orderBy('last_received_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(50)
       .execute(),
     db.selectFrom('sync_cursor').select('state').where('name', '=', RECONCILE_CURSOR).executeTakeFirst(),
@@ -120,6 +145,21 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
         attempts: row.attempts,
         lastError: row.last_error,
         parkedAt: iso(row.parked_at),
+      })),
+      quarantinedCount: counts?.quarantined ?? 0,
+      quarantined: quarantined.map((row) => ({
+        id: Number(row.id),
+        receivedAt: row.received_at.toISOString(),
+        lastReceivedAt: row.last_received_at.toISOString(),
+        deliveries: row.deliveries,
+        reason: row.reason,
+        detail: row.detail,
+        webhookType: row.webhook_type,
+        sessionId: row.session_id,
+        eventTimestamp: iso(row.event_timestamp),
+        repairState: row.repair_state,
+        repairedAt: iso(row.repaired_at),
+        repairError: row.repair_error,
       })),
     },
     reconciliation: {

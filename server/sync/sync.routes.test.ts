@@ -8,6 +8,7 @@ import { bodyOf } from '../../test/helpers/http.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { processSessionInbox } from './inbox-processor.ts';
 import { repairSessionFromDidit } from './repair-session.ts';
+import { livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 const SECRET = 'sync-routes-secret-00001';
 
@@ -28,15 +29,7 @@ beforeAll(async () => {
   baseUrl = await startTestServer(ctx);
   viewer = await createApiToken(ctx, 'viewer');
   lead = await createApiToken(ctx, 'lead');
-  workflowId = stringField(
-    sandbox.createWorkflow({
-      workflow_label: 'Step-up',
-      workflow_type: 'biometric_authentication',
-      is_liveness_enabled: true,
-      is_face_match_enabled: false,
-    }),
-    'workflow_id',
-  );
+  workflowId = stringField(sandbox.createWorkflow(livenessOnlyWorkflow()), 'workflow_id');
 });
 afterAll(async () => {
   await sandbox.stop();

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { diditIdSchema } from '../contract/ids.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
@@ -10,7 +11,7 @@ import { mediaView } from '../review/media-view.ts';
 import { readSyncStatus } from './sync-status.ts';
 
 const webhookIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-const sessionIdParams = z.object({ id: z.uuid() });
+const sessionIdParams = z.object({ id: diditIdSchema });
 
 /** `/api/sync/*` and the media refresh of a session. Mounted inside the authenticated `/api` router. */
 export function syncRoutes(ctx: AppContext): Router {

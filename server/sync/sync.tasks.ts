@@ -1,12 +1,14 @@
 import type { CronItem, Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
+import { diditIdSchema } from '../contract/ids.ts';
 import type { AppContext } from '../context.ts';
 import { DRAIN_INBOX_TASK, INBOX_SHARDS, PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
 import { drainInboxShard, processSessionInbox } from './inbox-processor.ts';
 import { RECONCILE_CURSOR, RECONCILE_TASK, runReconcileWalk } from './reconcile.ts';
 import { REPAIR_SESSION_TASK, repairSessionFromDidit } from './repair-session.ts';
+import { markQuarantineRepaired, markQuarantineRepairFailed } from '../webhooks/quarantine.ts';
 
-const sessionPayload = z.object({ sessionId: z.uuid() });
+const sessionPayload = z.object({ sessionId: diditIdSchema });
 const shardPayload = z.object({
   shard: z
     .number()
@@ -33,7 +35,14 @@ export function syncTasks(ctx: AppContext): TaskList {
   // Failures throw: graphile-worker retries the job with its exponential backoff.
   const repairSession: Task = async (payload) => {
     const { sessionId } = sessionPayload.parse(payload);
-    await repairSessionFromDidit(ctx, sessionId);
+    let outcome;
+    try {
+      outcome = await repairSessionFromDidit(ctx, sessionId);
+    } catch (error) {
+      await markQuarantineRepairFailed(ctx.db, sessionId, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    await markQuarantineRepaired(ctx.db, sessionId, outcome === 'gone' ? 'gone' : 'repaired');
   };
   const reconcile: Task = async (_payload, helpers) => {
     if (!ctx.didit.configured) {

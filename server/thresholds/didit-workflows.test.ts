@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DiditClient } from '../vendors/didit/didit-client.ts';
 import type { RateBudget } from '../vendors/didit/rate-budget.ts';
-import { thresholdPatchBody } from '../vendors/didit/workflows.ts';
+import { thresholdPatchBody, UnsafeThresholdPatchError } from '../vendors/didit/workflows.ts';
 
-/** Didit's workflow shapes the sandbox does not produce: a bare-array list, a joined feature string, lowercase methods. */
+/** Didit's workflow shapes the sandbox does not produce: a bare-array list, list-form features, other features. */
 const budget: RateBudget = { acquire: () => Promise.resolve(0), observe: () => Promise.resolve() };
 const clientAnswering = (body: unknown) =>
   new DiditClient({
@@ -14,67 +14,59 @@ const clientAnswering = (body: unknown) =>
       Promise.resolve(new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })),
   });
 
+const WF = '11111111-2222-3333-4444-555555555555';
+const V1 = 'aaaaaaaa-bbbb-cccc-dddd-000000000001';
+const V2 = 'AAAAAAAA-BBBB-CCCC-DDDD-000000000002';
+const V3 = 'aaaaaaaa-bbbb-cccc-dddd-000000000003';
+
 describe('Didit workflows', () => {
-  it('accepts the list as a bare array with legacy flat thresholds and a " + "-joined feature string', async () => {
-    const [legacy] = await clientAnswering([
+  it('keeps, per workflow, the latest published version and notes a newer draft, from a bare-array list', async () => {
+    const published = await clientAnswering([
+      { uuid: V3, workflow_id: WF, version: 3, status: 'draft', features: 'LIVENESS + FACE_MATCH' },
+      { uuid: V2, workflow_id: WF, version: 2, status: 'published', features: ['LIVENESS', 'FACE_MATCH'] },
+      { uuid: V1, workflow_id: WF, version: 1, status: 'published', features: 'LIVENESS + FACE_MATCH' },
       {
-        uuid: 'settings-1',
-        workflow_id: 'wf-1',
-        workflow_label: 'Old style',
-        features: 'LIVENESS + FACE_MATCH',
-        face_liveness_method: 'flashing',
-        face_liveness_score_review_threshold: 72,
-        face_liveness_score_decline_threshold: 41,
-        face_match_score_review_threshold: 66,
-        face_match_score_decline_threshold: 33,
+        uuid: '99999999-0000-0000-0000-000000000001',
+        workflow_id: '99999999-0000-0000-0000-000000000000',
+        version: 1,
+        status: 'draft',
       },
-    ]).listWorkflows();
-    expect(legacy).toMatchObject({
-      settingsId: 'settings-1',
-      workflowId: 'wf-1',
-      form: 'legacy',
-      hasFaceMatch: true,
-      livenessMethod: 'FLASHING',
-      thresholds: { livenessReview: 72, livenessDecline: 41, faceMatchReview: 66, faceMatchDecline: 33 },
-    });
+    ]).listPublishedWorkflows();
+    expect([...published.keys()]).toEqual([WF]);
+    // Ids come back lowercased, as Postgres prints them.
+    expect(published.get(WF)?.latest).toMatchObject({ settingsId: V2.toLowerCase(), version: 2, status: 'published' });
+    expect(published.get(WF)?.draft).toMatchObject({ settingsId: V3, version: 3 });
   });
 
-  it('reads features[].config from the DRF envelope and ignores face-match values of a liveness-only workflow', async () => {
-    const list = await clientAnswering({
-      count: 1,
-      next: null,
-      results: [
+  it('reads features[].config and ignores face-match values of a liveness-only workflow', async () => {
+    const settings = await clientAnswering({
+      uuid: V1,
+      workflow_id: WF,
+      version: 1,
+      status: 'published',
+      features: [
         {
-          uuid: 's2',
-          workflow_id: 'wf-2',
-          features: [
-            {
-              feature: 'LIVENESS',
-              config: {
-                face_liveness_method: 'ACTIVE_3D',
-                face_liveness_score_review_threshold: 80,
-                face_liveness_score_decline_threshold: 60,
-              },
-            },
-          ],
-          face_match_score_review_threshold: 70,
+          feature: 'LIVENESS',
+          config: {
+            face_liveness_method: 'ACTIVE_3D',
+            face_liveness_score_review_threshold: 80,
+            face_liveness_score_decline_threshold: 60,
+            face_liveness_max_attempts: 2,
+          },
         },
       ],
-    }).listWorkflows();
-    expect(list[0]).toMatchObject({
+      face_match_score_review_threshold: 70,
+    }).getWorkflowSettings(V1);
+    expect(settings).toMatchObject({
       form: 'features',
       hasFaceMatch: false,
       livenessMethod: 'ACTIVE_3D',
       thresholds: { livenessReview: 80, livenessDecline: 60, faceMatchReview: null, faceMatchDecline: null },
     });
-    // A PATCH with features replaces the list: every feature and unknown config key is sent back.
-    const body = thresholdPatchBody(list[0]!, {
-      livenessReview: 75,
-      livenessDecline: 55,
-      faceMatchReview: null,
-      faceMatchDecline: null,
-    });
-    expect(body).toEqual({
+    // A PATCH with features replaces the list: every other config key is sent back as it was.
+    expect(
+      thresholdPatchBody(settings, { livenessReview: 75, livenessDecline: 55, faceMatchReview: null, faceMatchDecline: null }),
+    ).toEqual({
       features: [
         {
           feature: 'LIVENESS',
@@ -82,14 +74,29 @@ describe('Didit workflows', () => {
             face_liveness_method: 'ACTIVE_3D',
             face_liveness_score_review_threshold: 75,
             face_liveness_score_decline_threshold: 55,
+            face_liveness_max_attempts: 2,
           },
         },
       ],
     });
   });
 
+  it('refuses to build a features list that would reset a feature whose config the settings do not show', async () => {
+    const settings = await clientAnswering({
+      uuid: V1,
+      workflow_id: WF,
+      features: ['OCR', 'LIVENESS'],
+      is_liveness_enabled: true,
+      face_liveness_score_review_threshold: 70,
+      face_liveness_score_decline_threshold: 50,
+    }).getWorkflowSettings(V1);
+    expect(() =>
+      thresholdPatchBody(settings, { livenessReview: 60, livenessDecline: 40, faceMatchReview: null, faceMatchDecline: null }),
+    ).toThrow(UnsafeThresholdPatchError);
+  });
+
   it('refuses a workflow answer that breaks the contract', async () => {
-    await expect(clientAnswering({ workflow_id: 'x', features: 42 }).getWorkflow('x')).rejects.toMatchObject({
+    await expect(clientAnswering({ workflow_id: 'x', features: 42 }).getWorkflowSettings('x')).rejects.toMatchObject({
       code: 'invalid_response',
     });
   });

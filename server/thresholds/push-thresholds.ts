@@ -2,39 +2,57 @@ import type { AppContext } from '../context.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { isDiditApiError } from '../vendors/didit/didit-error.ts';
-import type { DiditWorkflow } from '../vendors/didit/workflows.ts';
+import { UnsafeThresholdPatchError, type DiditWorkflowSettings, type PublishedWorkflow } from '../vendors/didit/workflows.ts';
 import { stampSessionsWithVersion, type ThresholdVersionRow } from './thresholds.repository.ts';
 import { sameThresholds, versionThresholds } from './thresholds.service.ts';
 
 /**
- * Applies an approved version at Didit: `PATCH /v3/workflows/{id}/` in the workflow's own form,
- * then `GET` it back. The version is `applied` only when Didit reports exactly our values;
- * otherwise `failed` with Didit's answer, and a lead may retry.
+ * Applies an approved version at Didit, always to the workflow's latest *published* version:
+ * find it (`GET /v3/workflows/`), read its settings, `PATCH` them in place with the documented
+ * `features` list (every other config key kept, thresholds as whole numbers), read it back, and
+ * list the versions again. If a newer version was published meanwhile, the same values are pushed
+ * to that one: never to an old version only. The version is `applied` only when Didit reports
+ * exactly our values on the version in force; otherwise `failed` with Didit's answer, and a lead
+ * may retry.
  */
 export type PushOutcome = 'applied' | 'failed' | 'skipped';
 
-function thresholdsOf(workflow: DiditWorkflow): ThresholdSet {
+/** Pushes to a version that turned out to be superseded are repeated at most this many times. */
+const MAX_ROUNDS = 3;
+
+function thresholdsOf(settings: DiditWorkflowSettings): ThresholdSet {
   return {
-    livenessReview: workflow.thresholds.livenessReview ?? Number.NaN,
-    livenessDecline: workflow.thresholds.livenessDecline ?? Number.NaN,
-    faceMatchReview: workflow.hasFaceMatch ? workflow.thresholds.faceMatchReview : null,
-    faceMatchDecline: workflow.hasFaceMatch ? workflow.thresholds.faceMatchDecline : null,
+    livenessReview: settings.thresholds.livenessReview ?? Number.NaN,
+    livenessDecline: settings.thresholds.livenessDecline ?? Number.NaN,
+    faceMatchReview: settings.hasFaceMatch ? settings.thresholds.faceMatchReview : null,
+    faceMatchDecline: settings.hasFaceMatch ? settings.thresholds.faceMatchDecline : null,
   };
 }
 
-/** What the workflow row learns from Didit's answer. */
-export function workflowFieldsFrom(workflow: DiditWorkflow) {
+/** What the workflow row learns from a published version's settings. */
+export function workflowFieldsFrom(settings: DiditWorkflowSettings, group: PublishedWorkflow) {
   return {
-    label: workflow.label,
-    workflow_type: workflow.type,
-    has_face_match: workflow.hasFaceMatch,
-    liveness_method: workflow.livenessMethod,
-    didit_settings: JSON.stringify(workflow.raw),
-    didit_settings_id: workflow.settingsId,
-    settings_form: workflow.form,
+    label: settings.label ?? group.latest.label,
+    workflow_type: settings.type ?? group.latest.type,
+    has_face_match: settings.hasFaceMatch,
+    liveness_method: settings.livenessMethod,
+    didit_settings: JSON.stringify(settings.raw),
+    didit_settings_id: group.latest.settingsId,
+    didit_version: group.latest.version,
+    didit_draft_version: group.draft?.version ?? null,
+    settings_form: settings.form,
     synced_at: new Date(),
     updated_at: new Date(),
   };
+}
+
+class PushRefused extends Error {
+  constructor(
+    message: string,
+    readonly answer: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 export async function pushThresholdVersion(ctx: AppContext, versionId: number): Promise<PushOutcome> {
@@ -46,63 +64,87 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return 'skipped';
-  const workflow = await ctx.db
-    .selectFrom('workflow')
-    .selectAll()
-    .where('id', '=', claimed.workflow_id)
-    .executeTakeFirstOrThrow();
   const wanted = versionThresholds(claimed);
-  const log = ctx.logger.child({ workflowId: workflow.id, version: claimed.version });
+  const log = ctx.logger.child({ workflowId: claimed.workflow_id, version: claimed.version });
 
-  let readBack: DiditWorkflow;
-  let appliedAt: Date;
+  let pushed: { group: PublishedWorkflow; readBack: DiditWorkflowSettings; appliedAt: Date } | null = null;
   try {
-    const current = await ctx.didit.getWorkflow(workflow.didit_settings_id ?? workflow.id);
-    const answered = await ctx.didit.updateWorkflow(current, wanted);
-    appliedAt = new Date();
-    readBack = await ctx.didit.getWorkflow(answered.settingsId);
+    for (let round = 0; ; round++) {
+      const group = (await ctx.didit.listPublishedWorkflows()).get(claimed.workflow_id);
+      if (!group) throw new PushRefused('Didit lists no published version of this workflow.', {});
+      // Stable: the version we updated is still the one in force.
+      if (pushed && pushed.group.latest.settingsId === group.latest.settingsId) {
+        pushed.group = group;
+        break;
+      }
+      if (round === MAX_ROUNDS) {
+        throw new PushRefused('Didit published new versions of this workflow during every push; try again.', {});
+      }
+      if (pushed)
+        log.info({ from: pushed.group.latest.version, to: group.latest.version }, 'a newer version was published: pushing to it');
+      const settings = await ctx.didit.getWorkflowSettings(group.latest.settingsId);
+      await ctx.didit.updateWorkflowThresholds(settings, wanted, group.latest.features);
+      const appliedAt = new Date();
+      const readBack = await ctx.didit.getWorkflowSettings(group.latest.settingsId);
+      const reported = thresholdsOf(readBack);
+      const expected: ThresholdSet = readBack.hasFaceMatch
+        ? wanted
+        : { ...wanted, faceMatchReview: null, faceMatchDecline: null };
+      if (!sameThresholds(reported, expected) || (wanted.faceMatchReview !== null && !readBack.hasFaceMatch)) {
+        throw new PushRefused(
+          `Didit reports different thresholds on version ${readBack.version ?? '?'} after the update: ${JSON.stringify(reported)} (wanted ${JSON.stringify(wanted)})`,
+          readBack.raw,
+        );
+      }
+      pushed = { group, readBack, appliedAt };
+    }
   } catch (error) {
-    const body = isDiditApiError(error)
-      ? { code: error.code, status: error.status ?? null, body: error.cause ?? null }
-      : { code: 'internal_error', status: null, body: null };
+    const answer =
+      error instanceof PushRefused
+        ? error.answer
+        : isDiditApiError(error)
+          ? { code: error.code, status: error.status ?? null, body: error.cause ?? null }
+          : { code: error instanceof UnsafeThresholdPatchError ? 'unsafe_patch' : 'internal_error', status: null, body: null };
     log.warn({ err: error }, 'threshold push failed');
-    await markFailed(ctx, claimed, error instanceof Error ? error.message : String(error), body);
+    await markFailed(ctx, claimed, error instanceof Error ? error.message : String(error), answer);
     return 'failed';
   }
 
-  const reported = thresholdsOf(readBack);
-  const expected: ThresholdSet = readBack.hasFaceMatch ? wanted : { ...wanted, faceMatchReview: null, faceMatchDecline: null };
-  if (!sameThresholds(reported, expected) || (wanted.faceMatchReview !== null && !readBack.hasFaceMatch)) {
-    await markFailed(
-      ctx,
-      claimed,
-      `Didit reports different thresholds after the update: ${JSON.stringify(reported)} (wanted ${JSON.stringify(wanted)})`,
-      readBack.raw,
-    );
-    return 'failed';
-  }
-
+  const { group, readBack, appliedAt } = pushed;
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('threshold_version')
-      .set({ state: 'applied', applied_at: appliedAt, push_error: null, didit_response: JSON.stringify(readBack.raw) })
+      .set({
+        state: 'applied',
+        applied_at: appliedAt,
+        push_error: null,
+        didit_response: JSON.stringify(readBack.raw),
+        didit_settings_id: group.latest.settingsId,
+        didit_version: group.latest.version,
+      })
       .where('id', '=', claimed.id)
       .execute();
     await trx
       .updateTable('workflow')
-      .set({ ...workflowFieldsFrom(readBack), drift: null, drift_detected_at: null })
-      .where('id', '=', workflow.id)
+      .set({ ...workflowFieldsFrom(readBack, group), drift: null, drift_detected_at: null })
+      .where('id', '=', claimed.workflow_id)
       .execute();
-    const stamped = await stampSessionsWithVersion(trx, workflow.id, claimed.id, appliedAt);
+    const stamped = await stampSessionsWithVersion(trx, claimed.workflow_id, claimed.id, appliedAt);
     await appendAudit(trx, {
       actor: null,
       action: 'threshold.applied',
       targetType: 'workflow',
-      targetId: workflow.id,
-      details: { version: claimed.version, thresholds: wanted, diditVersion: readBack.version, sessionsStamped: stamped },
+      targetId: claimed.workflow_id,
+      details: {
+        version: claimed.version,
+        thresholds: wanted,
+        diditVersion: group.latest.version,
+        diditSettingsId: group.latest.settingsId,
+        sessionsStamped: stamped,
+      },
     });
   });
-  log.info('threshold version applied and confirmed by Didit');
+  log.info({ diditVersion: group.latest.version }, 'threshold version applied and confirmed by Didit');
   return 'applied';
 }
 

@@ -12,14 +12,14 @@ import { finalOutcomes, outcomes } from '../contract/thresholds.ts';
 import type { Database } from '../db/database.ts';
 
 /**
- * Replays stored scores through Didit's threshold rules (didit-api.md §7.1), in SQL so that a
+ * Replays stored scores through Didit's threshold rules (docs/didit-contract.md §8), in SQL so that a
  * window of 100,000 sessions answers well under a second:
  *   per feature: score ≤ decline → Declined; ≤ review → In Review; else Approved;
  *   session = worst of its features; an always-enforced decline stays Declined.
  * Features without a score (liveness-only sessions have no face match) do not vote.
  */
 
-/** Auto-decline risks (§7.2): they decline whatever the thresholds are. */
+/** Auto-decline risks (docs/didit-contract.md §8): they decline whatever the thresholds are. */
 export const ALWAYS_DECLINE_CODES = [
   'NO_FACE_DETECTED',
   'LIVENESS_FACE_ATTACK',

@@ -7,13 +7,17 @@ import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../
 import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
+import { DiditClient } from '../vendors/didit/didit-client.ts';
+import { PostgresRateBudget } from '../vendors/didit/rate-budget.ts';
+import { livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { stringField } from '../../test/helpers/didit-events.ts';
 
 /** Versions, four eyes, push with read-back, failure and drift: real HTTP, the sandbox as Didit. */
 describe('threshold versions', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
-  let faceMatchWorkflow: string; // features[] form
-  let livenessWorkflow: string; // legacy flat fields, liveness only
+  let faceMatchWorkflow: string; // three versions at Didit: v1 and v2 published, v3 a draft
+  let livenessWorkflow: string; // liveness only, one version
   const browsers = new Map<string, TestBrowser>();
 
   async function as(email: string): Promise<TestBrowser> {
@@ -38,47 +42,70 @@ describe('threshold versions', () => {
     (await app.ctx.db.selectFrom('audit_log').select('action').where('target_id', '=', workflowId).orderBy('id').execute()).map(
       (row) => row.action,
     );
-  const diditWorkflow = async (id: string) =>
-    (await (await fetch(`${sandbox.url}/v3/workflows/${id}/`, { headers: { 'x-api-key': sandbox.apiKey } })).json()) as Record<
+  const diditGet = async (path: string) =>
+    (await (await fetch(`${sandbox.url}${path}`, { headers: { 'x-api-key': sandbox.apiKey } })).json()) as Record<
       string,
       unknown
     >;
+  /** Didit's versions of a workflow, newest first: `{uuid, version, status}`. */
+  const versionsOf = async (workflowId: string) =>
+    ((await diditGet('/v3/workflows/?limit=1000')).results as Array<Record<string, unknown>>)
+      .filter((row) => row['workflow_id'] === workflowId)
+      .map((row) => ({ uuid: String(row['uuid']), version: Number(row['version']), status: String(row['status']) }));
+  const published = async (workflowId: string, version: number) => {
+    const row = (await versionsOf(workflowId)).find((v) => v.version === version && v.status === 'published');
+    if (!row) throw new Error(`no published v${version} of ${workflowId}`);
+    return diditGet(`/v3/workflows/${row.uuid}/`);
+  };
+  const thresholdsAt = (detail: Record<string, unknown>) => ({
+    livenessReview: detail['face_liveness_score_review_threshold'],
+    livenessDecline: detail['face_liveness_score_decline_threshold'],
+    faceMatchReview: detail['face_match_score_review_threshold'] ?? null,
+    faceMatchDecline: detail['face_match_score_decline_threshold'] ?? null,
+  });
+  /** A features list as someone editing in Didit's own console would leave it. */
+  const consoleFeatures = (t: { lr: number; ld: number; fr: number; fd: number }) => [
+    {
+      feature: 'LIVENESS',
+      config: {
+        face_liveness_method: 'PASSIVE',
+        face_liveness_score_review_threshold: t.lr,
+        face_liveness_score_decline_threshold: t.ld,
+        face_liveness_max_attempts: 3,
+      },
+    },
+    {
+      feature: 'FACE_MATCH',
+      config: {
+        face_match_score_review_threshold: t.fr,
+        face_match_score_decline_threshold: t.fd,
+        face_match_not_computed_action: 'REVIEW',
+      },
+    },
+  ];
 
   const stricter = { livenessReview: 70, livenessDecline: 50, faceMatchReview: 80, faceMatchDecline: 60 };
 
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 11 });
-    const fm = sandbox.createWorkflow({
-      workflow_label: 'Returning user (face match)',
-      features: [
-        {
-          feature: 'LIVENESS',
-          config: {
-            face_liveness_method: 'PASSIVE',
-            face_liveness_score_review_threshold: 70,
-            face_liveness_score_decline_threshold: 50,
-            face_liveness_max_attempts: 3,
-          },
-        },
-        {
-          feature: 'FACE_MATCH',
-          config: {
-            face_match_score_review_threshold: 70,
-            face_match_score_decline_threshold: 50,
-            face_match_not_computed_action: 'DECLINE',
-          },
-        },
-      ],
+    // Version 1 (65/45) is superseded by version 2 (70/50), published in Didit's console; a draft
+    // version 3 (90/20) is being prepared there. Only version 2 is in force.
+    faceMatchWorkflow = stringField(
+      sandbox.createWorkflow({
+        workflow_label: 'Returning user (face match)',
+        features: consoleFeatures({ lr: 65, ld: 45, fr: 65, fd: 45 }),
+      }),
+      'workflow_id',
+    );
+    sandbox.createWorkflowVersion(faceMatchWorkflow, {
+      status: 'published',
+      features: consoleFeatures({ lr: 70, ld: 50, fr: 70, fd: 50 }),
     });
-    const lv = sandbox.createWorkflow({
-      workflow_label: 'Liveness only',
-      workflow_type: 'biometric_authentication',
-      is_liveness_enabled: true,
-      is_face_match_enabled: false,
-      face_liveness_method: 'flashing',
+    sandbox.createWorkflowVersion(faceMatchWorkflow, {
+      status: 'draft',
+      features: consoleFeatures({ lr: 90, ld: 20, fr: 90, fd: 20 }),
     });
-    faceMatchWorkflow = fm.workflow_id as string;
-    livenessWorkflow = lv.workflow_id as string;
+    livenessWorkflow = stringField(sandbox.createWorkflow(livenessOnlyWorkflow('Liveness only', 'FLASHING')), 'workflow_id');
     app = await startSsoTestConsole({
       DIDIT_BASE_URL: sandbox.url,
       DIDIT_API_KEY: sandbox.apiKey,
@@ -87,24 +114,54 @@ describe('threshold versions', () => {
     return () => sandbox.stop();
   });
 
-  it('syncs workflows from GET /v3/workflows/ in both threshold forms', async () => {
+  it('syncs each workflow from its latest published version, noting the draft, never the old version', async () => {
     const synced = await post('lead@example.test', '/api/workflows/sync');
     expect(synced.status).toBe(200);
     const list = await bodyOf(await get('viewer@example.test', '/api/workflows'));
     const byId = new Map(list.items.map((w: { id: string }) => [w.id, w]));
+    const v2 = (await versionsOf(faceMatchWorkflow)).find((v) => v.version === 2);
     expect(byId.get(faceMatchWorkflow)).toMatchObject({
       hasFaceMatch: true,
       livenessMethod: 'PASSIVE',
-      settingsForm: 'features',
+      diditVersion: 2,
+      diditSettingsId: v2?.uuid,
+      diditDraftVersion: 3,
       current: { livenessReview: 70, livenessDecline: 50, faceMatchReview: 70, faceMatchDecline: 50 },
       drift: null,
     });
     expect(byId.get(livenessWorkflow)).toMatchObject({
       hasFaceMatch: false,
       livenessMethod: 'FLASHING',
-      settingsForm: 'legacy',
+      diditVersion: 1,
+      diditDraftVersion: null,
       current: { livenessReview: 70, livenessDecline: 50, faceMatchReview: null, faceMatchDecline: null },
     });
+  });
+
+  it("answers a Didit refusal during Refresh as the console's 502, not Didit's 401, and keeps the lead signed in", async () => {
+    const didit = app.ctx.didit;
+    app.ctx.didit = new DiditClient({
+      baseUrl: sandbox.url,
+      apiKey: 'revoked-key-0000',
+      budget: new PostgresRateBudget(app.ctx.db),
+    });
+    try {
+      const res = await post('lead@example.test', '/api/workflows/sync');
+      expect(res.status).toBe(502);
+      expect((await bodyOf(res)).error).toMatchObject({ code: 'upstream_error', message: expect.stringMatching(/Didit .*401/) });
+    } finally {
+      app.ctx.didit = didit;
+    }
+    expect((await get('lead@example.test', '/api/me')).status).toBe(200);
+  });
+
+  it('refuses fractional thresholds: Didit takes whole numbers', async () => {
+    const res = await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
+      thresholds: { ...stricter, faceMatchReview: 80.5 },
+      reason: 'half a point',
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify((await bodyOf(res)).error.details)).toMatch(/whole number/);
   });
 
   it('rejects out-of-range values, decline above review, and face-match values on a liveness-only workflow', async () => {
@@ -187,7 +244,7 @@ describe('threshold versions', () => {
     expect(again.status).toBe(409);
   });
 
-  it('after a second lead approves, the worker PATCHes features[].config, reads back and marks it applied; new sessions follow', async () => {
+  it('after a second lead approves, the worker PATCHes the latest published version in place, reads it back and marks it applied', async () => {
     await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
       thresholds: stricter,
       reason: 'Face-match fraud rose',
@@ -202,29 +259,50 @@ describe('threshold versions', () => {
       .set({ decided_at: new Date(Date.now() + 60_000), decision_source: 'didit', threshold_version_id: null })
       .where('id', '=', lateId)
       .execute();
+    const before = await versionsOf(faceMatchWorkflow);
+    const v1Before = await published(faceMatchWorkflow, 1);
+    const v2 = before.find((v) => v.version === 2 && v.status === 'published');
     sandbox.clearRequests();
     await runWorker();
 
-    const patch = sandbox.requests().find((r) => r.method === 'PATCH');
-    expect(patch?.body).toMatchObject({
+    // One PATCH, to version 2's settings uuid, in the documented form: the whole features list,
+    // every other config key sent back as Didit reported it, integer thresholds, no status.
+    const patches = sandbox.requests().filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(patches[0]?.path).toBe(`/v3/workflows/${v2?.uuid}/`);
+    expect(patches[0]?.body).toEqual({
       features: [
-        { feature: 'LIVENESS', config: { face_liveness_score_review_threshold: 70, face_liveness_max_attempts: 3 } },
+        {
+          feature: 'LIVENESS',
+          config: expect.objectContaining({
+            face_liveness_method: 'PASSIVE',
+            face_liveness_score_review_threshold: 70,
+            face_liveness_score_decline_threshold: 50,
+            face_liveness_max_attempts: 3,
+          }),
+        },
         {
           feature: 'FACE_MATCH',
-          config: {
+          config: expect.objectContaining({
             face_match_score_review_threshold: 80,
             face_match_score_decline_threshold: 60,
-            face_match_not_computed_action: 'DECLINE',
-          },
+            face_match_not_computed_action: 'REVIEW',
+          }),
         },
       ],
     });
-    expect(
-      sandbox.requests().filter((r) => r.method === 'GET' && r.path.includes('/v3/workflows/')).length,
-    ).toBeGreaterThanOrEqual(2);
+    // Updated in place: no new version; the old version and the draft are untouched.
+    expect(await versionsOf(faceMatchWorkflow)).toEqual(before);
+    const v2After = await published(faceMatchWorkflow, 2);
+    expect(thresholdsAt(v2After)).toEqual(stricter);
+    expect(v2After).toMatchObject({ face_liveness_max_attempts: 3, face_match_not_computed_action: 'REVIEW' });
+    expect(await published(faceMatchWorkflow, 1)).toEqual(v1Before);
+    const draft = before.find((v) => v.status === 'draft');
+    expect(thresholdsAt(await diditGet(`/v3/workflows/${draft?.uuid}/`))).toMatchObject({ faceMatchReview: 90 });
+
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
-    expect(detail).toMatchObject({ currentVersion: 2, current: stricter, didit: stricter, drift: null });
-    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', pushAttempts: 1, pushError: null });
+    expect(detail).toMatchObject({ currentVersion: 2, current: stricter, didit: stricter, drift: null, diditVersion: 2 });
+    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', pushAttempts: 1, pushError: null, diditVersion: 2 });
     expect(detail.versions[0].appliedAt).toEqual(expect.any(String));
     const late = await app.ctx.db
       .selectFrom('verification_session')
@@ -247,7 +325,7 @@ describe('threshold versions', () => {
     expect(decided.status).toBe('In Review');
   });
 
-  it('pushes legacy flat fields to a legacy workflow', async () => {
+  it('pushes a liveness-only workflow as a one-feature list', async () => {
     await post('lead@example.test', `/api/workflows/${livenessWorkflow}/thresholds`, {
       thresholds: { livenessReview: 75, livenessDecline: 55 },
       reason: 'Flashing needs a higher bar',
@@ -256,15 +334,20 @@ describe('threshold versions', () => {
     sandbox.clearRequests();
     await runWorker();
     expect(sandbox.requests().find((r) => r.method === 'PATCH')?.body).toEqual({
-      face_liveness_score_review_threshold: 75,
-      face_liveness_score_decline_threshold: 55,
+      features: [
+        {
+          feature: 'LIVENESS',
+          config: expect.objectContaining({
+            face_liveness_method: 'FLASHING',
+            face_liveness_score_review_threshold: 75,
+            face_liveness_score_decline_threshold: 55,
+          }),
+        },
+      ],
     });
-    expect(await diditWorkflow(livenessWorkflow)).toMatchObject({
-      face_liveness_score_review_threshold: 75,
-      face_liveness_score_decline_threshold: 55,
-    });
+    expect(thresholdsAt(await published(livenessWorkflow, 1))).toMatchObject({ livenessReview: 75, livenessDecline: 55 });
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${livenessWorkflow}`));
-    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied' });
+    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', diditVersion: 1 });
   });
 
   it("marks a push failed with Didit's answer when Didit errors, and a lead can retry it to applied", async () => {
@@ -284,6 +367,7 @@ describe('threshold versions', () => {
     expect(detail.versions[0]).toMatchObject({ version: 3, state: 'failed' });
     expect(detail.versions[0].pushError).toMatch(/503/);
     expect(detail.currentVersion).toBe(2);
+    expect(detail.versions[0].diditVersion).toBeNull();
     const row = await app.ctx.db
       .selectFrom('threshold_version')
       .select('didit_response')
@@ -302,28 +386,102 @@ describe('threshold versions', () => {
     );
   }, 30_000);
 
-  it("detects drift when someone changes the thresholds in Didit's own console, once, and clears it when they match again", async () => {
-    const patch = (body: unknown) =>
-      fetch(`${sandbox.url}/v3/workflows/${faceMatchWorkflow}/`, {
-        method: 'PATCH',
-        headers: { 'x-api-key': sandbox.apiKey, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    expect((await patch({ face_match_score_review_threshold: 65 })).status).toBe(200);
+  it('pushes to a version published in Didit’s console after the approval, never to the old one', async () => {
+    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
+      thresholds: { ...stricter, faceMatchReview: 82 },
+      reason: 'A notch stricter',
+    });
+    await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/4/approve`);
+    // Between approval and push, someone publishes a new version (the draft goes away).
+    const newer = sandbox.createWorkflowVersion(faceMatchWorkflow, {
+      status: 'published',
+      features: consoleFeatures({ lr: 72, ld: 52, fr: 75, fd: 55 }),
+    });
+    const newerPath = `/v3/workflows/${stringField(newer, 'uuid')}/`;
+    const v2Before = await published(faceMatchWorkflow, 2);
+    sandbox.clearRequests();
+    await runWorker();
+    expect(
+      sandbox
+        .requests()
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.path),
+    ).toEqual([newerPath]);
+    expect(await published(faceMatchWorkflow, 2)).toEqual(v2Before);
+    expect(thresholdsAt(await diditGet(newerPath))).toEqual({ ...stricter, faceMatchReview: 82 });
+    const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
+    expect(detail).toMatchObject({ diditVersion: newer['version'], diditDraftVersion: null, drift: null });
+    expect(detail.versions[0]).toMatchObject({ version: 4, state: 'applied', diditVersion: newer['version'] });
+  });
+
+  it('follows a version published during the push itself: the same values reach the newer version', async () => {
+    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
+      thresholds: { ...stricter, faceMatchReview: 84 },
+      reason: 'Tighter still',
+    });
+    await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/5/approve`);
+    // Didit's console publishes a new version right after our PATCH lands on the current one.
+    const current = (await versionsOf(faceMatchWorkflow)).find((v) => v.status === 'published');
+    const didit = app.ctx.didit;
+    let newer: Record<string, unknown> | undefined;
+    app.ctx.didit = new DiditClient({
+      baseUrl: sandbox.url,
+      apiKey: sandbox.apiKey,
+      budget: new PostgresRateBudget(app.ctx.db),
+      fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        if (init?.method === 'PATCH' && !newer) {
+          newer = sandbox.createWorkflowVersion(faceMatchWorkflow, {
+            status: 'published',
+            features: consoleFeatures({ lr: 70, ld: 50, fr: 70, fd: 50 }),
+          });
+        }
+        return res;
+      },
+    });
+    sandbox.clearRequests();
+    try {
+      await runWorker();
+    } finally {
+      app.ctx.didit = didit;
+    }
+    const newerPath = `/v3/workflows/${stringField(newer ?? {}, 'uuid')}/`;
+    expect(
+      sandbox
+        .requests()
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.path),
+    ).toEqual([`/v3/workflows/${current?.uuid}/`, newerPath]);
+    expect(thresholdsAt(await diditGet(newerPath))).toEqual({ ...stricter, faceMatchReview: 84 });
+    const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
+    expect(detail.versions[0]).toMatchObject({ version: 5, state: 'applied', diditVersion: newer?.['version'] });
+  });
+
+  it("detects drift when a version with other thresholds is published in Didit's own console, once, and clears it when they match again", async () => {
+    const edited = sandbox.createWorkflowVersion(faceMatchWorkflow, {
+      status: 'published',
+      features: consoleFeatures({ lr: 70, ld: 50, fr: 65, fd: 60 }),
+    });
     await post('lead@example.test', '/api/workflows/sync');
     await post('lead@example.test', '/api/workflows/sync');
     const list = await bodyOf(await get('viewer@example.test', '/api/workflows'));
     const workflow = list.items.find((w: { id: string }) => w.id === faceMatchWorkflow);
-    expect(workflow.drift).toMatchObject({ didit: { faceMatchReview: 65 }, ours: { faceMatchReview: 85 } });
-    expect(workflow.current.faceMatchReview).toBe(85);
-    expect((await auditActions(faceMatchWorkflow)).filter((a) => a === 'threshold.drift_detected')).toHaveLength(1);
+    expect(workflow).toMatchObject({ diditVersion: edited['version'], diditSettingsId: edited['uuid'] });
+    expect(workflow.drift).toMatchObject({ didit: { faceMatchReview: 65 }, ours: { faceMatchReview: 84 } });
+    expect(workflow.current.faceMatchReview).toBe(84);
+    const actions = await auditActions(faceMatchWorkflow);
+    expect(actions.filter((a) => a === 'threshold.drift_detected')).toHaveLength(1);
+    expect(actions).toContain('workflow.didit_version_changed');
 
-    expect((await patch({ face_match_score_review_threshold: 85 })).status).toBe(200);
+    const matching = sandbox.createWorkflowVersion(faceMatchWorkflow, {
+      status: 'published',
+      features: consoleFeatures({ lr: 70, ld: 50, fr: 84, fd: 60 }),
+    });
     await post('lead@example.test', '/api/workflows/sync');
     const after = (await bodyOf(await get('viewer@example.test', '/api/workflows'))).items.find(
       (w: { id: string }) => w.id === faceMatchWorkflow,
     );
-    expect(after.drift).toBeNull();
+    expect(after).toMatchObject({ diditVersion: matching['version'], drift: null });
     expect(await auditActions(faceMatchWorkflow)).toContain('threshold.drift_resolved');
   });
 
@@ -334,7 +492,7 @@ describe('threshold versions', () => {
     });
     expect(res.status).toBe(200);
     const body = await bodyOf(res);
-    expect(body.current).toMatchObject({ faceMatchReview: 85 });
+    expect(body.current).toMatchObject({ faceMatchReview: 84 });
     expect(body.window.days).toBe(7);
     const bad = await post('viewer@example.test', `/api/workflows/${livenessWorkflow}/thresholds/simulate`, {
       thresholds: stricter,

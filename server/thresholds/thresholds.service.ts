@@ -30,7 +30,7 @@ export interface RequestOrigin {
 
 export const PUSH_TASK = 'push_threshold_version';
 
-/** Didit's documented defaults (§5/§7), used when nothing better is known. */
+/** Didit's documented defaults (docs/didit-contract.md §8), used when nothing better is known. */
 export const DEFAULT_THRESHOLDS = { review: 70, decline: 50 } as const;
 
 export function versionThresholds(row: ThresholdVersionRow): ThresholdSet {
@@ -311,6 +311,7 @@ export function toVersionDto(
     pushedAt: row.pushed_at?.toISOString() ?? null,
     pushError: row.push_error,
     appliedAt: row.applied_at?.toISOString() ?? null,
+    diditVersion: row.didit_version,
     stats:
       row.applied_at && stats
         ? {
@@ -337,6 +338,9 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     currentVersion: applied?.version ?? null,
     didit,
     settingsForm: workflow.settings_form,
+    diditVersion: workflow.didit_version,
+    diditSettingsId: workflow.didit_settings_id,
+    diditDraftVersion: workflow.didit_draft_version,
     drift:
       drift?.didit && drift.ours && workflow.drift_detected_at
         ? { detectedAt: workflow.drift_detected_at.toISOString(), didit: drift.didit, ours: drift.ours }

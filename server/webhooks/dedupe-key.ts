@@ -3,7 +3,7 @@ import type { SessionEvent } from '../vendors/didit/didit-schemas.ts';
 
 /**
  * What makes two deliveries the same event. Not `event_id`: Didit may give each retry a new one
- * (§8.6). For session events: session, status, event timestamp and webhook type. Other types
+ * (docs/didit-contract.md §13). For session events: session, status, event timestamp and webhook type. Other types
  * (stored, not applied) have no session: their type, timestamp and body hash.
  */
 export function dedupeKeyOf(

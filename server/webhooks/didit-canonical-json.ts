@@ -1,5 +1,5 @@
 /**
- * Didit's canonical webhook JSON (didit-api.md §8.4), rebuilt from the contract: what Python's
+ * Didit's canonical webhook JSON (docs/didit-contract.md §13), rebuilt from the contract: what Python's
  * `json.dumps(shorten_floats(payload), sort_keys=True, separators=(",", ":"))` produces, with
  * `ensure_ascii=False` for `X-Signature-V2` (non-ASCII emitted literally) or `True` for the
  * ASCII-escaped wire form.

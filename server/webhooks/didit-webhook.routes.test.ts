@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../context.ts';
@@ -33,6 +33,13 @@ describe('POST /webhooks/didit', () => {
     await proxy.close();
   });
 
+  const quarantinedFor = (sessionId: string) =>
+    ctx.db.selectFrom('webhook_quarantine').selectAll().where('session_id', '=', sessionId).execute();
+  const repairJobsFor = async (sessionId: string) =>
+    (
+      await sql<{ key: string }>`select key from graphile_worker.jobs
+         where task_identifier = 'repair_session' and key = ${`repair:${sessionId}`}`.execute(ctx.db)
+    ).rows;
   const rowsFor = (sessionId: string) =>
     ctx.db.selectFrom('webhook_event').selectAll().where('session_id', '=', sessionId).execute();
   // The insert wakes the drain job of the session's shard (one job per shard, however many sessions).
@@ -131,6 +138,13 @@ describe('POST /webhooks/didit', () => {
       await rejected({ 'x-timestamp': String(Number(event['timestamp']) - 1) }, undefined, event);
     });
 
+    it('keeps nothing of a stale delivery whose signature does not verify', async () => {
+      const event = sessionEvent({ timestamp: Math.floor(Date.now() / 1000) - 900 });
+      const foreign = signedDelivery(event, 'someone-elses-secret-000');
+      expect((await rejected(foreign.headers, undefined, event)).error.code).toBe('invalid_signature');
+      expect(await quarantinedFor(String(event['session_id']))).toHaveLength(0);
+    });
+
     it('counts rejections in the metrics', async () => {
       const metrics = await ctx.metrics.registry.getSingleMetricAsString('didit_webhooks_rejected_total');
       expect(metrics).toMatch(/reason="bad_signature"\} [1-9]/);
@@ -176,13 +190,118 @@ describe('POST /webhooks/didit', () => {
     expect(((await bodyOf(res)) as { error: { code: string } }).error.code).toBe('malformed_json');
   });
 
-  it('answers 400 to a signed body that fails the envelope schema', async () => {
+  it('answers 400 to a signed body that fails the envelope schema, and keeps it in the quarantine', async () => {
     const event = sessionEvent({ extra: { session_id: 'not-a-uuid' } });
     const res = await postDelivery(baseUrl, signedDelivery(event, SECRET));
     expect(res.status).toBe(400);
     expect(
       await ctx.db.selectFrom('webhook_event').select('id').where('dedupe_key', 'like', '%not-a-uuid%').execute(),
     ).toHaveLength(0);
+    const [kept] = await ctx.db
+      .selectFrom('webhook_quarantine')
+      .selectAll()
+      .where(sql<string>`convert_from(body, 'UTF8')`, 'like', `%${String(event['event_id'])}%`)
+      .execute();
+    // No usable session id: nothing to re-read, and the Sync page says so.
+    expect(kept).toMatchObject({ reason: 'invalid_envelope', session_id: null, repair_state: 'not_possible' });
+    expect(kept?.detail).toMatch(/session_id/);
+    expect(kept?.detail).not.toContain('not-a-uuid');
+  });
+
+  describe('an authentic delivery that cannot be stored as an event is quarantined and its session re-read', () => {
+    it('a stale timestamp: 401 as the contract says, the bytes kept once per body, a re-read queued', async () => {
+      const event = sessionEvent({ timestamp: Math.floor(Date.now() / 1000) - 600 });
+      const sessionId = String(event['session_id']);
+      const delivery = signedDelivery(event, SECRET);
+      const res = await postDelivery(baseUrl, delivery);
+      expect(res.status).toBe(401);
+      expect(((await bodyOf(res)) as { error: { code: string } }).error.code).toBe('stale_timestamp');
+      expect(await rowsFor(sessionId)).toHaveLength(0);
+      // Didit's retry carries the same bytes: one row, counted.
+      expect((await postDelivery(baseUrl, delivery)).status).toBe(401);
+      const kept = await quarantinedFor(sessionId);
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatchObject({
+        reason: 'stale_timestamp',
+        webhook_type: 'status.updated',
+        signature_variant: 'v2',
+        deliveries: 2,
+        repair_state: 'queued',
+      });
+      expect(kept[0]?.body.equals(delivery.body)).toBe(true);
+      expect(await repairJobsFor(sessionId)).toHaveLength(1);
+      const metrics = await ctx.metrics.registry.getSingleMetricAsString('didit_webhooks_quarantined_total');
+      expect(metrics).toMatch(/reason="stale_timestamp"\} [1-9]/);
+    });
+
+    it('a header timestamp that differs from the signed one', async () => {
+      const event = sessionEvent();
+      const sessionId = String(event['session_id']);
+      const res = await postDelivery(baseUrl, signedDelivery(event, SECRET), {
+        'x-timestamp': String(Number(event['timestamp']) - 5),
+      });
+      expect(res.status).toBe(401);
+      expect(await quarantinedFor(sessionId)).toEqual([
+        expect.objectContaining({ reason: 'timestamp_mismatch', repair_state: 'queued' }),
+      ]);
+      expect(await repairJobsFor(sessionId)).toHaveLength(1);
+    });
+
+    it('a body that does not fit the envelope but names its session', async () => {
+      const event = sessionEvent({ extra: { status: 42 } });
+      const sessionId = String(event['session_id']);
+      expect((await postDelivery(baseUrl, signedDelivery(event, SECRET))).status).toBe(400);
+      expect(await quarantinedFor(sessionId)).toEqual([
+        expect.objectContaining({ reason: 'invalid_envelope', repair_state: 'queued' }),
+      ]);
+      expect(await repairJobsFor(sessionId)).toHaveLength(1);
+    });
+
+    it('a body Postgres refuses as jsonb (\\u0000): acknowledged, since a retry would be refused the same way', async () => {
+      const event = sessionEvent({ extra: { metadata: { note: 'nul \u0000 byte' } } });
+      const sessionId = String(event['session_id']);
+      const res = await postDelivery(baseUrl, signedDelivery(event, SECRET));
+      expect(res.status).toBe(200);
+      expect(await bodyOf(res)).toEqual({ status: 'quarantined' });
+      expect(await rowsFor(sessionId)).toHaveLength(0);
+      expect(await quarantinedFor(sessionId)).toEqual([
+        expect.objectContaining({ reason: 'unstorable', repair_state: 'queued' }),
+      ]);
+      expect(await repairJobsFor(sessionId)).toHaveLength(1);
+    });
+
+    it('signed bytes that are not JSON', async () => {
+      const body = Buffer.from('{"webhook_type":"status.updated","session_id":');
+      const res = await fetch(`${baseUrl}/webhooks/didit`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-timestamp': String(Math.floor(Date.now() / 1000)),
+          'x-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+        },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const kept = await ctx.db
+        .selectFrom('webhook_quarantine')
+        .selectAll()
+        .where('body_sha256', '=', createHash('sha256').update(body).digest('hex'))
+        .executeTakeFirst();
+      expect(kept).toMatchObject({ reason: 'malformed_json', repair_state: 'not_possible' });
+    });
+  });
+
+  it('accepts session ids that are 8-4-4-4-12 hex but not RFC 4122, in either case', async () => {
+    for (const id of [
+      'aaaaaaaa-bbbb-cccc-dddd-' + randomUUID().slice(-12),
+      'AAAAAAAA-BBBB-CCCC-DDDD-' + randomUUID().slice(-12).toUpperCase(),
+    ]) {
+      const event = sessionEvent({ sessionId: id });
+      const res = await postDelivery(baseUrl, signedDelivery(event, SECRET));
+      expect(res.status).toBe(200);
+      expect(await bodyOf(res)).toEqual({ status: 'stored' });
+      expect(await rowsFor(id.toLowerCase())).toHaveLength(1);
+    }
   });
 
   it('stores an unknown webhook_type with a valid signature as processed, and ignores it', async () => {

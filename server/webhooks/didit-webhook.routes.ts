@@ -9,6 +9,7 @@ import {
   type SessionEvent,
 } from '../vendors/didit/didit-schemas.ts';
 import { dedupeKeyOf } from './dedupe-key.ts';
+import { quarantineDelivery, type QuarantineInput } from './quarantine.ts';
 import { verifyDiditWebhook } from './verify-signature.ts';
 
 export const diditWebhookPath = '/webhooks/didit';
@@ -88,30 +89,53 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
   const { metrics } = ctx;
   const started = performance.now();
   const rawBody = await readBody(req);
+  const headerTimestamp = header(req, 'x-timestamp');
+  const tolerance = ctx.config.didit.webhookToleranceSeconds;
   const verdict = verifyDiditWebhook(
     rawBody,
     {
-      timestamp: header(req, 'x-timestamp'),
+      timestamp: headerTimestamp,
       signature: header(req, 'x-signature'),
       signatureV2: header(req, 'x-signature-v2'),
       signatureSimple: header(req, 'x-signature-simple'),
     },
-    { secrets: ctx.config.didit.webhookSecrets, nowSeconds: Math.floor(Date.now() / 1000) },
+    { secrets: ctx.config.didit.webhookSecrets, nowSeconds: Math.floor(Date.now() / 1000), toleranceSeconds: tolerance },
   );
   if (!verdict.ok) {
     metrics.webhooksRejected.inc({ reason: verdict.reason });
     // Never the body: it carries biometric evidence links.
     ctx.logger.warn({ reason: verdict.reason, bytes: rawBody.length, ip: req.socket.remoteAddress }, 'webhook rejected');
-    const stale = verdict.reason === 'stale_timestamp' || verdict.reason === 'missing_timestamp';
-    throw new AppError(
-      401,
-      stale ? 'stale_timestamp' : 'invalid_signature',
-      stale ? 'X-Timestamp is missing or more than 300 s from now.' : 'The webhook signature does not verify.',
-    );
+    const mismatch = verdict.reason === 'timestamp_mismatch';
+    const stale = mismatch || verdict.reason === 'stale_timestamp' || verdict.reason === 'missing_timestamp';
+    const message = mismatch
+      ? 'X-Timestamp differs from the signed body timestamp.'
+      : stale
+        ? `X-Timestamp is missing or more than ${tolerance} s from now.`
+        : 'The webhook signature does not verify.';
+    if (verdict.authentic) {
+      await quarantine(ctx, {
+        rawBody,
+        reason: mismatch ? 'timestamp_mismatch' : 'stale_timestamp',
+        detail: message,
+        variant: verdict.authentic.variant,
+        headerTimestamp,
+        payload: verdict.authentic.payload,
+      });
+    }
+    throw new AppError(401, stale ? 'stale_timestamp' : 'invalid_signature', message);
   }
   if (verdict.payload === undefined) {
     metrics.webhooksRejected.inc({ reason: 'malformed_json' });
-    throw new AppError(400, 'malformed_json', 'The webhook body is not valid JSON.');
+    const detail = 'The webhook body is not valid JSON.';
+    await quarantine(ctx, {
+      rawBody,
+      reason: 'malformed_json',
+      detail,
+      variant: verdict.variant,
+      headerTimestamp,
+      payload: undefined,
+    });
+    throw new AppError(400, 'malformed_json', detail);
   }
   // One parse: the session-event schema for the types we apply, the bare envelope for others.
   const { payload } = verdict;
@@ -120,13 +144,22 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
   const envelope = known ? sessionEventSchema.safeParse(payload) : webhookEnvelopeSchema.safeParse(payload);
   if (!envelope.success) {
     metrics.webhooksRejected.inc({ reason: 'invalid_envelope' });
-    throw new AppError(400, 'validation_failed', 'The webhook body does not match the Didit envelope.', {
-      issues: envelope.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    // Paths and zod's messages only: they name what was expected, never the value sent.
+    const issues = envelope.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    await quarantine(ctx, {
+      rawBody,
+      reason: 'invalid_envelope',
+      detail: issues.map((issue) => `${issue.path || '(body)'}: ${issue.message}`).join('; '),
+      variant: verdict.variant,
+      headerTimestamp,
+      payload,
     });
+    throw new AppError(400, 'validation_failed', 'The webhook body does not match the Didit envelope.', { issues });
   }
   const session = known ? (envelope.data as SessionEvent) : undefined;
+  let result;
   try {
-    const result = await ctx.inbox.write({
+    result = await ctx.inbox.write({
       dedupeKey: dedupeKeyOf(envelope.data, session, rawBody),
       webhookType: envelope.data.webhook_type,
       sessionId: session?.session_id ?? null,
@@ -138,14 +171,44 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
       payloadJson: rawBody.toString('utf8'),
       actionable: session !== undefined,
     });
-    const outcome = result.duplicate ? 'duplicate' : session ? 'stored' : 'ignored';
-    metrics.webhooksAccepted.inc({ outcome });
-    metrics.webhookAckSeconds.observe({ outcome }, (performance.now() - started) / 1000);
-    return { status: 200, body: { status: outcome } };
   } catch (error) {
     if (isDatabaseUnavailable(error)) {
       metrics.webhooksRejected.inc({ reason: 'database_unavailable' });
       // 503 + Retry-After: Didit retries 5xx.
+      throw new AppError(503, 'database_unavailable', 'The inbox is unavailable; retry shortly.');
+    }
+    // Postgres refused this body (e.g. jsonb cannot hold \u0000): a retry would be refused the same
+    // way, so keep the bytes in the quarantine, repair the session from Didit, and acknowledge.
+    const code = (error as { code?: unknown }).code;
+    ctx.logger.warn({ code, sessionId: session?.session_id }, 'webhook could not be stored as an event; quarantined');
+    await quarantine(ctx, {
+      rawBody,
+      reason: 'unstorable',
+      detail: `Postgres refused the body as an event${typeof code === 'string' ? ` (SQLSTATE ${code})` : ''}.`,
+      variant: verdict.variant,
+      headerTimestamp,
+      payload,
+    });
+    metrics.webhooksAccepted.inc({ outcome: 'quarantined' });
+    return { status: 200, body: { status: 'quarantined' } };
+  }
+  const outcome = result.duplicate ? 'duplicate' : session ? 'stored' : 'ignored';
+  metrics.webhooksAccepted.inc({ outcome });
+  metrics.webhookAckSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+  return { status: 200, body: { status: outcome } };
+}
+
+/** Keeps an authentic delivery that cannot be an event; a database outage answers 503 so Didit retries. */
+async function quarantine(ctx: AppContext, input: QuarantineInput): Promise<void> {
+  try {
+    const kept = await quarantineDelivery(ctx.db, input);
+    ctx.metrics.webhooksQuarantined.inc({ reason: input.reason });
+    ctx.logger.warn(
+      { reason: input.reason, quarantineId: kept.id, sessionId: kept.sessionId, repairQueued: kept.repairQueued },
+      'authentic webhook quarantined',
+    );
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
       throw new AppError(503, 'database_unavailable', 'The inbox is unavailable; retry shortly.');
     }
     throw error;

@@ -6,7 +6,7 @@ import { signDiditWebhook, verifyDiditWebhook, type WebhookSignatureHeaders } fr
 
 const hmac = (secret: string, message: string | Buffer) => createHmac('sha256', secret).update(message).digest('hex');
 
-// didit-api.md §8.5, computed with Python and cross-checked in Node.
+// A worked example (invented secret and payload), computed with Python and cross-checked in Node.
 const worked = {
   secret: 'demo_secret_Xy7',
   body: '{"created_at":1767225540,"decision":{"face_matches":[{"node_id":"feature_face_match","score":61.5}],"liveness_checks":[{"node_id":"feature_liveness","score":88}],"status":"In Review"},"event_id":"5d1c7a0e-0000-4000-8000-000000000001","metadata":{"nickname":"Zo\\u00eb"},"session_id":"7c0e9a52-0000-4000-8000-00000000abcd","status":"In Review","timestamp":1767225600,"vendor_data":"user-42","webhook_type":"status.updated","workflow_id":"b1d2c3e4-0000-4000-8000-0000000000aa"}',
@@ -35,7 +35,7 @@ const verifyWorked = (
 ) => verifyDiditWebhook(body, headers, { secrets, nowSeconds: now });
 
 describe('Didit canonical JSON', () => {
-  it('reproduces the §8.5 worked example in both forms', () => {
+  it('reproduces the worked example in both forms', () => {
     const payload: unknown = JSON.parse(worked.body);
     expect(diditCanonicalJson(payload, { asciiOnly: true })).toBe(worked.body);
     const literal = diditCanonicalJson(payload, { asciiOnly: false });
@@ -129,20 +129,48 @@ describe('webhook signature verification', () => {
     });
   });
 
-  it('rejects a timestamp 301 s old or 301 s ahead, accepts 300 s', () => {
-    expect(verifyWorked(headersOf(), undefined, undefined, workedNow + 301)).toEqual({ ok: false, reason: 'stale_timestamp' });
-    expect(verifyWorked(headersOf(), undefined, undefined, workedNow - 301)).toEqual({ ok: false, reason: 'stale_timestamp' });
+  it('rejects a timestamp 301 s old or 301 s ahead, accepts 300 s, and says the refused delivery was authentic', () => {
+    expect(verifyWorked(headersOf(), undefined, undefined, workedNow + 301)).toMatchObject({
+      ok: false,
+      reason: 'stale_timestamp',
+      authentic: { variant: 'v2' },
+    });
+    expect(verifyWorked(headersOf(), undefined, undefined, workedNow - 301)).toMatchObject({
+      ok: false,
+      reason: 'stale_timestamp',
+    });
     expect(verifyWorked(headersOf(), undefined, undefined, workedNow + 300)).toMatchObject({ ok: true });
     expect(verifyWorked(headersOf(), undefined, undefined, workedNow - 300)).toMatchObject({ ok: true });
   });
 
+  it('takes the tolerance from the caller (DIDIT_WEBHOOK_TOLERANCE_SECONDS)', () => {
+    const verify = (now: number) =>
+      verifyDiditWebhook(Buffer.from(worked.body), headersOf(), {
+        secrets: [worked.secret],
+        nowSeconds: now,
+        toleranceSeconds: 600,
+      });
+    expect(verify(workedNow + 600)).toMatchObject({ ok: true });
+    expect(verify(workedNow + 601)).toMatchObject({ ok: false, reason: 'stale_timestamp' });
+  });
+
+  it('does not call a stale delivery authentic when its signature does not verify', () => {
+    const result = verifyWorked(
+      headersOf({ signatureV2: 'ab'.repeat(32), signature: undefined }),
+      undefined,
+      undefined,
+      workedNow + 900,
+    );
+    expect(result).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
   it('rejects a missing or non-numeric X-Timestamp', () => {
-    expect(verifyWorked(headersOf({ timestamp: undefined }))).toEqual({ ok: false, reason: 'missing_timestamp' });
-    expect(verifyWorked(headersOf({ timestamp: '1767225600.5' }))).toEqual({ ok: false, reason: 'missing_timestamp' });
+    expect(verifyWorked(headersOf({ timestamp: undefined }))).toMatchObject({ ok: false, reason: 'missing_timestamp' });
+    expect(verifyWorked(headersOf({ timestamp: '1767225600.5' }))).toMatchObject({ ok: false, reason: 'missing_timestamp' });
   });
 
   it('rejects a header timestamp that differs from the signed body timestamp', () => {
-    expect(verifyWorked(headersOf({ timestamp: '1767225601' }))).toEqual({ ok: false, reason: 'timestamp_mismatch' });
+    expect(verifyWorked(headersOf({ timestamp: '1767225601' }))).toMatchObject({ ok: false, reason: 'timestamp_mismatch' });
   });
 
   it('accepts the previous secret during a rotation', () => {

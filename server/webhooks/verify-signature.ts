@@ -2,11 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { diditCanonicalJson } from './didit-canonical-json.ts';
 
 /**
- * Authenticates a Didit webhook delivery (didit-api.md §8.4): `X-Timestamp` within the tolerance
- * in both directions, then `X-Signature-V2` over the canonical form of the parsed body, else
- * `X-Signature` over the raw bytes, each tried with every configured secret (rotation) and
- * compared in constant time. `X-Signature-Simple` covers neither the decision nor the metadata,
- * so it never authenticates a delivery on its own.
+ * Authenticates a Didit webhook delivery (docs/didit-contract.md §13): `X-Signature-V2` over
+ * the canonical form of the parsed body, else `X-Signature` over the raw bytes, each tried with
+ * every configured secret (rotation) and compared in constant time; then `X-Timestamp` within the
+ * tolerance in both directions and equal to the signed body's `timestamp`. `X-Signature-Simple`
+ * covers neither the decision nor the metadata, so it never authenticates a delivery on its own.
  */
 
 export type SignatureVariant = 'v2' | 'v1';
@@ -34,11 +34,21 @@ export type VerificationResult =
       payload: unknown;
       timestamp: number;
     }
-  | { ok: false; reason: RejectionReason };
+  | {
+      ok: false;
+      reason: RejectionReason;
+      /**
+       * Set when the signature verifies but the delivery is refused anyway (its timestamp is
+       * outside the window, missing, or differs from the signed body's): the bytes are Didit's,
+       * so the caller keeps them and repairs the session instead of losing the event.
+       */
+      authentic?: { variant: SignatureVariant; payload: unknown };
+    };
 
 export interface VerifyOptions {
   secrets: readonly string[];
   nowSeconds: number;
+  /** `DIDIT_WEBHOOK_TOLERANCE_SECONDS`; default 300. */
   toleranceSeconds?: number;
 }
 
@@ -50,11 +60,6 @@ export function verifyDiditWebhook(
   headers: WebhookSignatureHeaders,
   { secrets, nowSeconds, toleranceSeconds = 300 }: VerifyOptions,
 ): VerificationResult {
-  const headerTimestamp = headers.timestamp?.trim();
-  if (!headerTimestamp || !epochSeconds.test(headerTimestamp)) return { ok: false, reason: 'missing_timestamp' };
-  const timestamp = Number(headerTimestamp);
-  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
-
   if (!headers.signatureV2 && !headers.signature) {
     return { ok: false, reason: headers.signatureSimple ? 'simple_signature_only' : 'missing_signature' };
   }
@@ -66,6 +71,8 @@ export function verifyDiditWebhook(
     payload = undefined;
   }
 
+  // The signature first, the clock second: an authentic delivery refused for its timestamp is
+  // still Didit's word about a session, and the caller must not lose it.
   let variant: SignatureVariant | undefined;
   if (headers.signatureV2 && payload !== undefined) {
     // Fast path: Didit's bytes are usually already the canonical form (sorted, compact, and the
@@ -80,12 +87,18 @@ export function verifyDiditWebhook(
   }
   if (!variant && headers.signature && matchesAnySecret(rawBody, headers.signature, secrets)) variant = 'v1';
   if (!variant) return { ok: false, reason: 'bad_signature' };
+  const authentic = { variant, payload };
+
+  const headerTimestamp = headers.timestamp?.trim();
+  if (!headerTimestamp || !epochSeconds.test(headerTimestamp)) return { ok: false, reason: 'missing_timestamp', authentic };
+  const timestamp = Number(headerTimestamp);
+  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale_timestamp', authentic };
 
   // The header is not signed; the body's timestamp is. They must agree, or an old signed body
   // could be replayed under a fresh header.
   if (payload !== undefined && typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
     const bodyTimestamp = (payload as Record<string, unknown>)['timestamp'];
-    if (bodyTimestamp !== undefined && bodyTimestamp !== timestamp) return { ok: false, reason: 'timestamp_mismatch' };
+    if (bodyTimestamp !== undefined && bodyTimestamp !== timestamp) return { ok: false, reason: 'timestamp_mismatch', authentic };
   }
   return { ok: true, variant, payload, timestamp };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signDiditWebhook } from '../../server/webhooks/verify-signature.ts';
 
 /**
- * Signed Didit webhook deliveries built from the contract (didit-api.md §3, §8), for tests and
+ * Signed Didit webhook deliveries built from the contract (docs/didit-contract.md §10, §13), for tests and
  * benchmarks that need exact control of one delivery. Sandbox-driven tests use the sandbox.
  */
 
@@ -39,7 +39,7 @@ export function mediaUrl(host: string, path: string, signedAt: Date, expiresSeco
   return `${host}/${path}?${params.toString()}`;
 }
 
-/** A biometric decision as in §3.1 (about 2–3 KB once signed with its envelope). */
+/** A biometric decision as in docs/didit-contract.md §10 (about 2–3 KB once signed with its envelope). */
 export function biometricDecision(
   options: EventOptions & { sessionId: string; status: string; timestamp: number },
 ): Record<string, unknown> {

@@ -23,10 +23,10 @@ export interface SessionMedia {
   /** Live selfie (liveness reference image). */
   selfie?: string;
   video?: string;
-  /** Stored reference portrait (face-match source). */
+  /** Stored reference portrait: the face-match image that is not the selfie (see `faceMatchImages`). */
   portrait?: string;
-  /** Selfie as used by face match (target). */
-  faceMatchTarget?: string;
+  /** The face-match image that is the selfie. */
+  faceMatchSelfie?: string;
 }
 
 export interface DecisionReview {
@@ -58,7 +58,7 @@ export interface SessionSnapshot {
   fetchedAt: Date | null;
 }
 
-/** Links without a parseable expiry are treated as valid for 60 minutes (§3.3). */
+/** Links without a parseable expiry are treated as valid for 60 minutes (docs/didit-contract.md §10). */
 export const DEFAULT_MEDIA_LIFETIME_MS = 60 * 60 * 1000;
 
 /** Parses and adapts a decision; throws `invalid_response` when it does not fit the contract. */
@@ -104,8 +104,7 @@ function adaptParsedDecision(
   const media: SessionMedia = {};
   if (liveness?.reference_image) media.selfie = liveness.reference_image;
   if (liveness?.video_url) media.video = liveness.video_url;
-  if (faceMatch?.source_image) media.portrait = faceMatch.source_image;
-  if (faceMatch?.target_image) media.faceMatchTarget = faceMatch.target_image;
+  Object.assign(media, faceMatchImages(media.selfie, faceMatch?.source_image ?? null, faceMatch?.target_image ?? null));
   return {
     sessionId: d.session_id,
     sessionNumber: d.session_number ?? null,
@@ -129,6 +128,45 @@ function adaptParsedDecision(
     diditCreatedAt: parseDate(d.created_at),
     decision: raw,
   };
+}
+
+/** The S3 object a presigned link points at: origin and path, without the signature. */
+function objectOf(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Which face-match image is the reference portrait. Didit's pages disagree on whether the selfie is
+ * `source_image` or `target_image` (docs/didit-contract.md §10), but the liveness block's
+ * `reference_image` is the captured selfie in every version: the portrait is the face-match image
+ * that is not the same object as that selfie. Only when that cannot be told (no selfie, both or
+ * neither the same object) does the documented mapping decide: `source_image` is the portrait.
+ */
+export function faceMatchImages(
+  selfie: string | null | undefined,
+  source: string | null,
+  target: string | null,
+): { portrait?: string; faceMatchSelfie?: string } {
+  const self = objectOf(selfie);
+  const isSelfie = (url: string | null) => self !== null && url !== null && objectOf(url) === self;
+  let portrait = source;
+  let faceMatchSelfie = target;
+  if (isSelfie(source) && !isSelfie(target)) [portrait, faceMatchSelfie] = [target, source];
+  else if (self !== null && (source === null) !== (target === null)) {
+    // One image only: it is the portrait unless it is the selfie.
+    const only = source ?? target;
+    [portrait, faceMatchSelfie] = isSelfie(only) ? [null, only] : [only, null];
+  }
+  const out: { portrait?: string; faceMatchSelfie?: string } = {};
+  if (portrait) out.portrait = portrait;
+  if (faceMatchSelfie) out.faceMatchSelfie = faceMatchSelfie;
+  return out;
 }
 
 /** Docs say uppercase, one integration prompt says lowercase: accept any casing. */

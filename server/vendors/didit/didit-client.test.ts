@@ -6,6 +6,7 @@ import { createTestContext } from '../../../test/helpers/test-context.ts';
 import { DiditClient } from './didit-client.ts';
 import { DiditApiError } from './didit-error.ts';
 import { PostgresRateBudget } from './rate-budget.ts';
+import { livenessOnlyWorkflow } from '../../../test/helpers/didit-workflows.ts';
 
 let sandbox: RunningSandbox;
 let ctx: AppContext;
@@ -14,16 +15,7 @@ let sessionIds: string[];
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 21 });
   ({ ctx } = await createTestContext());
-  const workflowId = stringField(
-    sandbox.createWorkflow({
-      workflow_label: 'Step-up',
-      workflow_type: 'biometric_authentication',
-      is_liveness_enabled: true,
-      is_face_match_enabled: false,
-      face_liveness_method: 'passive',
-    }),
-    'workflow_id',
-  );
+  const workflowId = stringField(sandbox.createWorkflow(livenessOnlyWorkflow()), 'workflow_id');
   sessionIds = Array.from({ length: 12 }, (_, i) => {
     const id = stringField(sandbox.createSession({ workflow_id: workflowId, vendor_data: `client-${i}` }), 'session_id');
     sandbox.completeSession(id, { capture: 'match' });

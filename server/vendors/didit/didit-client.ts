@@ -10,10 +10,19 @@ import {
   type DiditSessionSummary,
 } from './didit-schemas.ts';
 import { retryAfterHeaderMs, type RateBudget, type RateScope } from './rate-budget.ts';
-import { adaptDiditWorkflow, thresholdPatchBody, type DiditWorkflow, type WorkflowThresholds } from './workflows.ts';
+import {
+  adaptWorkflowSettings,
+  adaptWorkflowVersion,
+  latestPublishedVersions,
+  thresholdPatchBody,
+  type DiditWorkflowSettings,
+  type DiditWorkflowVersion,
+  type PublishedWorkflow,
+  type WorkflowThresholds,
+} from './workflows.ts';
 
 /**
- * A small typed client for Didit's verification API (didit-api.md): `fetch` with the base URL and
+ * A small typed client for Didit's verification API (docs/didit-contract.md): `fetch` with the base URL and
  * API key from config, a timeout per call, zod-parsed and adapted responses, retries with
  * exponential backoff and full jitter on 5xx, timeouts, network errors and 429 (honouring
  * `Retry-After`), and every attempt counted against the shared rate budget.
@@ -128,7 +137,7 @@ export class DiditClient {
     );
   }
 
-  /** `PATCH /v3/session/{id}/update-status/` (§4.1). */
+  /** `PATCH /v3/session/{id}/update-status/` (docs/didit-contract.md §11). */
   async updateStatus(
     sessionId: string,
     body: { new_status: 'Approved' | 'Declined' | 'Resubmitted'; comment?: string },
@@ -147,9 +156,12 @@ export class DiditClient {
     );
   }
 
-  /** `GET /v3/workflows/` (every page; envelope or bare array), adapted. */
-  async listWorkflows(options: CallOptions = {}): Promise<DiditWorkflow[]> {
-    const out: DiditWorkflow[] = [];
+  /**
+   * `GET /v3/workflows/` (every page; envelope or bare array): one row per workflow *version*,
+   * drafts included, without thresholds.
+   */
+  async listWorkflowVersions(options: CallOptions = {}): Promise<DiditWorkflowVersion[]> {
+    const out: DiditWorkflowVersion[] = [];
     for (let offset = 0; offset < 10_000;) {
       const page = await this.request(
         {
@@ -162,8 +174,8 @@ export class DiditClient {
         options,
       );
       for (const dto of page.results) {
-        const workflow = adaptDiditWorkflow(dto);
-        if (workflow) out.push(workflow);
+        const version = adaptWorkflowVersion(dto);
+        if (version) out.push(version);
       }
       if (!page.next || page.results.length === 0) break;
       offset += page.results.length;
@@ -171,37 +183,44 @@ export class DiditClient {
     return out;
   }
 
-  /** `GET /v3/workflows/{id}/` (settings uuid or workflow id), adapted. */
-  async getWorkflow(id: string, options: CallOptions = {}): Promise<DiditWorkflow> {
+  /** Per workflow, the latest published version (the one new sessions use) and a newer draft. */
+  async listPublishedWorkflows(options: CallOptions = {}): Promise<Map<string, PublishedWorkflow>> {
+    return latestPublishedVersions(await this.listWorkflowVersions(options));
+  }
+
+  /** `GET /v3/workflows/{settings uuid}/`: one version's settings, adapted. */
+  async getWorkflowSettings(settingsId: string, options: CallOptions = {}): Promise<DiditWorkflowSettings> {
     return this.request(
       {
         operation: 'get_workflow',
         method: 'GET',
-        path: `/v3/workflows/${encodeURIComponent(id)}/`,
+        path: `/v3/workflows/${encodeURIComponent(settingsId)}/`,
         scopes: ['generic-get'],
-        parse: (json) => adaptOrThrow(json),
+        parse: (json) => adaptOrThrow(json, settingsId),
       },
       options,
     );
   }
 
   /**
-   * `PATCH /v3/workflows/{id}/` setting the liveness and face-match thresholds in the form the
-   * workflow uses (`features[].config`, or the legacy flat fields). Answers what Didit returned.
+   * `PATCH /v3/workflows/{settings uuid}/` with the documented `features` list, only the thresholds
+   * changed (see `thresholdPatchBody`), and no `status`, so a published version is updated in
+   * place. Didit's answer is not trusted as the new state: callers read the version back.
    */
-  async updateWorkflow(
-    current: DiditWorkflow,
+  async updateWorkflowThresholds(
+    settings: DiditWorkflowSettings,
     thresholds: WorkflowThresholds,
+    listedFeatures: readonly string[] = [],
     options: CallOptions = {},
-  ): Promise<DiditWorkflow> {
-    return this.request(
+  ): Promise<void> {
+    await this.request(
       {
         operation: 'update_workflow',
         method: 'PATCH',
-        path: `/v3/workflows/${encodeURIComponent(current.settingsId)}/`,
+        path: `/v3/workflows/${encodeURIComponent(settings.settingsId)}/`,
         scopes: ['generic-write'],
-        body: thresholdPatchBody(current, thresholds),
-        parse: (json) => adaptOrThrow(json),
+        body: thresholdPatchBody(settings, thresholds, listedFeatures),
+        parse: () => undefined,
       },
       options,
     );
@@ -341,8 +360,8 @@ function errorFor(operation: string, status: number, json: unknown, headers: Hea
   });
 }
 
-function adaptOrThrow(json: unknown): DiditWorkflow {
-  const workflow = adaptDiditWorkflow(parseOrThrow(diditWorkflowSchema, json, 'workflow'));
+function adaptOrThrow(json: unknown, settingsId: string): DiditWorkflowSettings {
+  const workflow = adaptWorkflowSettings(parseOrThrow(diditWorkflowSchema, json, 'workflow'), settingsId);
   if (!workflow) throw new DiditApiError('invalid_response', 'Didit workflow has neither uuid nor workflow_id');
   return workflow;
 }

@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { diditIdSchema, isDiditId } from '../../contract/ids.ts';
 
 /**
- * zod schemas of what Didit sends (didit-api.md §2, §3, §8). Loose objects: Didit adds fields
+ * zod schemas of what Didit sends (docs/didit-contract.md §4–§13). Loose objects: Didit adds fields
  * freely, and the raw decision is stored whole. Where the contract is uncertain both documented
  * forms are accepted (method casing, legacy singular blocks, list envelope vs bare array).
  * These types never leave `vendors/didit/`; `adapt.ts` turns them into ours.
  */
+
+/** Didit's ids in either case; lowercased as Postgres prints them, other strings kept as sent. */
+const diditIdLike = z.string().transform((id) => (isDiditId(id) ? id.toLowerCase() : id));
 
 const nullableNumber = z.number().nullable().optional();
 const nullableString = z.string().nullable().optional();
@@ -51,10 +55,10 @@ export const diditReviewSchema = z.looseObject({
 });
 
 export const diditDecisionSchema = z.looseObject({
-  session_id: z.string(),
+  session_id: diditIdLike,
   session_number: z.number().int().nullable().optional(),
   status: z.string(),
-  workflow_id: nullableString,
+  workflow_id: diditIdLike.nullable().optional(),
   vendor_data: nullableString,
   liveness_checks: z.array(diditLivenessSchema).nullable().optional(),
   face_matches: z.array(diditFaceMatchSchema).nullable().optional(),
@@ -67,7 +71,7 @@ export const diditDecisionSchema = z.looseObject({
 export type DiditDecision = z.infer<typeof diditDecisionSchema>;
 
 export const diditSessionSummarySchema = z.looseObject({
-  session_id: z.string(),
+  session_id: diditIdLike,
   session_number: z.number().int().nullable().optional(),
   status: z.string(),
   vendor_data: nullableString,
@@ -88,7 +92,7 @@ export const diditSessionListSchema = z.union([
 
 export const diditUpdateStatusResponseSchema = z.looseObject({ session_id: z.string() });
 
-/** The part of every webhook body the receiver relies on (§8.2). */
+/** The part of every webhook body the receiver relies on (docs/didit-contract.md §13). */
 export const webhookEnvelopeSchema = z.looseObject({
   webhook_type: z.string().min(1).max(200),
   timestamp: z.number().int().positive(),
@@ -98,10 +102,10 @@ export const webhookEnvelopeSchema = z.looseObject({
 /** Session events: `status.updated`, `data.updated`. */
 export const sessionEventSchema = webhookEnvelopeSchema.extend({
   webhook_type: z.enum(['status.updated', 'data.updated']),
-  session_id: z.uuid(),
+  session_id: diditIdSchema,
   status: z.string().min(1).max(100),
   created_at: z.number().int().nullable().optional(),
-  workflow_id: z.uuid().nullable().optional(),
+  workflow_id: diditIdSchema.nullable().optional(),
   vendor_data: z.string().nullable().optional(),
   decision: z.record(z.string(), z.unknown()).nullable().optional(),
 });
@@ -110,20 +114,24 @@ export type SessionEvent = z.infer<typeof sessionEventSchema>;
 export const sessionEventTypes: readonly string[] = ['status.updated', 'data.updated'];
 
 /**
- * A workflow (§5). `features` comes in three documented shapes: `{feature, config}` items (the
- * current form), a string list (legacy read shape) or one `" + "`-joined string (one list
- * example). Thresholds live in `features[].config` or, on legacy workflows, as flat fields.
+ * A workflow version, as a list row or as the detail (docs/didit-contract.md §4–§8). `features`
+ * comes in three documented shapes: `{feature, config}` items, a string list, or one `" + "`-joined
+ * string (list rows). List rows carry no thresholds; the detail has them as flat fields (and in
+ * `features[].config` when it lists configs).
  */
 const diditFeatureItemSchema = z.union([
   z.string(),
   z.looseObject({ feature: z.string(), config: z.record(z.string(), z.unknown()).nullable().optional() }),
 ]);
 export const diditWorkflowSchema = z.looseObject({
-  uuid: nullableString,
-  workflow_id: nullableString,
+  uuid: diditIdLike.nullable().optional(),
+  workflow_id: diditIdLike.nullable().optional(),
   workflow_label: nullableString,
   workflow_type: nullableString,
   version: z.number().int().nullable().optional(),
+  status: nullableString,
+  is_archived: z.boolean().nullable().optional(),
+  created_at: z.union([z.string(), z.number()]).nullable().optional(),
   features: z
     .union([z.array(diditFeatureItemSchema), z.string()])
     .nullable()

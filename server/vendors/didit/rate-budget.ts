@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.ts';
 import { DiditApiError } from './didit-error.ts';
 
 /**
- * Client-side rate limiting for Didit, shared by every replica through Postgres (§1.4): each
+ * Client-side rate limiting for Didit, shared by every replica through Postgres (docs/didit-contract.md §3): each
  * scope has a 60-second sliding log of the calls we allowed ourselves, checked and appended
  * under a per-scope advisory lock, plus what Didit last said (`Retry-After`, `X-RateLimit-*`),
  * which can block a scope until a given time. In memory this would multiply the budget by the

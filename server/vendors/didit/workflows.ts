@@ -1,9 +1,13 @@
+import { isDiditId } from '../../contract/ids.ts';
 import { normaliseMethod, type LivenessMethod } from './adapt.ts';
 import type { DiditWorkflowDto } from './didit-schemas.ts';
 
 /**
- * Didit workflows (didit-api.md §5) as the console sees them, and the PATCH body that sets
- * thresholds in whichever form the workflow uses. Vendor shapes stay in this folder.
+ * Didit workflows as the console sees them (docs/didit-contract.md §4–§8). A workflow is a
+ * group (`workflow_id`, what sessions reference) of versions, each with its own settings uuid;
+ * `GET /v3/workflows/` lists one row per version, drafts included, without thresholds; new
+ * sessions use the latest *published* version, whose settings `GET /v3/workflows/{uuid}/` gives.
+ * Vendor shapes stay in this folder.
  */
 
 export interface WorkflowThresholds {
@@ -13,22 +17,48 @@ export interface WorkflowThresholds {
   faceMatchDecline: number | null;
 }
 
-export interface DiditWorkflow {
-  /** The settings uuid (per workflow version at Didit); falls back to the workflow id. */
+export type WorkflowVersionStatus = 'draft' | 'published';
+
+/** One row of the list: one version of a workflow. */
+export interface DiditWorkflowVersion {
+  /** The settings uuid of this version: `/v3/workflows/{settingsId}/` reads and updates it. */
   settingsId: string;
-  /** What sessions reference. */
+  /** The group id sessions reference, shared by every version. */
+  workflowId: string;
+  version: number | null;
+  status: WorkflowVersionStatus;
+  label: string | null;
+  type: string | null;
+  isArchived: boolean;
+  /** The features the list row names (`"LIVENESS + FACE_MATCH"`). */
+  features: string[];
+  createdAt: Date | null;
+}
+
+/** One version's settings (the detail). */
+export interface DiditWorkflowSettings {
+  settingsId: string;
   workflowId: string;
   label: string | null;
   type: string | null;
   version: number | null;
-  /** `features`: thresholds in `features[].config`; `legacy`: flat fields. */
+  status: WorkflowVersionStatus;
+  /** `features`: the detail lists `features[].config`; `legacy`: only the flat fields. */
   form: 'features' | 'legacy';
+  /** Every feature the version runs, in order (`LIVENESS`, `FACE_MATCH`, `OCR`, ...). */
+  featureNames: string[];
   hasLiveness: boolean;
   hasFaceMatch: boolean;
   livenessMethod: LivenessMethod | null;
   thresholds: WorkflowThresholds;
-  /** The workflow as Didit answered it, stored whole. */
+  /** The settings as Didit answered them, stored whole. */
   raw: Record<string, unknown>;
+}
+
+/** The version new sessions use, and a newer draft if someone is editing the workflow at Didit. */
+export interface PublishedWorkflow {
+  latest: DiditWorkflowVersion;
+  draft: DiditWorkflowVersion | null;
 }
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -37,40 +67,117 @@ const featureName = (value: string) =>
     .trim()
     .toUpperCase()
     .replace(/[\s-]+/g, '_');
+const isLiveness = (name: string) => name === 'LIVENESS';
+const isFaceMatch = (name: string) => name === 'FACE_MATCH' || name === 'FACEMATCH';
+/** `is_*_enabled` flags of the detail that are not other features. */
+const NOT_FEATURES = new Set(['liveness', 'face_match', 'white_label']);
+const lowerId = (id: string) => (isDiditId(id) ? id.toLowerCase() : id);
 
-export function adaptDiditWorkflow(dto: DiditWorkflowDto): DiditWorkflow | null {
-  const workflowId = dto.workflow_id ?? dto.uuid;
-  if (!workflowId) return null;
-  const items = typeof dto.features === 'string' ? dto.features.split('+') : (dto.features ?? []);
-  const configs = new Map<string, Record<string, unknown>>();
-  const names = new Set<string>();
-  let form: DiditWorkflow['form'] = 'legacy';
+/** A version without a status comes from a generation that had no drafts: it is in force. */
+function statusOf(value: unknown): WorkflowVersionStatus {
+  return typeof value === 'string' && value.trim().toLowerCase() === 'draft' ? 'draft' : 'published';
+}
+
+/** `features` as a list of names, whichever documented shape it came in. */
+function namesOf(features: DiditWorkflowDto['features']): string[] {
+  const items = typeof features === 'string' ? features.split('+') : (features ?? []);
+  const names: string[] = [];
   for (const item of items) {
-    if (typeof item === 'string') {
-      if (item.trim()) names.add(featureName(item));
-    } else {
-      form = 'features';
-      names.add(featureName(item.feature));
-      configs.set(featureName(item.feature), item.config ?? {});
-    }
+    const name = typeof item === 'string' ? item : item.feature;
+    if (name.trim()) names.push(featureName(name));
   }
+  return names;
+}
+
+export function adaptWorkflowVersion(dto: DiditWorkflowDto): DiditWorkflowVersion | null {
+  const settingsId = dto.uuid ?? null;
+  // The oldest generation had no versions: its `uuid` was the workflow's one id.
+  const workflowId = dto.workflow_id ?? settingsId;
+  if (!settingsId || !workflowId) return null;
+  const created =
+    typeof dto.created_at === 'string'
+      ? new Date(dto.created_at)
+      : typeof dto.created_at === 'number'
+        ? new Date(dto.created_at * 1000)
+        : null;
+  return {
+    settingsId: lowerId(settingsId),
+    workflowId: lowerId(workflowId),
+    version: dto.version ?? null,
+    status: statusOf(dto.status),
+    label: dto.workflow_label ?? null,
+    type: dto.workflow_type ?? null,
+    isArchived: dto.is_archived ?? false,
+    features: namesOf(dto.features),
+    createdAt: created && !Number.isNaN(created.getTime()) ? created : null,
+  };
+}
+
+/**
+ * Per workflow, its latest published version (highest `version`, then newest) and a newer draft.
+ * A workflow with no published version has nothing in force and is left out, as is a row whose ids
+ * are not Didit ids.
+ */
+export function latestPublishedVersions(rows: readonly DiditWorkflowVersion[]): Map<string, PublishedWorkflow> {
+  const newer = (a: DiditWorkflowVersion, b: DiditWorkflowVersion) =>
+    (a.version ?? -1) - (b.version ?? -1) || (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0);
+  const out = new Map<string, PublishedWorkflow>();
+  for (const row of rows) {
+    // An id that is not 8-4-4-4-12 hex (docs examples have one) cannot be addressed or stored.
+    if (row.status !== 'published' || !isDiditId(row.workflowId) || !isDiditId(row.settingsId)) continue;
+    const seen = out.get(row.workflowId);
+    if (!seen || newer(row, seen.latest) > 0) out.set(row.workflowId, { latest: row, draft: null });
+  }
+  for (const row of rows) {
+    const group = out.get(row.workflowId);
+    if (!group || row.status !== 'draft' || newer(row, group.latest) <= 0) continue;
+    if (!group.draft || newer(row, group.draft) > 0) group.draft = row;
+  }
+  return out;
+}
+
+/**
+ * A version's settings. Thresholds are read from `features[].config` when the detail lists it, else
+ * from the documented flat fields; which features run comes from the list, the `features` names or
+ * the `is_*_enabled` flags.
+ */
+export function adaptWorkflowSettings(dto: DiditWorkflowDto, fallbackId?: string): DiditWorkflowSettings | null {
+  const settingsId = dto.uuid ?? fallbackId ?? null;
+  const workflowId = dto.workflow_id ?? settingsId;
+  if (!settingsId || !workflowId) return null;
+  const items = Array.isArray(dto.features) ? dto.features : [];
+  const configs = new Map<string, Record<string, unknown>>();
+  for (const item of items) {
+    if (typeof item !== 'string') configs.set(featureName(item.feature), item.config ?? {});
+  }
+  const form: DiditWorkflowSettings['form'] = configs.size > 0 ? 'features' : 'legacy';
+  const featureNames = namesOf(dto.features);
+  const hasName = (test: (name: string) => boolean) => featureNames.some(test);
   const liveness = configs.get('LIVENESS');
   const faceMatch = configs.get('FACE_MATCH') ?? configs.get('FACEMATCH');
-  const hasFaceMatch =
-    form === 'features'
-      ? faceMatch !== undefined
-      : (dto.is_face_match_enabled ?? (names.has('FACE_MATCH') || names.has('FACEMATCH')));
-  const hasLiveness = form === 'features' ? liveness !== undefined : (dto.is_liveness_enabled ?? names.has('LIVENESS'));
-  const pick = (key: string, config: Record<string, unknown> | undefined) =>
-    form === 'features' ? num(config?.[key]) : num((dto as Record<string, unknown>)[key]);
-  const method = form === 'features' ? liveness?.['face_liveness_method'] : dto.face_liveness_method;
+  const hasLiveness = liveness !== undefined || (dto.is_liveness_enabled ?? hasName(isLiveness));
+  const hasFaceMatch = faceMatch !== undefined || (dto.is_face_match_enabled ?? hasName(isFaceMatch));
+  if (hasLiveness && !hasName(isLiveness)) featureNames.push('LIVENESS');
+  if (hasFaceMatch && !hasName(isFaceMatch)) featureNames.push('FACE_MATCH');
+  // The flat detail flags every other feature it runs (`is_aml_enabled`, `is_nfc_enabled`, ...).
+  for (const [key, value] of Object.entries(dto)) {
+    const flagged = /^is_([a-z0-9_]+)_enabled$/.exec(key)?.[1];
+    if (value !== true || !flagged || NOT_FEATURES.has(flagged)) continue;
+    const name = featureName(flagged);
+    if (!featureNames.includes(name)) featureNames.push(name);
+  }
+  const flat = dto as Record<string, unknown>;
+  const pick = (key: string, config: Record<string, unknown> | undefined) => num(config?.[key]) ?? num(flat[key]);
+  const method = liveness?.['face_liveness_method'] ?? dto.face_liveness_method;
   return {
-    settingsId: dto.uuid ?? workflowId,
-    workflowId,
+    settingsId: lowerId(settingsId),
+    workflowId: lowerId(workflowId),
     label: dto.workflow_label ?? null,
     type: dto.workflow_type ?? null,
     version: dto.version ?? null,
+    status: statusOf(dto.status),
     form,
+    featureNames,
     hasLiveness,
     hasFaceMatch,
     livenessMethod: normaliseMethod(typeof method === 'string' ? method : null),
@@ -85,30 +192,117 @@ export function adaptDiditWorkflow(dto: DiditWorkflowDto): DiditWorkflow | null 
 }
 
 /**
- * The PATCH body that sets the thresholds. Current form: the whole `features` list (a PATCH with
- * `features` replaces it), every other config key kept as Didit reported it. Legacy: flat fields.
+ * The config keys of the two biometric features (Didit's feature-config contract, recorded in
+ * test/fixtures/didit/feature-config-schema.liveness-face-match.json). The settings detail shows
+ * them as flat fields; when it lists no `features[].config`, each feature's config is rebuilt from
+ * those flat fields, so nothing Didit reported is reset by the PATCH.
  */
-export function thresholdPatchBody(current: DiditWorkflow, thresholds: WorkflowThresholds): Record<string, unknown> {
+const CONFIG_KEYS = {
+  LIVENESS: [
+    'cross_org_fraud_face_action',
+    'cross_org_identity_claim_pattern_action',
+    'external_capture_device_action',
+    'face_audio_recording_enabled',
+    'face_liveness_duplicated_face_name_mismatch_action',
+    'face_liveness_flash_mode',
+    'face_liveness_max_attempts',
+    'face_liveness_method',
+    'face_liveness_mode',
+    'face_liveness_multiple_faces_action',
+    'face_liveness_possible_duplicated_face_action',
+    'face_liveness_score_decline_threshold',
+    'face_liveness_score_review_threshold',
+    'face_luminance_max_action',
+    'face_luminance_max_threshold',
+    'face_luminance_min_action',
+    'face_luminance_min_threshold',
+    'face_privacy_mode_enabled',
+    'face_quality_decline_threshold',
+    'face_quality_review_threshold',
+    'frame_injection_action',
+    'race_map_similarity_thresholds',
+    'screen_capture_action',
+    'virtual_camera_action',
+  ],
+  FACE_MATCH: [
+    'face_match_eyes_covered_action',
+    'face_match_face_covered_action',
+    'face_match_max_attempts',
+    'face_match_mouth_covered_action',
+    'face_match_not_computed_action',
+    'face_match_score_decline_threshold',
+    'face_match_score_review_threshold',
+  ],
+} as const;
+
+/** The config's enums are upper case; the flat settings print some in lower case (`passive`). */
+const upperCaseEnum = (key: string) => key === 'face_liveness_method' || key.endsWith('_action');
+
+export class UnsafeThresholdPatchError extends Error {
+  override name = 'UnsafeThresholdPatchError';
+}
+
+/**
+ * The PATCH body that sets the thresholds: the documented `features: [{feature, config}]` form.
+ * A PATCH with `features` replaces the whole list, so every feature and every other config key
+ * goes back exactly as Didit reported it; only the four thresholds change, as whole numbers.
+ * No `status`: the published version is updated in place.
+ *
+ * Throws `UnsafeThresholdPatchError` when the settings do not expose what would have to be sent
+ * back (a feature other than liveness and face match whose config only the list would carry):
+ * sending the list would silently reset it.
+ */
+export function thresholdPatchBody(
+  settings: DiditWorkflowSettings,
+  thresholds: WorkflowThresholds,
+  /** The features the version's list row names, which a flat detail may not flag. */
+  listedFeatures: readonly string[] = [],
+): { features: Array<Record<string, unknown>> } {
+  const whole = (value: number | null) => (value === null ? null : Math.round(value));
   const liveness = {
-    face_liveness_score_review_threshold: thresholds.livenessReview,
-    face_liveness_score_decline_threshold: thresholds.livenessDecline,
+    face_liveness_score_review_threshold: whole(thresholds.livenessReview),
+    face_liveness_score_decline_threshold: whole(thresholds.livenessDecline),
   };
   const faceMatch =
-    current.hasFaceMatch && thresholds.faceMatchReview !== null && thresholds.faceMatchDecline !== null
+    settings.hasFaceMatch && thresholds.faceMatchReview !== null && thresholds.faceMatchDecline !== null
       ? {
-          face_match_score_review_threshold: thresholds.faceMatchReview,
-          face_match_score_decline_threshold: thresholds.faceMatchDecline,
+          face_match_score_review_threshold: whole(thresholds.faceMatchReview),
+          face_match_score_decline_threshold: whole(thresholds.faceMatchDecline),
         }
       : {};
-  if (current.form === 'legacy') return { ...liveness, ...faceMatch };
-  const features = Array.isArray(current.raw['features']) ? (current.raw['features'] as unknown[]) : [];
-  return {
-    features: features.map((item) => {
-      if (!item || typeof item !== 'object') return item;
-      const { feature, config } = item as { feature?: unknown; config?: Record<string, unknown> | null };
-      const name = typeof feature === 'string' ? featureName(feature) : '';
-      const extra = name === 'LIVENESS' ? liveness : name === 'FACE_MATCH' || name === 'FACEMATCH' ? faceMatch : {};
-      return { ...(item as Record<string, unknown>), config: { ...(config ?? {}), ...extra } };
-    }),
+  const ours = (name: string) => (isLiveness(name) ? liveness : isFaceMatch(name) ? faceMatch : {});
+
+  if (settings.form === 'features') {
+    const features = (settings.raw['features'] as unknown[]).map((item) => {
+      if (typeof item === 'string') {
+        throw new UnsafeThresholdPatchError(`Didit lists feature ${item} without its config; sending the list would reset it.`);
+      }
+      const { feature, config } = item as { feature: string; config?: Record<string, unknown> | null };
+      return { ...(item as Record<string, unknown>), config: { ...(config ?? {}), ...ours(featureName(feature)) } };
+    });
+    return { features };
+  }
+
+  const others = [...new Set([...settings.featureNames, ...listedFeatures.map(featureName)])].filter(
+    (name) => !isLiveness(name) && !isFaceMatch(name),
+  );
+  if (others.length > 0) {
+    throw new UnsafeThresholdPatchError(
+      `Didit's settings for this workflow do not expose the config of ${others.join(', ')}; sending the features list would reset it.`,
+    );
+  }
+  const flat = settings.raw;
+  const configFromFlat = (name: 'LIVENESS' | 'FACE_MATCH'): Record<string, unknown> => {
+    const config: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS[name]) {
+      const value = flat[key];
+      if (value === null || value === undefined) continue;
+      config[key] = typeof value === 'string' && upperCaseEnum(key) ? value.trim().toUpperCase() : value;
+    }
+    return { ...config, ...ours(name) };
   };
+  const features: Array<Record<string, unknown>> = [];
+  if (settings.hasLiveness) features.push({ feature: 'LIVENESS', config: configFromFlat('LIVENESS') });
+  if (settings.hasFaceMatch) features.push({ feature: 'FACE_MATCH', config: configFromFlat('FACE_MATCH') });
+  return { features };
 }

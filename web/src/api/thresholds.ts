@@ -28,3 +28,12 @@ export const proposeThresholds = (id: string, thresholds: ThresholdSet, reason: 
   apiPost(`${base(id)}/thresholds`, { thresholds, reason }, shape<ThresholdVersionDto>());
 export const actOnVersion = (id: string, version: number, action: 'approve' | 'reject' | 'withdraw' | 'retry', note?: string) =>
   apiPost(`${base(id)}/thresholds/${version}/${action}`, note ? { note } : {}, shape<ThresholdVersionDto>());
+
+/** What the threshold editor calls; tests hand it plain async functions. */
+export interface ThresholdEditorApi {
+  getScoreDistribution: typeof getScoreDistribution;
+  simulateThresholds: typeof simulateThresholds;
+  proposeThresholds: typeof proposeThresholds;
+}
+
+export const httpThresholdEditorApi: ThresholdEditorApi = { getScoreDistribution, simulateThresholds, proposeThresholds };

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useLocation, useParams, useSearchParams } from 'react-router';
-import { z } from 'zod';
+import { diditIdSchema } from '../../../server/contract/ids.ts';
 import { parseQueueSearch, queueFilters } from '../components/queue/queue-url.ts';
 import { EmptyState } from '../components/layout/EmptyState.tsx';
 import { SessionPage } from '../components/session/SessionPage.tsx';
@@ -16,14 +16,16 @@ export function Component() {
   const filters = useMemo(() => queueFilters(parseQueueSearch(searchParams).query), [searchParams]);
   const state = location.state as { session?: unknown; notice?: unknown } | null;
 
-  if (!z.uuid().safeParse(id).success) {
+  // Didit's ids are 8-4-4-4-12 hex but not always RFC 4122 UUIDs (its own examples are not).
+  const parsed = diditIdSchema.safeParse(id);
+  if (!parsed.success) {
     return <EmptyState title="Session not found">{<p>That is not a session id.</p>}</EmptyState>;
   }
   return (
     <SessionPage
       // A new navigation (claim next, even onto the same id) starts from the session it hands over.
-      key={`${id}:${location.key}`}
-      id={id}
+      key={`${parsed.data}:${location.key}`}
+      id={parsed.data}
       handedOver={state?.session}
       filters={filters}
       notice={typeof state?.notice === 'string' ? state.notice : null}

@@ -4,6 +4,8 @@ import type { WorkflowDetailDto } from '../../../server/contract/thresholds.ts';
 import { getWorkflow } from '../api/thresholds.ts';
 import { useCan, useMe } from '../components/auth/me.ts';
 import { PageHeader } from '../components/layout/PageHeader.tsx';
+import { DiditVersionNote } from '../components/thresholds/DiditVersionNote.tsx';
+import { formatThreshold } from '../components/thresholds/format.ts';
 import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
@@ -39,12 +41,13 @@ export function Component() {
         {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`} · Didit uses
         the {workflow.settingsForm ?? 'unknown'} settings form
       </p>
+      <DiditVersionNote workflow={workflow} />
       {workflow.drift ? (
         <p className={styles.error} role="status">
           Drift since {new Date(workflow.drift.detectedAt).toLocaleString()}: Didit reports liveness{' '}
-          {workflow.drift.didit.livenessReview}/{workflow.drift.didit.livenessDecline}
+          {formatThreshold(workflow.drift.didit.livenessReview)}/{formatThreshold(workflow.drift.didit.livenessDecline)}
           {workflow.drift.didit.faceMatchReview !== null
-            ? `, face match ${workflow.drift.didit.faceMatchReview}/${workflow.drift.didit.faceMatchDecline}`
+            ? `, face match ${formatThreshold(workflow.drift.didit.faceMatchReview)}/${formatThreshold(workflow.drift.didit.faceMatchDecline)}`
             : ''}
           , not version {workflow.currentVersion}.
         </p>

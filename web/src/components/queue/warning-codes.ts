@@ -2,7 +2,7 @@ export type LogType = 'information' | 'warning' | 'error' | 'unknown';
 
 /**
  * The queue lists warning codes without their log type (the contract's `warningCodes`), so the
- * chip colour comes from Didit's catalogue (didit-api.md §7): auto-decline risks are errors,
+ * chip colour comes from Didit's catalogue (docs/didit-contract.md §8): auto-decline risks are errors,
  * threshold/action risks usually warnings. Unknown codes stay neutral.
  */
 const errorCodes = new Set([

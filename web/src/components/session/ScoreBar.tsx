@@ -1,4 +1,5 @@
 import { formatScore } from '../queue/sla.ts';
+import { formatThreshold } from '../thresholds/format.ts';
 import { scoreZone, zoneLabels } from './score-zone.ts';
 import styles from './ScoreBar.module.css';
 
@@ -32,8 +33,8 @@ export function ScoreBar({ label, score, review, decline, missing = 'not availab
   const declineAt = decline ?? 0;
   const reviewAt = Math.max(review ?? declineAt, declineAt);
   const thresholdsText = [
-    decline !== null ? `decline ≤ ${formatScore(decline)}` : null,
-    review !== null ? `review ≤ ${formatScore(review)}` : null,
+    decline !== null ? `decline ≤ ${formatThreshold(decline)}` : null,
+    review !== null ? `review ≤ ${formatThreshold(review)}` : null,
   ]
     .filter(Boolean)
     .join(', ');
@@ -78,8 +79,8 @@ export function ScoreBar({ label, score, review, decline, missing = 'not availab
       </div>
       <div className={styles.scale} aria-hidden="true">
         <span style={{ left: 0 }}>0</span>
-        {decline !== null ? <span style={{ left: pct(decline) }}>{formatScore(decline)}</span> : null}
-        {review !== null ? <span style={{ left: pct(review) }}>{formatScore(review)}</span> : null}
+        {decline !== null ? <span style={{ left: pct(decline) }}>{formatThreshold(decline)}</span> : null}
+        {review !== null ? <span style={{ left: pct(review) }}>{formatThreshold(review)}</span> : null}
         <span style={{ left: '100%' }}>100</span>
       </div>
       <p className={styles.caption}>

@@ -14,14 +14,19 @@ function QueueStub() {
   return <p>queue page {location.search}</p>;
 }
 
-function renderSession(session: SessionDetail, overrides: Partial<ReviewApi> = {}, search = '') {
+function renderSession(
+  session: SessionDetail,
+  overrides: Partial<ReviewApi> = {},
+  search = '',
+  path = `/sessions/${session.id}`,
+) {
   const api = fakeApi({ getSession: () => Promise.resolve(session), ...overrides });
   const router = createMemoryRouter(
     [
       { path: '/sessions/:id', element: <SessionRoute /> },
       { path: '/queue', element: <QueueStub /> },
     ],
-    { initialEntries: [`/sessions/${session.id}${search}`] },
+    { initialEntries: [`${path}${search}`] },
   );
   render(
     <ReviewApiProvider api={api}>
@@ -57,6 +62,22 @@ describe('session detail', () => {
     expect(screen.getByText('status.updated', { exact: false })).toBeTruthy();
     // Vendor data is text, never markup.
     expect(document.querySelector('h1 b')).toBeNull();
+  });
+
+  it("opens a session by a Didit id that is not an RFC 4122 UUID (as in Didit's docs), and refuses what is not an id", async () => {
+    const id = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+    const session = sessionDetail({ id, vendorData: 'from-didit-docs' });
+    const getSession = vi.fn<ReviewApi['getSession']>(() => Promise.resolve(session));
+    // Either case is accepted; the id is asked for as Postgres prints it.
+    renderSession(session, { getSession }, '', `/sessions/${id.toUpperCase()}`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'from-didit-docs' })).toBeTruthy();
+    expect(getSession).toHaveBeenCalledWith(id, expect.any(AbortSignal));
+    cleanup();
+
+    const notAnId = vi.fn<ReviewApi['getSession']>(() => Promise.resolve(session));
+    renderSession(session, { getSession: notAnId }, '', '/sessions/aaaaaaaa-bbbb-cccc-dddd');
+    expect(await screen.findByText('That is not a session id.')).toBeTruthy();
+    expect(notAnId).not.toHaveBeenCalled();
   });
 
   it('shows who holds a session claimed by someone else, and since when', async () => {

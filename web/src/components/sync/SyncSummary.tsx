@@ -6,7 +6,9 @@ import {
   formatAgo,
   formatInstant,
   formatSeconds,
+  needsLook,
   parkedLevel,
+  quarantineLevel,
   reconciliationLevel,
   retryingLevel,
   secondsSince,
@@ -52,6 +54,7 @@ export function SyncSummary({ status, now, showWebhooks = true }: SyncSummaryPro
   const oldestAge = secondsSince(webhooks.oldestPendingAt, now);
   const lastRun = reconciliation.lastCompleted;
   const active = reconciliation.active;
+  const toLookAt = webhooks.quarantined.filter(needsLook).length;
   return (
     <section aria-labelledby="sync-summary-heading" className={styles.section}>
       <h2 id="sync-summary-heading" className={styles.visuallyHidden}>
@@ -79,6 +82,11 @@ export function SyncSummary({ status, now, showWebhooks = true }: SyncSummaryPro
             </Stat>
             <Stat label="Parked" level={parkedLevel(webhooks.parkedCount)} value={webhooks.parkedCount}>
               Gave up retrying; replay once fixed
+            </Stat>
+            <Stat label="Quarantined" level={quarantineLevel(webhooks)} value={webhooks.quarantinedCount}>
+              {toLookAt > 0
+                ? `${toLookAt} to look at: the re-read from Didit failed or has no session id`
+                : 'Authentic deliveries not stored as events; re-read from Didit'}
             </Stat>
           </>
         ) : null}

@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ParkedWebhook, SyncStatus } from '../../../../server/contract/sync.ts';
+import type { ParkedWebhook, QuarantinedDelivery, SyncStatus } from '../../../../server/contract/sync.ts';
 import { syncStatusSchema } from '../../../../server/contract/sync.ts';
 import { ApiError } from '../../api/client.ts';
 import type { SyncApi } from '../../api/sync.ts';
@@ -25,6 +25,24 @@ function parkedRow(overrides: Partial<ParkedWebhook> = {}): ParkedWebhook {
   };
 }
 
+function quarantinedRow(overrides: Partial<QuarantinedDelivery> = {}): QuarantinedDelivery {
+  return {
+    id: 3,
+    receivedAt: ago(900),
+    lastReceivedAt: ago(900),
+    deliveries: 1,
+    reason: 'stale_timestamp',
+    detail: 'timestamp 1800 s old, accepted window 300 s',
+    webhookType: 'status.updated',
+    sessionId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    eventTimestamp: ago(2700),
+    repairState: 'queued',
+    repairedAt: null,
+    repairError: null,
+    ...overrides,
+  };
+}
+
 function syncStatus(
   overrides: {
     webhooks?: Partial<SyncStatus['webhooks']>;
@@ -42,6 +60,8 @@ function syncStatus(
       retrying: 0,
       parkedCount: 0,
       parked: [],
+      quarantinedCount: 0,
+      quarantined: [],
       ...overrides.webhooks,
     },
     reconciliation: {
@@ -281,5 +301,109 @@ describe('sync health', () => {
     const table = await screen.findByRole('table', { name: /Worker processes/ });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((row) => row.textContent)).toEqual([expect.stringContaining('Running'), expect.stringContaining('Silent')]);
+  });
+  it('lists quarantined deliveries as text: reason and repair in words, session link, repeated deliveries', async () => {
+    const hostile = '<img src=x onerror="alert(1)"> not JSON';
+    const rows = [
+      quarantinedRow({ repairState: 'repaired', repairedAt: ago(850), deliveries: 3, lastReceivedAt: ago(600) }),
+      quarantinedRow({ id: 4, reason: 'timestamp_mismatch', repairState: 'queued' }),
+      quarantinedRow({
+        id: 5,
+        reason: 'malformed_json',
+        detail: hostile,
+        webhookType: null,
+        sessionId: null,
+        eventTimestamp: null,
+        repairState: 'not_possible',
+      }),
+      quarantinedRow({ id: 6, reason: 'invalid_envelope', repairState: 'gone' }),
+      quarantinedRow({ id: 7, reason: 'unstorable', repairState: 'failed', repairError: 'Didit answered 503' }),
+    ];
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ webhooks: { quarantinedCount: 60, quarantined: rows } })),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+
+    expect(await screen.findByRole('heading', { name: 'Quarantined deliveries' })).toBeTruthy();
+    const table = screen.getByRole('table', { name: /Quarantined webhook deliveries, latest first \(5 of 60 shown\)/ });
+    const row = (id: number) => within(table).getByRole('row', { name: new RegExp(`^${id}\\b`) });
+
+    const repaired = row(3);
+    expect(within(repaired).getByText('Timestamp outside the accepted window')).toBeTruthy();
+    expect(within(repaired).getByText('timestamp 1800 s old, accepted window 300 s')).toBeTruthy();
+    expect(within(repaired).getByText('status.updated')).toBeTruthy();
+    expect(within(repaired).getByText('Repaired from Didit')).toBeTruthy();
+    expect(repaired.textContent).toMatch(/last .+, 3 deliveries/);
+    const link = within(repaired).getByRole('link', { name: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
+    expect(link.getAttribute('href')).toBe('/sessions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
+
+    expect(within(row(4)).getByText('Header and body timestamps differ')).toBeTruthy();
+    expect(within(row(4)).getByText('Re-reading from Didit')).toBeTruthy();
+    expect(row(4).textContent).not.toMatch(/deliveries/);
+
+    const noSession = row(5);
+    expect(within(noSession).getByText('Body is not JSON')).toBeTruthy();
+    expect(within(noSession).getByText(hostile)).toBeTruthy();
+    expect(within(noSession).getByText('No session id to re-read')).toBeTruthy();
+    expect(within(noSession).getByText('Warning')).toBeTruthy();
+    expect(within(noSession).queryByRole('link')).toBeNull();
+    expect(table.querySelector('img')).toBeNull();
+
+    expect(within(row(6)).getByText("Body does not match Didit's envelope")).toBeTruthy();
+    expect(within(row(6)).getByText('Didit no longer has the session')).toBeTruthy();
+    expect(within(row(7)).getByText('Refused by the database')).toBeTruthy();
+    expect(within(row(7)).getByText('Re-read failed: Didit answered 503, retrying')).toBeTruthy();
+  });
+
+  it("warns in the summary when a quarantined delivery's re-read failed or is not possible", async () => {
+    const getStatus = vi
+      .fn<SyncApi['getStatus']>()
+      .mockResolvedValueOnce(
+        syncStatus({
+          webhooks: {
+            quarantinedCount: 3,
+            quarantined: [
+              quarantinedRow({ id: 1, repairState: 'failed', repairError: 'timeout' }),
+              quarantinedRow({ id: 2, repairState: 'not_possible', sessionId: null }),
+              quarantinedRow({ id: 3, repairState: 'repaired', repairedAt: ago(60) }),
+            ],
+          },
+        }),
+      )
+      .mockResolvedValue(
+        syncStatus({
+          webhooks: { quarantinedCount: 1, quarantined: [quarantinedRow({ repairState: 'repaired', repairedAt: ago(60) })] },
+        }),
+      );
+    renderSync(fakeSyncApi({ getStatus }));
+    await screen.findByText('Quarantined', { selector: 'dt' });
+    const card = stat('Quarantined');
+    expect(card.dataset.level).toBe('warn');
+    expect(within(card).getByText('3')).toBeTruthy();
+    expect(within(card).getByText('Warning')).toBeTruthy();
+    expect(card.textContent).toContain('2 to look at');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(stat('Quarantined').dataset.level).toBe('ok'));
+    expect(within(stat('Quarantined')).getByText('OK')).toBeTruthy();
+  });
+
+  it('says so when nothing is quarantined, and shows quarantined deliveries even when no event was stored', async () => {
+    renderSync(fakeSyncApi());
+    expect(await screen.findByText(/No quarantined deliveries/)).toBeTruthy();
+    expect(within(stat('Quarantined')).getByText('0')).toBeTruthy();
+    cleanup();
+
+    // Every delivery stale (a clock off by minutes): nothing stored, but not "nothing received".
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(
+        syncStatus({
+          webhooks: { lastReceivedAt: null, receivedLastHour: 0, quarantinedCount: 1, quarantined: [quarantinedRow()] },
+        }),
+      ),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+    expect(await screen.findByRole('table', { name: /Quarantined webhook deliveries/ })).toBeTruthy();
+    expect(screen.queryByRole('heading', { name: 'No webhooks received yet' })).toBeNull();
   });
 });

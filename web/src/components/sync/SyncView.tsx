@@ -7,6 +7,7 @@ import { EmptyState } from '../layout/EmptyState.tsx';
 import { PageHeader } from '../layout/PageHeader.tsx';
 import { DiditCallsTable, RateLimitTable, WorkersTable } from './DiditTables.tsx';
 import { ParkedTable } from './ParkedTable.tsx';
+import { QuarantineTable } from './QuarantineTable.tsx';
 import { SyncSummary } from './SyncSummary.tsx';
 import { formatInstant, nothingReceived } from './sync-health.ts';
 import { useSyncStatus } from './use-sync-status.ts';
@@ -23,7 +24,10 @@ export interface SyncViewProps {
 
 type Announcement = { tone: 'ok' | 'error'; text: string };
 
-/** Sync health: webhook inbox, parked events (with replay), reconciliation, Didit calls and budgets. */
+/**
+ * Sync health: webhook inbox, parked events (with replay), quarantined deliveries, reconciliation,
+ * Didit calls and budgets.
+ */
 export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: SyncViewProps) {
   const sync = useSyncStatus(api, pollMs);
   const now = useNow(5_000);
@@ -109,6 +113,26 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
                   replaying={replaying}
                   onReplay={(row) => void replay(row)}
                 />
+              )}
+            </section>
+          )}
+
+          {nothingReceived(status.webhooks) ? null : (
+            <section aria-labelledby="sync-quarantine-heading" className={styles.section}>
+              <h2 id="sync-quarantine-heading" className={styles.heading}>
+                Quarantined deliveries
+              </h2>
+              {status.webhooks.quarantined.length === 0 ? (
+                <p className={styles.muted}>
+                  No quarantined deliveries: every authentic delivery from Didit was stored as an event.
+                </p>
+              ) : (
+                <>
+                  <p className={styles.muted}>
+                    Signed by Didit but not storable as events; each one&apos;s session is re-read from Didit instead.
+                  </p>
+                  <QuarantineTable rows={status.webhooks.quarantined} total={status.webhooks.quarantinedCount} />
+                </>
               )}
             </section>
           )}

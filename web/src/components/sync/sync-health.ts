@@ -1,4 +1,11 @@
-import type { DiditCallStat, RateLimitScope, SyncStatus } from '../../../../server/contract/sync.ts';
+import type {
+  DiditCallStat,
+  QuarantinedDelivery,
+  QuarantineReason,
+  QuarantineRepairState,
+  RateLimitScope,
+  SyncStatus,
+} from '../../../../server/contract/sync.ts';
 
 /**
  * How healthy each number on the Sync health page is. Every level has words as well as a colour
@@ -105,7 +112,41 @@ export function rateLimitLevel(scope: RateLimitScope): HealthLevel {
   return 'ok';
 }
 
-/** Nothing has ever arrived: no webhook stored, none pending, none parked. */
+/** Why an authentic delivery could not be stored as an event, in words. */
+export const quarantineReasonLabels: Record<QuarantineReason, string> = {
+  stale_timestamp: 'Timestamp outside the accepted window',
+  timestamp_mismatch: 'Header and body timestamps differ',
+  malformed_json: 'Body is not JSON',
+  invalid_envelope: "Body does not match Didit's envelope",
+  unstorable: 'Refused by the database',
+};
+
+/** Where the re-read of a quarantined delivery's session stands, in words. */
+export function quarantineRepairText(row: Pick<QuarantinedDelivery, 'repairState' | 'repairError'>): string {
+  const words: Record<QuarantineRepairState, string> = {
+    queued: 'Re-reading from Didit',
+    repaired: 'Repaired from Didit',
+    gone: 'Didit no longer has the session',
+    not_possible: 'No session id to re-read',
+    failed: row.repairError ? `Re-read failed: ${row.repairError}, retrying` : 'Re-read failed, retrying',
+  };
+  return words[row.repairState];
+}
+
+/**
+ * A re-read that failed (it is retried, and reconciliation walks the session too) or that cannot
+ * happen (no session id in the body) is worth a look; the rest repairs itself.
+ */
+export const needsLook = (row: Pick<QuarantinedDelivery, 'repairState'>): boolean =>
+  row.repairState === 'failed' || row.repairState === 'not_possible';
+
+/** Warning, never a breach: the worker re-reads these sessions from Didit by itself. */
+export const quarantineLevel = (webhooks: SyncStatus['webhooks']): HealthLevel =>
+  webhooks.quarantined.some(needsLook) ? 'warn' : 'ok';
+
+/** Nothing has ever arrived: no webhook stored, none pending, none parked, none quarantined. */
 export function nothingReceived(webhooks: SyncStatus['webhooks']): boolean {
-  return webhooks.lastReceivedAt === null && webhooks.backlog === 0 && webhooks.parkedCount === 0;
+  return (
+    webhooks.lastReceivedAt === null && webhooks.backlog === 0 && webhooks.parkedCount === 0 && webhooks.quarantinedCount === 0
+  );
 }

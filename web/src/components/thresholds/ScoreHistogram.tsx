@@ -1,4 +1,5 @@
 import type { FinalOutcome } from '../../../../server/contract/thresholds.ts';
+import { formatThreshold } from './format.ts';
 import styles from './Thresholds.module.css';
 
 /** Stack order and colours: what happened to the sessions at each score. */
@@ -48,7 +49,7 @@ export function ScoreHistogram({
       <svg className={styles.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${title}-t ${title}-d`}>
         <title id={`${title}-t`}>{title}</title>
         <desc id={`${title}-d`}>
-          {`${total} sessions. ${lines.map((l) => `${l.label} at ${l.value ?? 'none'}`).join('; ')}.`}
+          {`${total} sessions. ${lines.map((l) => `${l.label} at ${l.value === null ? 'none' : formatThreshold(l.value)}`).join('; ')}.`}
         </desc>
         <line
           x1={PAD.left}

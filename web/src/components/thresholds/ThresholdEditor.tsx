@@ -1,15 +1,45 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { HistogramDto, SimulationDto, ThresholdSet, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
 import { outcomes } from '../../../../server/contract/thresholds.ts';
-import { getScoreDistribution, proposeThresholds, simulateThresholds } from '../../api/thresholds.ts';
+import { httpThresholdEditorApi, type ThresholdEditorApi } from '../../api/thresholds.ts';
 import { ScoreHistogram } from './ScoreHistogram.tsx';
+import {
+  acceptedValue,
+  checkThresholds,
+  draftNumber,
+  draftsFrom,
+  thresholdFields,
+  type ThresholdDrafts,
+  type ThresholdKey,
+  type ThresholdProblem,
+} from './threshold-form.ts';
 import styles from './Thresholds.module.css';
 
-type Key = keyof ThresholdSet;
+const problemId = (editorId: string, index: number) => `${editorId}-problem-${index}`;
 
-function ThresholdField({ label, value, onChange }: { label: string; value: number; onChange: (value: number) => void }) {
+/**
+ * One threshold: a slider and a box, both in whole steps (Didit takes integers). The box keeps
+ * what was typed, so a fraction stays visible next to the message that refuses it.
+ */
+function ThresholdField({
+  label,
+  text,
+  fallback,
+  describedBy,
+  onChange,
+}: {
+  label: string;
+  text: string;
+  /** Where the slider sits while the box holds something that is not a number. */
+  fallback: number;
+  /** Ids of the problems about this field (the box is then invalid). */
+  describedBy: string | undefined;
+  onChange: (text: string) => void;
+}) {
   const id = useId();
+  const typed = draftNumber(text);
+  const sliderValue = typed !== null && Number.isFinite(typed) ? Math.round(typed) : fallback;
   return (
     <div className={styles.field}>
       <label htmlFor={id}>{label}</label>
@@ -18,45 +48,37 @@ function ThresholdField({ label, value, onChange }: { label: string; value: numb
         min={0}
         max={100}
         step={1}
-        value={value}
+        value={sliderValue}
         aria-label={`${label} (slider)`}
-        onChange={(e) => onChange(Number(e.target.value))}
+        onChange={(e) => onChange(e.target.value)}
       />
       <input
         id={id}
         type="number"
         min={0}
         max={100}
-        step={0.5}
-        value={value}
-        onChange={(e) => onChange(Number(e.target.value))}
+        step={1}
+        inputMode="numeric"
+        value={text}
+        aria-invalid={describedBy ? true : undefined}
+        aria-describedby={describedBy}
+        onChange={(e) => onChange(e.target.value)}
       />
     </div>
   );
-}
-
-/** Problems the server would refuse, shown before asking it. */
-export function thresholdProblems(t: ThresholdSet): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(t)) {
-    if (value !== null && (!Number.isFinite(value) || value < 0 || value > 100))
-      problems.push(`${key} must be between 0 and 100`);
-  }
-  if (t.livenessDecline > t.livenessReview) problems.push('Liveness decline must be at or below liveness review');
-  if (t.faceMatchDecline !== null && t.faceMatchReview !== null && t.faceMatchDecline > t.faceMatchReview) {
-    problems.push('Face-match decline must be at or below face-match review');
-  }
-  return problems;
 }
 
 export function ThresholdEditor({
   workflow,
   canPropose,
   onProposed,
+  api = httpThresholdEditorApi,
 }: {
   workflow: WorkflowDetailDto;
   canPropose: boolean;
   onProposed: () => void;
+  /** The HTTP calls; tests hand in plain async functions. */
+  api?: ThresholdEditorApi;
 }) {
   const current: ThresholdSet = workflow.current ?? {
     livenessReview: 70,
@@ -64,40 +86,58 @@ export function ThresholdEditor({
     faceMatchReview: workflow.hasFaceMatch ? 70 : null,
     faceMatchDecline: workflow.hasFaceMatch ? 50 : null,
   };
-  const [proposed, setProposed] = useState<ThresholdSet>(current);
+  const editorId = useId();
+  const [drafts, setDrafts] = useState<ThresholdDrafts>(() => draftsFrom(current));
   const [days, setDays] = useState(7);
   const [histogram, setHistogram] = useState<HistogramDto | null>(null);
   const [simulation, setSimulation] = useState<SimulationDto | null>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const problems = thresholdProblems(proposed);
+  const check = useMemo(() => checkThresholds(drafts), [drafts]);
+  const problems: ThresholdProblem[] = check.ok ? [] : check.problems;
+  /** The set the server would accept (whole numbers), or null while a box holds something it would refuse. */
+  const proposed = check.ok ? check.value : null;
 
   useEffect(() => {
     const controller = new AbortController();
-    getScoreDistribution(workflow.id, days, controller.signal).then(setHistogram, () => undefined);
+    api.getScoreDistribution(workflow.id, days, controller.signal).then(setHistogram, () => undefined);
     return () => controller.abort();
-  }, [workflow.id, days]);
+  }, [api, workflow.id, days]);
 
   useEffect(() => {
-    if (problems.length > 0) return;
+    // Nothing is sent while a box holds what the server would refuse.
+    if (proposed === null) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      simulateThresholds(workflow.id, proposed, days, controller.signal).then(setSimulation, () => undefined);
+      api.simulateThresholds(workflow.id, proposed, days, controller.signal).then(setSimulation, () => undefined);
     }, 200);
     return () => {
       clearTimeout(timer);
       controller.abort();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- problems derive from proposed
-  }, [workflow.id, proposed, days]);
+  }, [api, workflow.id, proposed, days]);
 
-  const set = (key: Key) => (value: number) => setProposed((t) => ({ ...t, [key]: value }));
+  const set = (key: ThresholdKey) => (text: string) => setDrafts((d) => ({ ...d, [key]: text }));
+  const describedBy = (key: ThresholdKey) => {
+    const ids = problems.flatMap((p, index) => (p.key === key ? [problemId(editorId, index)] : []));
+    return ids.length > 0 ? ids.join(' ') : undefined;
+  };
+  const field = (key: ThresholdKey) => {
+    const text = drafts[key];
+    const label = thresholdFields.find((f) => f.key === key)?.label ?? key;
+    return text === null ? null : (
+      <ThresholdField label={label} text={text} fallback={current[key] ?? 0} describedBy={describedBy(key)} onChange={set(key)} />
+    );
+  };
+  /** A proposed line is drawn only at a value the server would take. */
+  const line = (key: ThresholdKey) => acceptedValue(key, drafts[key]);
   const submit = async () => {
+    if (!proposed) return;
     setBusy(true);
     setError(null);
     try {
-      await proposeThresholds(workflow.id, proposed, reason);
+      await api.proposeThresholds(workflow.id, proposed, reason);
       setReason('');
       onProposed();
     } catch (e) {
@@ -113,8 +153,8 @@ export function ThresholdEditor({
       <div className={styles.grid}>
         <div>
           <h3>Liveness</h3>
-          <ThresholdField label="Liveness review" value={proposed.livenessReview} onChange={set('livenessReview')} />
-          <ThresholdField label="Liveness decline" value={proposed.livenessDecline} onChange={set('livenessDecline')} />
+          {field('livenessReview')}
+          {field('livenessDecline')}
           {histogram ? (
             <ScoreHistogram
               title="Liveness scores"
@@ -123,17 +163,17 @@ export function ThresholdEditor({
               lines={[
                 { value: current.livenessReview, label: 'current review', dashed: true },
                 { value: current.livenessDecline, label: 'current decline', dashed: true },
-                { value: proposed.livenessReview, label: 'proposed review' },
-                { value: proposed.livenessDecline, label: 'proposed decline' },
+                { value: line('livenessReview'), label: 'proposed review' },
+                { value: line('livenessDecline'), label: 'proposed decline' },
               ]}
             />
           ) : null}
         </div>
-        {workflow.hasFaceMatch && proposed.faceMatchReview !== null && proposed.faceMatchDecline !== null ? (
+        {workflow.hasFaceMatch && drafts.faceMatchReview !== null && drafts.faceMatchDecline !== null ? (
           <div>
             <h3>Face match</h3>
-            <ThresholdField label="Face-match review" value={proposed.faceMatchReview} onChange={set('faceMatchReview')} />
-            <ThresholdField label="Face-match decline" value={proposed.faceMatchDecline} onChange={set('faceMatchDecline')} />
+            {field('faceMatchReview')}
+            {field('faceMatchDecline')}
             {histogram ? (
               <ScoreHistogram
                 title="Face-match scores"
@@ -142,8 +182,8 @@ export function ThresholdEditor({
                 lines={[
                   { value: current.faceMatchReview, label: 'current review', dashed: true },
                   { value: current.faceMatchDecline, label: 'current decline', dashed: true },
-                  { value: proposed.faceMatchReview, label: 'proposed review' },
-                  { value: proposed.faceMatchDecline, label: 'proposed decline' },
+                  { value: line('faceMatchReview'), label: 'proposed review' },
+                  { value: line('faceMatchDecline'), label: 'proposed decline' },
                 ]}
               />
             ) : null}
@@ -162,9 +202,9 @@ export function ThresholdEditor({
             <option value={90}>last 90 days</option>
           </select>
         </label>
-        {problems.map((p) => (
-          <span key={p} className={styles.error} role="alert">
-            {p}
+        {problems.map((p, index) => (
+          <span key={`${p.key ?? ''}:${p.text}`} id={problemId(editorId, index)} className={styles.error} role="alert">
+            {p.text}
           </span>
         ))}
       </div>
@@ -180,7 +220,7 @@ export function ThresholdEditor({
               <button
                 type="button"
                 className={`${styles.button} ${styles.primary}`}
-                disabled={busy || problems.length > 0 || reason.trim().length < 3}
+                disabled={busy || proposed === null || reason.trim().length < 3}
                 onClick={() => void submit()}
               >
                 Propose version

@@ -1,14 +1,9 @@
 import { useState } from 'react';
-import type { ThresholdSet, ThresholdVersionDto } from '../../../../server/contract/thresholds.ts';
+import type { ThresholdVersionDto } from '../../../../server/contract/thresholds.ts';
 import { actOnVersion } from '../../api/thresholds.ts';
+import { formatThreshold } from './format.ts';
+import { thresholdFields as fields } from './threshold-form.ts';
 import styles from './Thresholds.module.css';
-
-const fields: { key: keyof ThresholdSet; label: string }[] = [
-  { key: 'livenessReview', label: 'Liveness review' },
-  { key: 'livenessDecline', label: 'Liveness decline' },
-  { key: 'faceMatchReview', label: 'Face-match review' },
-  { key: 'faceMatchDecline', label: 'Face-match decline' },
-];
 
 const pct = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
@@ -85,6 +80,7 @@ export function VersionHistory({
                   >
                     {v.state}
                   </span>
+                  {v.diditVersion !== null ? <div className={styles.muted}>applied to Didit v{v.diditVersion}</div> : null}
                   {v.pushError ? <div className={styles.error}>{v.pushError}</div> : null}
                 </td>
                 {fields.map((f) => {
@@ -93,8 +89,8 @@ export function VersionHistory({
                   const changed = previous !== undefined && before !== value;
                   return (
                     <td key={f.key} className={`${styles.num} ${changed ? styles.changed : ''}`}>
-                      {value ?? '—'}
-                      {changed ? <span className={styles.muted}> (was {before ?? '—'})</span> : null}
+                      {formatThreshold(value)}
+                      {changed ? <span className={styles.muted}> (was {formatThreshold(before ?? null)})</span> : null}
                     </td>
                   );
                 })}

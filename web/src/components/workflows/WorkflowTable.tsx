@@ -1,11 +1,7 @@
 import { Link } from 'react-router';
-import type { ThresholdSet, WorkflowDto } from '../../../../server/contract/thresholds.ts';
+import type { WorkflowDto } from '../../../../server/contract/thresholds.ts';
+import { formatThresholdSet as show } from '../thresholds/format.ts';
 import styles from '../thresholds/Thresholds.module.css';
-
-const show = (t: ThresholdSet | null) =>
-  t
-    ? `${t.livenessReview}/${t.livenessDecline}${t.faceMatchReview !== null ? ` · ${t.faceMatchReview}/${t.faceMatchDecline}` : ''}`
-    : '—';
 
 /** The workflows the console knows, with their thresholds and whether Didit still agrees. */
 export function WorkflowTable({ workflows }: { workflows: WorkflowDto[] }) {
@@ -19,6 +15,7 @@ export function WorkflowTable({ workflows }: { workflows: WorkflowDto[] }) {
           <th scope="col">Liveness method</th>
           <th scope="col">Thresholds (liveness · face match, review/decline)</th>
           <th scope="col">Version</th>
+          <th scope="col">Didit version</th>
           <th scope="col">Didit</th>
         </tr>
       </thead>
@@ -34,6 +31,17 @@ export function WorkflowTable({ workflows }: { workflows: WorkflowDto[] }) {
             <td>{w.livenessMethod ?? '—'}</td>
             <td>{show(w.current)}</td>
             <td>{w.currentVersion === null ? 'Didit settings' : `v${w.currentVersion}`}</td>
+            <td>
+              {w.diditVersion === null ? '—' : `v${w.diditVersion}`}
+              {w.diditDraftVersion !== null ? (
+                <>
+                  {' '}
+                  <span className={styles.badge} title="An unpublished draft in Didit's console; not in force">
+                    draft v{w.diditDraftVersion}
+                  </span>
+                </>
+              ) : null}
+            </td>
             <td>
               {w.drift ? (
                 <span className={styles.error}>Drift: Didit has {show(w.drift.didit)}</span>
