@@ -16,6 +16,8 @@ export const sessionStatuses = [
   'Abandoned',
   'Expired',
   'Kyc Expired',
+  // Didit's KYB status (docs/didit-contract.md §12); not expected on a biometric session, accepted all the same.
+  'Awaiting User',
 ] as const;
 export const sessionStatusSchema = z.enum(sessionStatuses);
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;

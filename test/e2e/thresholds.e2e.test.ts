@@ -42,6 +42,9 @@ describe('threshold tuning in a browser', () => {
     const workflowPath = new URL(page.url()).pathname;
 
     await page.getByRole('img', { name: 'Face-match scores' }).waitFor();
+    // The demo workflow has two published versions and a draft at Didit: version 2 is in force.
+    await expect.poll(() => page.getByText(/Didit: published v2/).count()).toBe(1);
+    expect(await page.getByText(/A draft v3 exists in Didit's console/).count()).toBe(1);
     await page.getByLabel('Face-match review', { exact: true }).fill('80');
     await page.getByLabel('Face-match decline', { exact: true }).fill('60');
     const matrix = page.getByRole('table', { name: 'Transition matrix' });
@@ -63,6 +66,7 @@ describe('threshold tuning in a browser', () => {
     await page.getByTestId('version-1').getByRole('button', { name: 'Approve v1' }).click();
     await expect.poll(() => page.getByTestId('version-1').textContent(), { timeout: 60_000, interval: 500 }).toMatch(/applied/);
     expect(await page.getByTestId('version-1').textContent()).toMatch(/confirmed by Didit/);
+    expect(await page.getByTestId('version-1').textContent()).toMatch(/applied to Didit v2/);
     await expect.poll(() => page.getByText(/version 1 in force/).count()).toBe(1);
     expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
     await page.close();

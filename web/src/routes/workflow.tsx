@@ -38,8 +38,7 @@ export function Component() {
       </PageHeader>
       <p className={styles.muted}>
         {workflow.hasFaceMatch ? 'Liveness + face match' : 'Liveness only'} · {workflow.livenessMethod ?? 'method unknown'} ·{' '}
-        {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`} · Didit uses
-        the {workflow.settingsForm ?? 'unknown'} settings form
+        {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`}
       </p>
       <DiditVersionNote workflow={workflow} />
       {workflow.drift ? (
