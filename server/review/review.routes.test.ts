@@ -8,6 +8,7 @@ import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
 import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { postDelivery, signedDelivery } from '../../test/helpers/didit-events.ts';
 
 /** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
 describe('review routes', () => {
@@ -138,6 +139,73 @@ describe('review routes', () => {
     expect(res.status).toBe(409);
     const body = await bodyOf(res);
     expect(body.error.details).toMatchObject({ reason: 'version_mismatch', session: { id, version: 5 } });
+  });
+
+  describe('the version that guards a decision moves only when what the analyst judged moves', () => {
+    const decide = (id: string, expectedVersion: number) =>
+      post('analyst@example.test', `/api/sessions/${id}/decision`, {
+        decision: 'Approved',
+        reason: 'same_person',
+        note: 'Same person as the portrait.',
+        expectedVersion,
+      });
+    /** Didit's status.updated for the session as it stands at the sandbox, at `timestamp`. */
+    const diditDelivery = (id: string, timestamp: number) =>
+      signedDelivery(
+        {
+          event_id: crypto.randomUUID(),
+          webhook_type: 'status.updated',
+          timestamp,
+          created_at: timestamp - 60,
+          session_id: id,
+          status: 'In Review',
+          workflow_id: workflowId,
+          decision: sandbox.decision(id),
+        },
+        'test-webhook-secret-0123456789',
+      );
+
+    it('open, the links are refreshed, decide: saved', async () => {
+      const id = await inReviewSession('user-refreshed-links');
+      // Bring our copy in line with Didit's decision first (the seed is not Didit's word).
+      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      const refreshed = await post('analyst@example.test', `/api/sessions/${id}/refresh-media`);
+      expect((await bodyOf(refreshed)).refreshed).toBe(true);
+      const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      expect(after.media.selfie).not.toBe(opened.media.selfie);
+      expect(after.version).toBe(opened.version);
+      expect((await decide(id, opened.version)).status).toBe(201);
+    });
+
+    it('open, Didit delivers what we already hold again, decide: saved', async () => {
+      const id = await inReviewSession('user-redelivered');
+      // Event times after the seed's, so both deliveries are applied (neither is stale).
+      const now = Math.floor(Date.now() / 1000);
+      expect((await postDelivery(app.baseUrl, diditDelivery(id, now + 2))).status).toBe(200);
+      await runWorker();
+      const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      expect(opened.version).toBeGreaterThan(1);
+      // A resend: the same session state, a new event time (so it is a new inbox row, not a duplicate).
+      expect((await postDelivery(app.baseUrl, diditDelivery(id, now + 3))).status).toBe(200);
+      await runWorker();
+      const rows = await app.ctx.db.selectFrom('webhook_event').select('processed_at').where('session_id', '=', id).execute();
+      expect(rows.map((row) => row.processed_at !== null)).toEqual([true, true]);
+      const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      expect(after.version).toBe(opened.version);
+      expect((await decide(id, opened.version)).status).toBe(201);
+    });
+
+    it('still answers 409 when Didit changes the scores after the analyst opened the session', async () => {
+      const id = await inReviewSession('user-rescored');
+      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      await app.ctx.db.updateTable('verification_session').set({ face_match_score: 12.5 }).where('id', '=', id).execute();
+      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+      expect(after.version).toBeGreaterThan(opened.version);
+      expect((await decide(id, opened.version)).status).toBe(409);
+    });
   });
 
   it('rejects an invalid decision body with 400 naming the field', async () => {

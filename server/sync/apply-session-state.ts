@@ -1,5 +1,5 @@
-import { sql, type Transaction } from 'kysely';
-import type { DB, DecisionSource } from '../db/schema.ts';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { DB, DecisionSource, VerificationSessionTable } from '../db/schema.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 
 /**
@@ -170,7 +170,9 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
   if (current) {
     await trx
       .updateTable('verification_session')
-      .set({ ...fields, version: sql<number>`version + 1` })
+      // The version guards an analyst's decision: it moves only when what they judged moves, not
+      // for fresh media links or a delivery of what we already hold.
+      .set({ ...fields, ...(judgedChange(current, fields) ? { version: sql<number>`version + 1` } : {}) })
       .where('id', '=', incoming.sessionId)
       .execute();
   } else {
@@ -180,6 +182,51 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
       .execute();
   }
   return 'applied';
+}
+
+/** Keys sorted at every level, so jsonb's reordering does not read as a change. */
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Whether an update changes what an analyst judges the session by: its status and Didit's
+ * decision (who decided, when), the per-feature statuses and scores, the liveness method, the
+ * warnings, and who holds the claim. Media links, the raw decision JSON (which carries them) and
+ * bookkeeping do not count.
+ */
+export function judgedChange(
+  current: Selectable<VerificationSessionTable>,
+  next: {
+    status: string;
+    decided_at: Date | null;
+    decision_source: DecisionSource | null;
+    claimed_by?: string | null;
+    liveness_status?: string | null;
+    face_match_status?: string | null;
+    liveness_score?: number | null;
+    face_match_score?: number | null;
+    liveness_method?: string | null;
+    warnings?: string;
+  },
+): boolean {
+  const differs = <T>(a: T, b: T | undefined) => b !== undefined && a !== b;
+  return (
+    current.status !== next.status ||
+    current.decision_source !== next.decision_source ||
+    (current.decided_at?.getTime() ?? null) !== (next.decided_at?.getTime() ?? null) ||
+    differs(current.claimed_by, next.claimed_by) ||
+    differs(current.liveness_status, next.liveness_status) ||
+    differs(current.face_match_status, next.face_match_status) ||
+    differs(current.liveness_score, next.liveness_score) ||
+    differs(current.face_match_score, next.face_match_score) ||
+    differs(current.liveness_method, next.liveness_method) ||
+    (next.warnings !== undefined && stable(current.warnings) !== stable(JSON.parse(next.warnings)))
+  );
 }
 
 /** A manual decision's time, from the review that set it; automatic decisions have none. */
