@@ -24,13 +24,14 @@ function parseAmzDate(value: string): number | null {
 }
 
 export class MediaSigner {
-  private readonly secret = randomBytes(32).toString('hex');
   private nonce = 0;
 
   constructor(
     private readonly baseUrl: () => string,
     public ttlSeconds: number,
     private readonly now: () => number,
+    /** Signs the links; a fixed key keeps earlier links valid across restarts. Default: random per process. */
+    private readonly secret: string = randomBytes(32).toString('hex'),
   ) {}
 
   /** A fresh link on every call (the security token differs even within one second). */

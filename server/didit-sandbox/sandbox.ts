@@ -38,6 +38,11 @@ export interface SandboxOptions {
   seed?: number;
   /** Lifetime of media links; default 3600. */
   mediaTtlSeconds?: number;
+  /**
+   * Key that signs media links. Give the same key (and port) on every start, and links handed out
+   * before a restart keep working until they expire, as Didit's do. Default: random per start.
+   */
+  mediaSigningKey?: string;
   /** Origin put in media links instead of the listening URL, e.g. behind a proxy. */
   mediaBaseUrl?: string;
   rateLimits?: Partial<RateLimits>;
@@ -147,7 +152,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   saver?.unref();
   let baseUrl = '';
   const faults = new FaultInjector({ seed: options.seed ?? 1, ...options.faults });
-  const media = new MediaSigner(() => options.mediaBaseUrl?.replace(/\/$/, '') ?? baseUrl, options.mediaTtlSeconds ?? 3600, now);
+  const media = new MediaSigner(
+    () => options.mediaBaseUrl?.replace(/\/$/, '') ?? baseUrl,
+    options.mediaTtlSeconds ?? 3600,
+    now,
+    options.mediaSigningKey,
+  );
   const dispatcher = new WebhookDispatcher(store, {
     retryDelaysMs: options.retryDelaysMs ?? [60_000, 240_000],
     timeoutMs: options.deliveryTimeoutMs ?? 5000,
@@ -215,8 +225,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     res.status(500).json({ detail: 'A server error occurred.' });
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
+  const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
+  }).catch((error: unknown) => {
+    // Nothing else has started yet but the state saver: a failed start must not keep saving.
+    clearInterval(saver);
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';

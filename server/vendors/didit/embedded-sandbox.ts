@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
@@ -28,8 +28,14 @@ export async function startEmbeddedSandbox(
   const stateFile = path.resolve(config.dataDir, 'didit-sandbox.json');
   const firstStart = !existsSync(stateFile);
   await mkdir(path.dirname(stateFile), { recursive: true });
-  const sandbox = await startSandbox({
+  // Media links in our database point at the sandbox's URL and carry its signature: the same
+  // port and signing key on every start keep them working across restarts, as Didit's do.
+  const listenFile = path.resolve(config.dataDir, 'didit-sandbox.listen.json');
+  const previous = await readListen(listenFile);
+  const mediaSigningKey = previous?.mediaSigningKey ?? randomBytes(32).toString('hex');
+  const options = {
     apiKey,
+    mediaSigningKey,
     traffic: config.sandbox.trafficPerMinute,
     // A first start gets a backlog at once, so the queue has work within a minute: 100 sessions
     // of the backlog mix leave around twenty In Review, enough to work ten in a row.
@@ -38,8 +44,21 @@ export async function startEmbeddedSandbox(
     // Delivery retries sooner than Didit's 1 and 4 minutes, so a console restart heals quickly.
     retryDelaysMs: [10_000, 40_000],
     webhook: { url: webhookUrl.toString(), secret, label: 'Review console (embedded)' },
-    logger: (level, message, detail) => log[level](detail ?? {}, message),
-  });
+    logger: (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) =>
+      log[level](detail ?? {}, message),
+  };
+  let sandbox;
+  try {
+    sandbox = await startSandbox({ ...options, port: previous?.port ?? 0 });
+  } catch (error) {
+    if (!previous || (error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    log.warn(
+      { port: previous.port },
+      'the Didit sandbox port of the last start is taken; media links from before need a refresh',
+    );
+    sandbox = await startSandbox({ ...options, port: 0 });
+  }
+  await writeFile(listenFile, JSON.stringify({ port: sandbox.port, mediaSigningKey }), { mode: 0o600 });
   logger.info(
     { didit: sandbox.url, trafficPerMinute: config.sandbox.trafficPerMinute },
     'Didit sandbox started (embedded default)',
@@ -57,4 +76,25 @@ export async function startEmbeddedSandbox(
     },
     stop: () => sandbox.stop(),
   };
+}
+
+async function readListen(file: string): Promise<{ port: number; mediaSigningKey: string } | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { port?: unknown; mediaSigningKey?: unknown };
+    const port = parsed.port;
+    const key = parsed.mediaSigningKey;
+    if (
+      typeof port === 'number' &&
+      Number.isInteger(port) &&
+      port > 0 &&
+      port < 65_536 &&
+      typeof key === 'string' &&
+      key.length >= 32
+    ) {
+      return { port, mediaSigningKey: key };
+    }
+  } catch {
+    // First start, or an unreadable file: a new port and key.
+  }
+  return undefined;
 }
