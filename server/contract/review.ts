@@ -130,6 +130,11 @@ export const warningSchema = z.object({
 });
 export type Warning = z.infer<typeof warningSchema>;
 
+/**
+ * The thresholds a session was scored against: the console's version in force when Didit scored
+ * it (decided it, or sent it to review), with Didit's own word from the threshold warnings'
+ * `additional_data` taking precedence where present.
+ */
 export const thresholdsSchema = z.object({
   versionId: z.number().nullable(),
   version: z.number().nullable(),
@@ -137,6 +142,10 @@ export const thresholdsSchema = z.object({
   livenessDecline: z.number().nullable(),
   faceMatchReview: z.number().nullable(),
   faceMatchDecline: z.number().nullable(),
+  /** Where the values come from: the console's version, Didit's warnings, Didit's settings, or nowhere. */
+  source: z.enum(['version', 'didit_warnings', 'didit_settings', 'none']).default('none'),
+  /** A later version in force today, when it is not the one the session was scored under. */
+  nowInForce: z.object({ versionId: z.number(), version: z.number() }).nullable().default(null),
 });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 

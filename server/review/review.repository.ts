@@ -112,21 +112,39 @@ export function listOtherSessions(db: Database, session: { id: string; vendor_da
     .execute();
 }
 
-/** The threshold version explicitly recorded on the session, or the latest applied before its decision. */
+/** When Didit scored the session: its decision, else its entry into review, else now. */
+export function scoredAt(session: { decided_at: Date | null; in_review_since: Date | null }): Date {
+  return session.decided_at ?? session.in_review_since ?? new Date();
+}
+
+/**
+ * The threshold version the session was scored under: the one recorded on it, else the latest
+ * applied before Didit scored it (a session in review keeps the version it entered review under).
+ */
 export function findThresholdVersionInForce(
   db: Database,
-  session: { threshold_version_id: number | null; workflow_id: string | null; decided_at: Date | null },
+  session: {
+    threshold_version_id: number | null;
+    workflow_id: string | null;
+    decided_at: Date | null;
+    in_review_since: Date | null;
+  },
 ) {
   if (session.threshold_version_id !== null) {
     return db.selectFrom('threshold_version').selectAll().where('id', '=', session.threshold_version_id).executeTakeFirst();
   }
-  if (!session.workflow_id) return Promise.resolve(undefined);
+  return latestAppliedAt(db, session.workflow_id, scoredAt(session));
+}
+
+/** The latest version applied at or before `at` (now: the version in force today). */
+export function latestAppliedAt(db: Database, workflowId: string | null, at: Date) {
+  if (!workflowId) return Promise.resolve(undefined);
   return db
     .selectFrom('threshold_version')
     .selectAll()
-    .where('workflow_id', '=', session.workflow_id)
+    .where('workflow_id', '=', workflowId)
     .where('state', '=', 'applied')
-    .where('applied_at', '<=', session.decided_at ?? new Date())
+    .where('applied_at', '<=', at)
     .orderBy('applied_at', 'desc')
     .limit(1)
     .executeTakeFirst();

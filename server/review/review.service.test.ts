@@ -369,4 +369,79 @@ describe('review service', () => {
     expect(forBob.allowed).toEqual({ claim: false, release: false, decide: [], note: true });
     expect(forBob.claim).toMatchObject({ label: 'alice@example.test' });
   });
+
+  describe('the thresholds a session is drawn against are those it was scored under', () => {
+    const applyVersion = async (workflow: string, version: number, appliedAt: Date, review: number, decline: number) =>
+      (
+        await ctx.db
+          .insertInto('threshold_version')
+          .values({
+            workflow_id: workflow,
+            version,
+            liveness_review: review,
+            liveness_decline: decline,
+            face_match_review: review,
+            face_match_decline: decline,
+            reason: 'test',
+            state: 'applied',
+            applied_at: appliedAt,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+
+    it('keeps an in-review session on the version it entered review under, and names the one in force now', async () => {
+      const workflow = await seedWorkflow(ctx.db);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      const v1 = await applyVersion(workflow, 1, new Date(Date.now() - 7_200_000), 70, 50);
+      const id = await seedSession(ctx.db, { workflowId: workflow, inReviewSince: hourAgo });
+      const v2 = await applyVersion(workflow, 2, new Date(Date.now() - 60_000), 80, 60);
+      const detail = await loadSessionDetail(ctx.db, id, alice, settings);
+      expect(detail.thresholds).toEqual({
+        versionId: v1,
+        version: 1,
+        livenessReview: 70,
+        livenessDecline: 50,
+        faceMatchReview: 70,
+        faceMatchDecline: 50,
+        source: 'version',
+        nowInForce: { versionId: v2, version: 2 },
+      });
+      // A session that entered review after v2 is drawn against v2, with nothing to point out.
+      const later = await seedSession(ctx.db, { workflowId: workflow });
+      expect((await loadSessionDetail(ctx.db, later, alice, settings)).thresholds).toMatchObject({
+        version: 2,
+        faceMatchReview: 80,
+        nowInForce: null,
+      });
+    });
+
+    it("takes Didit's own word from a threshold warning's additional_data", async () => {
+      const workflow = await seedWorkflow(ctx.db);
+      await applyVersion(workflow, 1, new Date(Date.now() - 7_200_000), 80, 60);
+      const id = await seedSession(ctx.db, { workflowId: workflow, warningCodes: ['LOW_LIVENESS_SCORE'] });
+      await ctx.db
+        .updateTable('verification_session')
+        .set({
+          warnings: JSON.stringify([
+            {
+              feature: 'LIVENESS',
+              risk: 'LOW_LIVENESS_SCORE',
+              log_type: 'warning',
+              additional_data: { score: 58.6, review_threshold: 70, decline_threshold: 50 },
+            },
+          ]),
+        })
+        .where('id', '=', id)
+        .execute();
+      expect((await loadSessionDetail(ctx.db, id, alice, settings)).thresholds).toMatchObject({
+        version: 1,
+        livenessReview: 70,
+        livenessDecline: 50,
+        faceMatchReview: 80,
+        faceMatchDecline: 60,
+        source: 'didit_warnings',
+      });
+    });
+  });
 });

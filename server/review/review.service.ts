@@ -19,6 +19,7 @@ import {
   enqueueDecisionPush,
   findSessionById,
   findThresholdVersionInForce,
+  latestAppliedAt,
   insertReviewEvent,
   listOtherSessions,
   listReviewEvents,
@@ -426,13 +427,14 @@ export async function loadSessionDetail(
 ): Promise<SessionDetail> {
   const session = await findSessionById(db, id);
   if (!session) throw notFound(id);
-  const [reviewEvents, statusEvents, otherSessions, version] = await Promise.all([
+  const [reviewEvents, statusEvents, otherSessions, version, versionNow] = await Promise.all([
     listReviewEvents(db, id),
     listStatusEvents(db, id),
     listOtherSessions(db, session),
     findThresholdVersionInForce(db, session),
+    latestAppliedAt(db, session.workflow_id, new Date()),
   ]);
-  return buildDetail(session, { reviewEvents, statusEvents, otherSessions, version }, actor, settings);
+  return buildDetail(session, { reviewEvents, statusEvents, otherSessions, version, versionNow }, actor, settings);
 }
 
 interface DetailParts {
@@ -440,6 +442,50 @@ interface DetailParts {
   statusEvents: Awaited<ReturnType<typeof listStatusEvents>>;
   otherSessions: Awaited<ReturnType<typeof listOtherSessions>>;
   version: Awaited<ReturnType<typeof findThresholdVersionInForce>>;
+  versionNow?: Awaited<ReturnType<typeof latestAppliedAt>>;
+}
+
+/** Didit's review/decline thresholds as a threshold warning's `additional_data` reports them. */
+function thresholdsInWarning(warnings: unknown[], risk: string): { review: number; decline: number } | null {
+  for (const item of warnings) {
+    if (!item || typeof item !== 'object') continue;
+    const w = item as { risk?: unknown; additional_data?: unknown };
+    if (w.risk !== risk || !w.additional_data || typeof w.additional_data !== 'object') continue;
+    const data = w.additional_data as { review_threshold?: unknown; decline_threshold?: unknown };
+    if (typeof data.review_threshold === 'number' && typeof data.decline_threshold === 'number') {
+      return { review: data.review_threshold, decline: data.decline_threshold };
+    }
+  }
+  return null;
+}
+
+/**
+ * The thresholds the session was scored against (not today's): the version in force when Didit
+ * scored it, Didit's own word from the threshold warnings overriding it feature by feature, and
+ * Didit's synced settings when the console has no version. Names today's version when it differs.
+ */
+function scoredThresholds(session: SessionRow, parts: Pick<DetailParts, 'version' | 'versionNow'>): Thresholds {
+  const { version, versionNow } = parts;
+  const base: Thresholds = version
+    ? {
+        versionId: version.id,
+        version: version.version,
+        livenessReview: version.liveness_review,
+        livenessDecline: version.liveness_decline,
+        faceMatchReview: version.face_match_review,
+        faceMatchDecline: version.face_match_decline,
+        source: 'version',
+        nowInForce: null,
+      }
+    : { ...thresholdsFromDiditSettings(session.didit_settings), source: 'didit_settings', nowInForce: null };
+  if (!version && base.livenessReview === null && base.faceMatchReview === null) base.source = 'none';
+  const liveness = thresholdsInWarning(session.warnings, 'LOW_LIVENESS_SCORE');
+  const faceMatch = thresholdsInWarning(session.warnings, 'LOW_FACE_MATCH_SIMILARITY');
+  if (liveness) Object.assign(base, { livenessReview: liveness.review, livenessDecline: liveness.decline });
+  if (faceMatch) Object.assign(base, { faceMatchReview: faceMatch.review, faceMatchDecline: faceMatch.decline });
+  if (liveness || faceMatch) base.source = 'didit_warnings';
+  if (versionNow && versionNow.id !== version?.id) base.nowInForce = { versionId: versionNow.id, version: versionNow.version };
+  return base;
 }
 
 function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, settings: ReviewSettings): SessionDetail {
@@ -447,16 +493,7 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
   const mine = claimActive && actor.kind === 'user' && session.claimed_by === actor.id;
   const reasonLabel = (kind: string, code: string | null) =>
     code ? (settings.reasons[kind === 'approve' ? 'Approved' : 'Declined'].find((r) => r.code === code)?.label ?? code) : null;
-  const thresholds: Thresholds = parts.version
-    ? {
-        versionId: parts.version.id,
-        version: parts.version.version,
-        livenessReview: parts.version.liveness_review,
-        livenessDecline: parts.version.liveness_decline,
-        faceMatchReview: parts.version.face_match_review,
-        faceMatchDecline: parts.version.face_match_decline,
-      }
-    : thresholdsFromDiditSettings(session.didit_settings);
+  const thresholds = scoredThresholds(session, parts);
   const timeline: TimelineEntry[] = [
     ...parts.statusEvents.map((event): TimelineEntry => ({
       source: 'didit',

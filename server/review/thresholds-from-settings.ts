@@ -4,8 +4,8 @@ import type { Thresholds } from '../contract/review.ts';
  * Thresholds as Didit reports them in a workflow's settings, in either documented form:
  * the current `features[].config` list or the legacy flat fields (docs/didit-contract.md §5, §8).
  */
-export function thresholdsFromDiditSettings(settings: Record<string, unknown> | null): Thresholds {
-  const result: Thresholds = {
+export function thresholdsFromDiditSettings(settings: Record<string, unknown> | null): Omit<Thresholds, 'source' | 'nowInForce'> {
+  const result: Omit<Thresholds, 'source' | 'nowInForce'> = {
     versionId: null,
     version: null,
     livenessReview: null,

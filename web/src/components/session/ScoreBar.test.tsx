@@ -34,7 +34,7 @@ describe('ScoreBar', () => {
     expect(meter.getAttribute('aria-valuenow')).toBe('70');
     expect(meter.getAttribute('aria-valuetext')).toBe('70, review zone (decline ≤ 50, review ≤ 70)');
     expect(screen.getByText('review zone')).toBeTruthy();
-    expect(screen.getByText('Thresholds in force: decline ≤ 50, review ≤ 70')).toBeTruthy();
+    expect(screen.getByText('Scored against: decline ≤ 50, review ≤ 70')).toBeTruthy();
   });
 
   it('marks a score at the decline threshold as decline', () => {

@@ -84,7 +84,7 @@ export function ScoreBar({ label, score, review, decline, missing = 'not availab
         <span style={{ left: '100%' }}>100</span>
       </div>
       <p className={styles.caption}>
-        {thresholdsText ? `Thresholds in force: ${thresholdsText}` : 'No thresholds recorded for this workflow'}
+        {thresholdsText ? `Scored against: ${thresholdsText}` : 'No thresholds recorded for this workflow'}
       </p>
     </div>
   );

@@ -50,6 +50,16 @@ async function chooseByKeys(decisionKey: 'a' | 'd', reasonKey: string) {
 }
 
 describe('session detail', () => {
+  it('draws the scores against the thresholds the session was scored under, and says when newer ones are in force', async () => {
+    const base = sessionDetail();
+    renderSession({ ...base, thresholds: { ...base.thresholds, version: 2, nowInForce: { versionId: 9, version: 3 } } });
+    expect((await screen.findByTestId('scored-under')).textContent).toBe('Scored under v2; v3 now in force.');
+    cleanup();
+    renderSession(sessionDetail());
+    await screen.findByRole('heading', { level: 1 });
+    expect(screen.queryByTestId('scored-under')).toBeNull();
+  });
+
   it('shows evidence, scores against thresholds, warnings with descriptions, and the timeline', async () => {
     const session = sessionDetail({ vendorData: '<b>user-42</b>', faceMatchScore: 50 });
     renderSession(session);

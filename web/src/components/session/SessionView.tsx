@@ -197,6 +197,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
             <h2 id="scores-title" className={styles.panelTitle}>
               Scores{t.version !== null ? <span className={styles.muted}> · thresholds v{t.version}</span> : null}
             </h2>
+            <ScoredUnder thresholds={t} />
             <ScoreBar
               label={`Liveness${session.livenessMethod ? ` (${session.livenessMethod})` : ''}`}
               score={session.livenessScore}
@@ -258,5 +259,27 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
       </div>
       <ShortcutsDialog open={helpOpen} onClose={closeHelp} title="Session shortcuts" shortcuts={sessionShortcuts} />
     </article>
+  );
+}
+
+/**
+ * Which thresholds the bars are drawn against: those the session was scored under, which may not
+ * be today's. Didit's own word (the warnings' thresholds) is named when it is what is shown.
+ */
+function ScoredUnder({ thresholds: t }: { thresholds: SessionDetail['thresholds'] }) {
+  const parts: string[] = [];
+  if (t.source === 'didit_warnings') parts.push("Thresholds from Didit's warnings, as it scored this session.");
+  if (t.nowInForce) {
+    parts.push(
+      t.version !== null
+        ? `Scored under v${t.version}; v${t.nowInForce.version} now in force.`
+        : `Scored before any console version; v${t.nowInForce.version} now in force.`,
+    );
+  }
+  if (parts.length === 0) return null;
+  return (
+    <p className={styles.muted} data-testid="scored-under">
+      {parts.join(' ')}
+    </p>
   );
 }

@@ -49,7 +49,16 @@ export function sessionDetail(overrides: Partial<SessionDetail> = {}): SessionDe
         longDescription: 'The selfie and the reference portrait are less similar than the review threshold.',
       },
     ],
-    thresholds: { versionId: 3, version: 2, livenessReview: 70, livenessDecline: 50, faceMatchReview: 70, faceMatchDecline: 50 },
+    thresholds: {
+      versionId: 3,
+      version: 2,
+      livenessReview: 70,
+      livenessDecline: 50,
+      faceMatchReview: 70,
+      faceMatchDecline: 50,
+      source: 'version',
+      nowInForce: null,
+    },
     media: {
       selfie: 'https://media.example/selfie.jpg',
       portrait: 'https://media.example/portrait.jpg',
