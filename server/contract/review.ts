@@ -213,12 +213,27 @@ export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
 export const decisionValues = ['Approved', 'Declined'] as const;
 
+/** The evidence an analyst looks at before a verdict: the live selfie and the reference portrait. */
+export const evidenceKinds = ['selfie', 'portrait'] as const;
+export type EvidenceKind = (typeof evidenceKinds)[number];
+
+/** What the decision's note says when the analyst decided without the images. */
+export function withoutEvidenceNote(missing: readonly EvidenceKind[]): string {
+  const names = missing.map((kind) => (kind === 'selfie' ? 'selfie' : 'reference portrait'));
+  return `[Decided without the evidence images: the ${names.join(' and ')} had not loaded.]`;
+}
+
 export const decisionRequestSchema = z.object({
   decision: z.enum(decisionValues),
   reason: z.string().min(1).max(64),
   note: z.string().trim().max(5_000).optional(),
   /** The session version the analyst saw; a mismatch answers 409 with the fresh state. */
   expectedVersion: z.number().int().min(1),
+  /**
+   * Evidence images that had not loaded when the analyst decided, having confirmed "decide
+   * without images": recorded in the decision's note and its audit entry.
+   */
+  evidenceMissing: z.array(z.enum(evidenceKinds)).max(evidenceKinds.length).optional(),
 });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 

@@ -208,6 +208,42 @@ describe('review routes', () => {
     });
   });
 
+  it('records a decision made without the evidence images in its note and its audit entry', async () => {
+    const id = await inReviewSession('user-no-images');
+    const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+    const unknownKind = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'different_person',
+      expectedVersion: opened.version,
+      evidenceMissing: ['fingerprint'],
+    });
+    expect(unknownKind.status).toBe(400);
+    const decided = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'different_person',
+      note: 'Didit is down; scores are conclusive.',
+      expectedVersion: opened.version,
+      evidenceMissing: ['selfie', 'portrait'],
+    });
+    expect(decided.status).toBe(201);
+    const event = await app.ctx.db
+      .selectFrom('review_event')
+      .select('note')
+      .where('session_id', '=', id)
+      .where('kind', '=', 'decline')
+      .executeTakeFirstOrThrow();
+    expect(event.note).toBe(
+      'Didit is down; scores are conclusive.\n[Decided without the evidence images: the selfie and reference portrait had not loaded.]',
+    );
+    const audit = await app.ctx.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('target_id', '=', id)
+      .where('action', '=', 'session.decided')
+      .executeTakeFirstOrThrow();
+    expect(audit.details).toMatchObject({ withoutEvidence: ['selfie', 'portrait'] });
+  });
+
   it('rejects an invalid decision body with 400 naming the field', async () => {
     const id = await inReviewSession('user-bad-body');
     const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {

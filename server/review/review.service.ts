@@ -2,14 +2,15 @@ import { sql, type Transaction } from 'kysely';
 import { can, type Actor } from '../auth/rbac.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { ReviewReason } from '../config.ts';
-import type {
-  DecisionRequest,
-  QueueItem,
-  QueueQuery,
-  SessionDetail,
-  Thresholds,
-  TimelineEntry,
-  Warning,
+import {
+  withoutEvidenceNote,
+  type DecisionRequest,
+  type QueueItem,
+  type QueueQuery,
+  type SessionDetail,
+  type Thresholds,
+  type TimelineEntry,
+  type Warning,
 } from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -259,13 +260,18 @@ export async function recordDecision(
     });
   }
 
+  // A verdict without its evidence is allowed only when the analyst says so; the record says it too.
+  const evidenceMissing = [...new Set(request.evidenceMissing ?? [])];
+  const note =
+    [request.note, evidenceMissing.length > 0 ? withoutEvidenceNote(evidenceMissing) : undefined].filter(Boolean).join('\n') ||
+    null;
   const reviewEventId = await insertReviewEvent(trx, {
     sessionId: id,
     kind: request.decision === 'Approved' ? 'approve' : 'decline',
     actorId: actor.kind === 'user' ? actor.id : null,
     actorLabel: actor.label,
     reasonCode: reason.code,
-    note: request.note || null,
+    note,
     thresholdVersionId: session.threshold_version_id,
     sessionVersion: session.version,
     pushState: 'pending',
@@ -289,7 +295,14 @@ export async function recordDecision(
     action: 'session.decided',
     targetType: 'session',
     targetId: id,
-    details: { decision: request.decision, reason: reason.code, override: isOverride, fromStatus: session.status, reviewEventId },
+    details: {
+      decision: request.decision,
+      reason: reason.code,
+      override: isOverride,
+      fromStatus: session.status,
+      reviewEventId,
+      ...(evidenceMissing.length > 0 ? { withoutEvidence: evidenceMissing } : {}),
+    },
     ...origin,
   });
   return reviewEventId;

@@ -17,6 +17,14 @@ export interface MediaRefreshState {
   error: string | null;
   /** Call from an <img>/<video> error handler: refreshes once per failing URL. */
   onMediaError: (url: string) => void;
+  /** Call from an <img> load handler. */
+  onMediaLoad: (url: string) => void;
+  /** Whether this link has loaded in the page (a failed or pending image has not). */
+  loaded: (url: string | null) => boolean;
+  /** Whether this link failed to load. */
+  failed: (url: string | null) => boolean;
+  /** Ask for fresh links now (the "Retry now" button), whatever was tried before. */
+  retry: () => void;
 }
 
 /**
@@ -32,6 +40,8 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const [error, setError] = useState<string | null>(null);
   const [lastAttemptAt, setLastAttemptAt] = useState(0);
   const failedUrls = useRef(new Set<string>());
+  const [loadedUrls, setLoadedUrls] = useState<ReadonlySet<string>>(() => new Set());
+  const [failedNow, setFailedNow] = useState<ReadonlySet<string>>(() => new Set());
   const inFlight = useRef(false);
   const onRefreshedRef = useRef(onRefreshed);
   useEffect(() => {
@@ -76,12 +86,18 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
 
   const onMediaError = useCallback(
     (url: string) => {
+      setFailedNow((set) => (set.has(url) ? set : new Set(set).add(url)));
       if (failedUrls.current.has(url)) return;
       failedUrls.current.add(url);
       refresh();
     },
     [refresh],
   );
+  const onMediaLoad = useCallback((url: string) => {
+    setLoadedUrls((set) => (set.has(url) ? set : new Set(set).add(url)));
+  }, []);
+  const loaded = useCallback((url: string | null) => url !== null && loadedUrls.has(url), [loadedUrls]);
+  const failed = useCallback((url: string | null) => url !== null && failedNow.has(url), [failedNow]);
 
-  return { media, secondsLeft, refreshing, error, onMediaError };
+  return { media, secondsLeft, refreshing, error, onMediaError, onMediaLoad, loaded, failed, retry: refresh };
 }

@@ -1,5 +1,5 @@
-import { useId, useState, type FormEvent, type RefObject } from 'react';
-import type { ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
+import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
+import type { EvidenceKind, ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { describeChanges } from './diff.ts';
@@ -22,6 +22,8 @@ export function noteRequired(session: Pick<SessionDetail, 'status'>): boolean {
 
 export interface DecisionFormProps {
   session: SessionDetail;
+  /** Evidence images that have not loaded: deciding then needs an explicit "decide without images". */
+  missingEvidence?: readonly EvidenceKind[];
   reasons: ReasonCatalog | null;
   reasonsError: string | null;
   draft: DecisionDraft;
@@ -39,8 +41,11 @@ export interface DecisionFormProps {
  * server answers 409 the form shows what changed and the fresh state, and waits for the analyst
  * to decide again (never a silent retry).
  */
+const evidenceNames: Record<EvidenceKind, string> = { selfie: 'selfie', portrait: 'reference portrait' };
+
 export function DecisionForm({
   session,
+  missingEvidence = [],
   reasons,
   reasonsError,
   draft,
@@ -56,6 +61,12 @@ export function DecisionForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<string[] | null>(null);
+  /** Set when a submit was held back because the images had not loaded. */
+  const [askEvidence, setAskEvidence] = useState(false);
+  const evidenceRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (askEvidence) evidenceRef.current?.focus();
+  }, [askEvidence]);
 
   const allowed = session.allowed.decide;
   if (allowed.length === 0) {
@@ -77,14 +88,21 @@ export function DecisionForm({
   const list = draft.decision && reasons ? reasons[draft.decision] : [];
   const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async (event: FormEvent | null, withoutEvidence = false) => {
+    event?.preventDefault();
     if (!draft.decision) return setError('Choose Approve or Decline.');
     if (!draft.reason) return setError('Choose a reason.');
     if (required && draft.note.trim() === '') {
       noteRef?.current?.focus();
       return setError(`A note is required: this overrides the automatic ${session.status} verdict.`);
     }
+    // No verdict without evidence, unless the analyst says so explicitly.
+    if (missingEvidence.length > 0 && !withoutEvidence) {
+      setError(null);
+      setAskEvidence(true);
+      return;
+    }
+    setAskEvidence(false);
     setBusy(true);
     setError(null);
     try {
@@ -93,6 +111,7 @@ export function DecisionForm({
         reason: draft.reason,
         note: draft.note.trim() === '' ? undefined : draft.note.trim(),
         expectedVersion: session.version,
+        ...(withoutEvidence && missingEvidence.length > 0 ? { evidenceMissing: [...missingEvidence] } : {}),
       });
       setConflict(null);
       onDecided(fresh, draft.decision);
@@ -192,6 +211,26 @@ export function DecisionForm({
             </button>
           </div>
         </>
+      ) : null}
+      {askEvidence && missingEvidence.length > 0 ? (
+        <div ref={evidenceRef} role="alertdialog" aria-labelledby={`${id}-evidence`} tabIndex={-1} className={styles.conflict}>
+          <p id={`${id}-evidence`}>
+            <strong>
+              The {missingEvidence.map((kind) => evidenceNames[kind]).join(' and ')} {missingEvidence.length > 1 ? 'have' : 'has'}{' '}
+              not loaded.
+            </strong>{' '}
+            Deciding without {missingEvidence.length > 1 ? 'them' : 'it'} is recorded in the decision&apos;s note and the audit
+            trail.
+          </p>
+          <div className={styles.formActions}>
+            <button type="button" className={styles.button} disabled={busy} onClick={() => void submit(null, true)}>
+              Decide without images
+            </button>
+            <button type="button" className={styles.button} onClick={() => setAskEvidence(false)}>
+              Wait for the images
+            </button>
+          </div>
+        </div>
       ) : null}
       {error ? (
         <p role="alert" className={styles.errorText}>

@@ -28,6 +28,10 @@ export interface MediaCompareProps {
   refreshing: boolean;
   refreshError: string | null;
   onMediaError: (url: string) => void;
+  onMediaLoad?: (url: string) => void;
+  /** Whether a link failed to load (the frame then says so and offers "Retry now"). */
+  failed?: (url: string | null) => boolean;
+  onRetry?: () => void;
   shortcutsEnabled: boolean;
 }
 
@@ -51,6 +55,9 @@ export function MediaCompare({
   refreshing,
   refreshError,
   onMediaError,
+  onMediaLoad,
+  failed,
+  onRetry,
   shortcutsEnabled,
 }: MediaCompareProps) {
   const [view, setView] = useState<View>(initialView);
@@ -117,7 +124,19 @@ export function MediaCompare({
         onKeyDown={onFrameKeyDown}
         style={{ cursor: view.scale > 1 ? 'grab' : 'zoom-in' }}
       >
-        {url ? (
+        {url && failed?.(url) ? (
+          <p className={styles.missing}>
+            The image did not load{refreshing ? '; fetching fresh links…' : '.'}
+            {onRetry && !refreshing ? (
+              <>
+                {' '}
+                <button type="button" className={styles.retry} onClick={onRetry}>
+                  Retry now
+                </button>
+              </>
+            ) : null}
+          </p>
+        ) : url ? (
           <img
             src={url}
             alt={label}
@@ -125,6 +144,7 @@ export function MediaCompare({
             className={styles.image}
             style={{ transform }}
             onError={() => onMediaError(url)}
+            onLoad={() => onMediaLoad?.(url)}
           />
         ) : (
           <p className={styles.missing}>{missing}</p>
@@ -166,6 +186,14 @@ export function MediaCompare({
           {media.stale
             ? 'Media links could not be refreshed yet (Didit refused for now); showing the previous links. Retrying shortly.'
             : `Media links could not be refreshed: ${refreshError}. Retrying shortly.`}
+          {onRetry && !refreshing ? (
+            <>
+              {' '}
+              <button type="button" className={styles.retry} onClick={onRetry}>
+                Retry now
+              </button>
+            </>
+          ) : null}
         </p>
       ) : null}
       <div className={styles.pair}>

@@ -36,6 +36,13 @@ function renderSession(
   return router;
 }
 
+/** The page has rendered and its evidence images have loaded (happy-dom loads none by itself). */
+async function openedWithImages() {
+  await screen.findByRole('heading', { level: 1 });
+  for (const image of within(screen.getByRole('region', { name: 'Evidence images' })).queryAllByRole('img'))
+    fireEvent.load(image);
+}
+
 const key = (k: string, target: Element = document.activeElement ?? document.body) => fireEvent.keyDown(target, { key: k });
 const decisionForm = () => screen.getByRole('form', { name: 'Decision' });
 
@@ -127,7 +134,7 @@ describe('session detail', () => {
     const session = sessionDetail({ status: 'Declined', version: 7 });
     const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }));
     renderSession(session, { decide });
-    await screen.findByRole('heading', { level: 1 });
+    await openedWithImages();
     await chooseByKeys('a', '1');
     expect(screen.getByText(/required: overrides the automatic Declined/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Approve session' }));
@@ -150,7 +157,7 @@ describe('session detail', () => {
     const session = sessionDetail();
     const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
     renderSession(session, { decide });
-    await screen.findByRole('heading', { level: 1 });
+    await openedWithImages();
     await chooseByKeys('d', '1');
     key('Enter', document.body);
     await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
@@ -180,7 +187,7 @@ describe('session detail', () => {
       Promise.reject(new ApiError(409, 'version_conflict', 'Session changed', { session: fresh })),
     );
     renderSession(session, { decide });
-    await screen.findByRole('heading', { level: 1 });
+    await openedWithImages();
     await chooseByKeys('d', '1');
     fireEvent.click(await screen.findByRole('button', { name: 'Decline session' }));
     const alert = await screen.findByText(/This session changed since you opened it/);
@@ -203,7 +210,7 @@ describe('session detail', () => {
       { decide: () => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }), claimNext },
       '?assignee=unassigned&sort=liveness',
     );
-    await screen.findByRole('heading', { level: 1 });
+    await openedWithImages();
     await chooseByKeys('a', '1');
     key('Enter', document.body);
     await screen.findByRole('heading', { level: 1, name: 'next-user' });
@@ -213,10 +220,44 @@ describe('session detail', () => {
     expect(screen.getByText(/^Approved .*\./, { selector: '[role="status"]' })).toBeTruthy();
   });
 
+  it('asks before a verdict without the images, records which were missing, and can wait for them', async () => {
+    const session = sessionDetail();
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+    renderSession(session, { decide, claimNext: () => Promise.resolve(null) });
+    await screen.findByRole('heading', { level: 1 });
+    await chooseByKeys('d', '1');
+    fireEvent.click(screen.getByRole('button', { name: 'Decline session' }));
+    const ask = await screen.findByRole('alertdialog');
+    expect(ask.textContent).toMatch(/The selfie and reference portrait have not loaded/);
+    expect(decide).not.toHaveBeenCalled();
+    fireEvent.click(within(ask).getByRole('button', { name: 'Wait for the images' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    // The selfie arrives; the portrait does not.
+    fireEvent.load(screen.getByRole('img', { name: 'Live selfie' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Decline session' }));
+    const again = await screen.findByRole('alertdialog');
+    expect(again.textContent).toMatch(/The reference portrait has not loaded/);
+    fireEvent.click(within(again).getByRole('button', { name: 'Decide without images' }));
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide.mock.calls[0]?.[1]).toMatchObject({ decision: 'Declined', evidenceMissing: ['portrait'] });
+  });
+
+  it('decides a liveness-only session once the selfie has loaded, without asking about a portrait', async () => {
+    const session = sessionDetail({ hasFaceMatch: false, media: { ...sessionDetail().media, portrait: null } });
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+    renderSession(session, { decide, claimNext: () => Promise.resolve(null) });
+    await openedWithImages();
+    await chooseByKeys('d', '1');
+    fireEvent.click(screen.getByRole('button', { name: 'Decline session' }));
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide.mock.calls[0]?.[1]).not.toHaveProperty('evidenceMissing');
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+  });
+
   it('returns to the queue when nothing is left to claim', async () => {
     const session = sessionDetail();
     renderSession(session, { decide: () => Promise.resolve({ ...session, status: 'Declined' }) }, '?method=PASSIVE');
-    await screen.findByRole('heading', { level: 1 });
+    await openedWithImages();
     await chooseByKeys('d', '3');
     key('Enter', document.body);
     expect(await screen.findByText('queue page ?method=PASSIVE')).toBeTruthy();
@@ -270,6 +311,20 @@ describe('session detail', () => {
     fireEvent.error(selfie);
     await waitFor(() => expect(screen.getByRole('img', { name: 'Live selfie' }).getAttribute('src')).toBe(freshMedia.selfie));
     expect(refreshMedia).toHaveBeenCalledTimes(1);
+  });
+
+  it('says when an image still does not load after the automatic refresh, and retries on request', async () => {
+    const session = sessionDetail();
+    // Didit is down: the refresh answers the same (stale) links.
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve({ ...session.media, stale: true }));
+    renderSession(session, { refreshMedia });
+    fireEvent.error(await screen.findByRole('img', { name: 'Live selfie' }));
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(1));
+    const evidence = screen.getByRole('region', { name: 'Evidence images' });
+    expect(within(evidence).getByText(/The image did not load/)).toBeTruthy();
+    const retry = await within(evidence).findAllByRole('button', { name: 'Retry now' });
+    fireEvent.click(retry[0]!);
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(2));
   });
 
   it('zooms both images together with + / - / 0 and the buttons', async () => {

@@ -143,6 +143,10 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   );
 
   const t = session.thresholds;
+  // The evidence a verdict rests on: the selfie, and the portrait where the workflow matches faces.
+  const missingEvidence = (['selfie', ...(session.hasFaceMatch ? (['portrait'] as const) : [])] as const).filter(
+    (kind) => !media.loaded(media.media[kind]),
+  );
   return (
     <article className={styles.page} aria-labelledby="session-title">
       <header className={styles.header}>
@@ -186,6 +190,9 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
               refreshing={media.refreshing}
               refreshError={media.error}
               onMediaError={media.onMediaError}
+              onMediaLoad={media.onMediaLoad}
+              failed={media.failed}
+              onRetry={media.retry}
               shortcutsEnabled={!helpOpen}
             />
           ) : (
@@ -219,6 +226,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
             <PushState session={session} onChange={update} />
             <DecisionForm
               session={session}
+              missingEvidence={missingEvidence}
               reasons={reasons}
               reasonsError={reasonsError}
               draft={draft}
