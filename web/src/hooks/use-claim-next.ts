@@ -32,7 +32,7 @@ export function useClaimNext(filters: Record<string, string>) {
         setStatus({ state: 'idle' });
         const search = new URLSearchParams(filters).toString();
         await navigate(`/sessions/${encodeURIComponent(session.id)}${search ? `?${search}` : ''}`, {
-          state: { session, notice },
+          state: { session, notice, intent: 'work' },
         });
         return session;
       } catch (error) {

@@ -4,6 +4,7 @@ import { diditIdSchema } from '../../../server/contract/ids.ts';
 import { parseQueueSearch, queueFilters } from '../components/queue/queue-url.ts';
 import { EmptyState } from '../components/layout/EmptyState.tsx';
 import { SessionPage } from '../components/session/SessionPage.tsx';
+import { intentOf } from '../components/session/intent.ts';
 
 /**
  * `/sessions/:id`: one session's evidence and decision. The search params are the queue filters
@@ -14,7 +15,7 @@ export function Component() {
   const [searchParams] = useSearchParams();
   const location = useLocation();
   const filters = useMemo(() => queueFilters(parseQueueSearch(searchParams).query), [searchParams]);
-  const state = location.state as { session?: unknown; notice?: unknown } | null;
+  const state = location.state as { session?: unknown; notice?: unknown; intent?: unknown } | null;
 
   // Didit's ids are 8-4-4-4-12 hex but not always RFC 4122 UUIDs (its own examples are not).
   const parsed = diditIdSchema.safeParse(id);
@@ -29,6 +30,7 @@ export function Component() {
       handedOver={state?.session}
       filters={filters}
       notice={typeof state?.notice === 'string' ? state.notice : null}
+      intent={intentOf(state)}
     />
   );
 }

@@ -10,6 +10,7 @@ import {
 } from '@tanstack/react-table';
 import { createContext, useContext, useMemo } from 'react';
 import { Link } from 'react-router';
+import { workIntent } from '../session/intent.ts';
 import type { QueueItem, QueueQuery, QueueSort } from '../../../../server/contract/review.ts';
 import { formatDateTime, formatDuration, formatScore, minutesInReview, slaLabels, slaLevel } from './sla.ts';
 import { effectiveDirection } from './queue-url.ts';
@@ -53,7 +54,7 @@ function VendorCell({ item }: { item: QueueItem }) {
   const { linkSearch } = useContext(CellEnvContext);
   const label = item.vendorData ?? (item.sessionNumber !== null ? `Session #${item.sessionNumber}` : item.id.slice(0, 8));
   return (
-    <Link to={sessionHref(item.id, linkSearch)} className={styles.sessionLink} data-session-link={item.id}>
+    <Link to={sessionHref(item.id, linkSearch)} state={workIntent} className={styles.sessionLink} data-session-link={item.id}>
       {label}
     </Link>
   );

@@ -15,6 +15,7 @@ import { QueueFilters } from './QueueFilters.tsx';
 import { QueueTable, sessionHref } from './QueueTable.tsx';
 import { defaultQueueQuery, patchQueueQuery, queueFilters, queueQueryToSearch } from './queue-url.ts';
 import styles from './QueueView.module.css';
+import { workIntent } from '../session/intent.ts';
 
 export interface QueueViewProps {
   query: QueueQuery;
@@ -81,7 +82,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
       k: () => move(-1),
       Enter: (event) => {
         if (isInteractiveTarget(event.target) || !effectiveSelectedId) return false;
-        void navigate(sessionHref(effectiveSelectedId, linkSearch));
+        void navigate(sessionHref(effectiveSelectedId, linkSearch), { state: workIntent });
       },
       c: () => (canClaim ? void claimNext() : false),
       '?': () => setHelpOpen(true),

@@ -6,6 +6,7 @@ import { ApiError, type ReviewApi } from '../../api/review.ts';
 import { ReviewApiProvider } from '../../hooks/use-review-api.tsx';
 import { Component as SessionRoute } from '../../routes/session.tsx';
 import { fakeApi, reasons, sessionDetail } from './fixtures.ts';
+import { workIntent } from './intent.ts';
 
 afterEach(cleanup);
 
@@ -19,6 +20,7 @@ function renderSession(
   overrides: Partial<ReviewApi> = {},
   search = '',
   path = `/sessions/${session.id}`,
+  state: unknown = null,
 ) {
   const api = fakeApi({ getSession: () => Promise.resolve(session), ...overrides });
   const router = createMemoryRouter(
@@ -26,7 +28,7 @@ function renderSession(
       { path: '/sessions/:id', element: <SessionRoute /> },
       { path: '/queue', element: <QueueStub /> },
     ],
-    { initialEntries: [`${path}${search}`] },
+    { initialEntries: [{ pathname: path, search, state }] },
   );
   render(
     <ReviewApiProvider api={api}>
@@ -209,6 +211,8 @@ describe('session detail', () => {
       session,
       { decide: () => Promise.resolve({ ...session, status: 'Approved', pushState: 'pending' }), claimNext },
       '?assignee=unassigned&sort=liveness',
+      undefined,
+      workIntent,
     );
     await openedWithImages();
     await chooseByKeys('a', '1');
@@ -254,9 +258,71 @@ describe('session detail', () => {
     expect(screen.queryByRole('alertdialog')).toBeNull();
   });
 
+  describe('claims follow how the session was opened', () => {
+    const unclaimed = () =>
+      sessionDetail({ claim: null, allowed: { claim: true, release: false, decide: ['Approved', 'Declined'], note: true } });
+
+    it('opened from the queue to work on it, it is claimed for the analyst', async () => {
+      const session = unclaimed();
+      const claim = vi.fn<ReviewApi['claim']>(() =>
+        Promise.resolve({
+          ...session,
+          claim: {
+            userId: 'me',
+            label: 'analyst@example.test',
+            claimedAt: '2026-01-01T10:00:00.000Z',
+            expiresAt: '2026-01-01T10:15:00.000Z',
+          },
+        }),
+      );
+      renderSession(session, { claim }, '', undefined, workIntent);
+      await waitFor(() => expect(claim).toHaveBeenCalledTimes(1));
+      expect(await screen.findByText('Claimed for you: you are working on this session.')).toBeTruthy();
+    });
+
+    it('opened from a link, nothing is claimed, and after a decision the page stays without claiming another', async () => {
+      const session = unclaimed();
+      const claim = vi.fn<ReviewApi['claim']>(() => Promise.resolve(session));
+      const claimNext = vi.fn<ReviewApi['claimNext']>(() => Promise.resolve(null));
+      const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+      const router = renderSession(session, { claim, claimNext, decide });
+      await openedWithImages();
+      await chooseByKeys('d', '1');
+      key('Enter', document.body);
+      await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+      expect(await screen.findByText(/^Declined .*\.$/, { selector: '[role="status"]' })).toBeTruthy();
+      expect(claim).not.toHaveBeenCalled();
+      expect(claimNext).not.toHaveBeenCalled();
+      expect(router.state.location.pathname).toBe(`/sessions/${session.id}`);
+    });
+
+    it('opened from the queue while someone else holds it: shows who and claims nothing', async () => {
+      const session = sessionDetail({
+        claim: {
+          userId: 'other',
+          label: 'analyst2@example.test',
+          claimedAt: '2026-01-01T10:00:00.000Z',
+          expiresAt: '2026-01-01T10:15:00.000Z',
+        },
+        allowed: { claim: false, release: false, decide: [], note: true },
+      });
+      const claim = vi.fn<ReviewApi['claim']>(() => Promise.resolve(session));
+      renderSession(session, { claim }, '', undefined, workIntent);
+      expect(await screen.findByText('analyst2@example.test is working on this session.')).toBeTruthy();
+      expect(claim).not.toHaveBeenCalled();
+      expect(screen.queryByRole('button', { name: /Approve/ })).toBeNull();
+    });
+  });
+
   it('returns to the queue when nothing is left to claim', async () => {
     const session = sessionDetail();
-    renderSession(session, { decide: () => Promise.resolve({ ...session, status: 'Declined' }) }, '?method=PASSIVE');
+    renderSession(
+      session,
+      { decide: () => Promise.resolve({ ...session, status: 'Declined' }) },
+      '?method=PASSIVE',
+      undefined,
+      workIntent,
+    );
     await openedWithImages();
     await chooseByKeys('d', '3');
     key('Enter', document.body);

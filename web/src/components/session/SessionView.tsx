@@ -13,6 +13,7 @@ import { sessionShortcuts } from '../keyboard/shortcuts.ts';
 import { formatDateTime } from '../queue/sla.ts';
 import { ClaimBar } from './ClaimBar.tsx';
 import { DecisionForm, emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
+import type { SessionIntent } from './intent.ts';
 import { MediaCompare } from './MediaCompare.tsx';
 import { NoteForm } from './NoteForm.tsx';
 import { OtherSessions } from './OtherSessions.tsx';
@@ -42,9 +43,11 @@ export interface SessionViewProps {
   notice?: string | null;
   /** How often to re-read the session while its decision awaits Didit's confirmation. */
   pushPollMs?: number;
+  /** `work`: part of a run (after a decision, claim the next session); `look`: stay here after deciding. */
+  intent?: SessionIntent;
 }
 
-export function SessionView({ initial, filters, notice = null, pushPollMs = 5_000 }: SessionViewProps) {
+export function SessionView({ initial, filters, notice = null, pushPollMs = 5_000, intent = 'work' }: SessionViewProps) {
   const api = useReviewApi();
   const navigate = useNavigate();
   const [session, setSession] = useState(initial);
@@ -95,6 +98,11 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
     setSession(fresh);
     setDraft(emptyDraft);
     const done = `${decision === 'Approved' ? 'Approved' : 'Declined'} ${label}.`;
+    // Opened from a link, not as part of a run: stay here, and claim nothing that was not asked for.
+    if (intent !== 'work') {
+      setMessage(done);
+      return;
+    }
     setMessage(`${done} Opening the next session…`);
     const next = await claimNext(done);
     if (!next) {
