@@ -11,6 +11,15 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('http://localhost:8080');
   });
 
+  it('reads reasons that only fit workflows with face match, marked |face_match', () => {
+    const config = loadConfig({ REVIEW_REASONS_DECLINED: 'other_person=Someone else|face_match;spoof=Spoof attempt' });
+    expect(config.review.reasons.Declined).toEqual([
+      { code: 'other_person', label: 'Someone else', faceMatchOnly: true },
+      { code: 'spoof', label: 'Spoof attempt', faceMatchOnly: false },
+    ]);
+    expect(loadConfig({}).review.reasons.Approved.find((r) => r.code === 'same_person')?.faceMatchOnly).toBe(true);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(8080);
   });

@@ -22,8 +22,10 @@ const reasonList = z
       .map((entry) => entry.trim())
       .filter(Boolean)
       .map((entry) => {
-        const [code = '', ...label] = entry.split('=');
-        return { code: code.trim(), label: label.join('=').trim() };
+        const [code = '', ...rest] = entry.split('=');
+        // `code=Label|face_match`: a reason that only makes sense where the workflow matches faces.
+        const [label = '', scope] = rest.join('=').split('|');
+        return { code: code.trim(), label: label.trim(), faceMatchOnly: scope?.trim() === 'face_match' };
       }),
   )
   .pipe(
@@ -32,6 +34,7 @@ const reasonList = z
         z.object({
           code: z.string().regex(/^[a-z0-9_]{1,64}$/, 'codes are lowercase snake_case'),
           label: z.string().min(1).max(200),
+          faceMatchOnly: z.boolean(),
         }),
       )
       .min(1)
@@ -39,12 +42,12 @@ const reasonList = z
   );
 
 const defaultApproveReasons =
-  'same_person=Same person as the reference portrait;' +
+  'same_person=Same person as the reference portrait|face_match;' +
   'genuine_capture=Genuine live capture despite a low score;' +
   'quality_acceptable=Image quality poor but identity clear;' +
   'other=Other (explain in the note)';
 const defaultDeclineReasons =
-  'different_person=Different person from the reference portrait;' +
+  'different_person=Different person from the reference portrait|face_match;' +
   'presentation_attack=Presentation attack suspected (photo, screen, mask);' +
   'face_not_visible=Face not clearly visible or obstructed;' +
   'known_fraud=Matches a known fraud pattern;' +
@@ -246,6 +249,8 @@ export interface Config {
 export interface ReviewReason {
   code: string;
   label: string;
+  /** Only offered (and accepted) on sessions of workflows with face match. */
+  faceMatchOnly: boolean;
 }
 
 export class ConfigError extends Error {

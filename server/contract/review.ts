@@ -241,6 +241,11 @@ export const noteRequestSchema = z.object({ note: z.string().trim().min(1).max(5
 
 export const claimNextRequestSchema = z.object({ filters: z.record(z.string(), z.unknown()).default({}) });
 
-export const reasonSchema = z.object({ code: z.string(), label: z.string() });
+export const reasonSchema = z.object({ code: z.string(), label: z.string(), faceMatchOnly: z.boolean().default(false) });
+
+/** The reasons that fit a session: face-match reasons only where the workflow matches faces. */
+export function reasonsFor<R extends { faceMatchOnly?: boolean }>(reasons: readonly R[], hasFaceMatch: boolean): R[] {
+  return reasons.filter((reason) => hasFaceMatch || !reason.faceMatchOnly);
+}
 export const reasonCatalogSchema = z.object({ Approved: z.array(reasonSchema), Declined: z.array(reasonSchema) });
 export type ReasonCatalog = z.infer<typeof reasonCatalogSchema>;

@@ -25,12 +25,23 @@ export type SessionRow = NonNullable<Awaited<ReturnType<typeof findSessionById>>
 
 /** Locks the session row for the rest of the transaction (decisions, claims, notes). */
 export function lockSessionForReview(trx: Transaction<DB>, id: string) {
-  return trx
-    .selectFrom('verification_session')
-    .select(['id', 'status', 'version', 'claimed_by', 'claim_touched_at', 'review_push_state', 'threshold_version_id'])
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  return (
+    trx
+      .selectFrom('verification_session')
+      .select(['id', 'status', 'version', 'claimed_by', 'claim_touched_at', 'review_push_state', 'threshold_version_id'])
+      // Which reasons fit depends on whether the session matched faces (see `toQueueItem`).
+      .select(['face_match_score'])
+      .select((eb) =>
+        eb
+          .selectFrom('workflow')
+          .select('workflow.has_face_match')
+          .whereRef('workflow.id', '=', 'verification_session.workflow_id')
+          .as('workflow_has_face_match'),
+      )
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst()
+  );
 }
 
 export type LockedSession = NonNullable<Awaited<ReturnType<typeof lockSessionForReview>>>;

@@ -7,8 +7,8 @@ import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../
 import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
-import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
-import { postDelivery, signedDelivery } from '../../test/helpers/didit-events.ts';
+import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { postDelivery, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
 
 /** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
 describe('review routes', () => {
@@ -176,6 +176,7 @@ describe('review routes', () => {
       expect(after.media.selfie).not.toBe(opened.media.selfie);
       expect(after.version).toBe(opened.version);
       expect((await decide(id, opened.version)).status).toBe(201);
+      await runWorker(); // its push, so no job is left for later tests
     });
 
     it('open, Didit delivers what we already hold again, decide: saved', async () => {
@@ -194,6 +195,7 @@ describe('review routes', () => {
       const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
       expect(after.version).toBe(opened.version);
       expect((await decide(id, opened.version)).status).toBe(201);
+      await runWorker(); // its push, so no job is left for later tests
     });
 
     it('still answers 409 when Didit changes the scores after the analyst opened the session', async () => {
@@ -242,6 +244,32 @@ describe('review routes', () => {
       .where('action', '=', 'session.decided')
       .executeTakeFirstOrThrow();
     expect(audit.details).toMatchObject({ withoutEvidence: ['selfie', 'portrait'] });
+    await runWorker(); // its push, so no job is left for later tests
+  });
+
+  it('refuses a face-match reason on a session of a liveness-only workflow', async () => {
+    const liveness = stringField(sandbox.createWorkflow(livenessOnlyWorkflow('Step-up (reasons)')), 'workflow_id');
+    await seedWorkflow(app.ctx.db, { id: liveness, label: 'Step-up (reasons)', hasFaceMatch: false });
+    const created = sandbox.createSession({ workflow_id: liveness, vendor_data: 'user-liveness-reasons' });
+    const id = stringField(created, 'session_id');
+    sandbox.completeSession(id, { capture: 'low_quality', livenessScore: 60 });
+    await seedSession(app.ctx.db, { id, workflowId: liveness, faceMatchScore: null, warningCodes: ['LOW_LIVENESS_SCORE'] });
+    const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+    expect(opened.hasFaceMatch).toBe(false);
+    const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'different_person',
+      expectedVersion: opened.version,
+    });
+    expect(res.status).toBe(400);
+    expect((await bodyOf(res)).error.details.issues[0]).toMatchObject({ path: 'reason' });
+    const ok = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'presentation_attack',
+      expectedVersion: opened.version,
+    });
+    expect(ok.status).toBe(201);
+    await runWorker(); // its push, so no job is left for the tests after this one
   });
 
   it('rejects an invalid decision body with 400 naming the field', async () => {

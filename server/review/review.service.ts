@@ -3,6 +3,7 @@ import { can, type Actor } from '../auth/rbac.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { ReviewReason } from '../config.ts';
 import {
+  reasonsFor,
   withoutEvidenceNote,
   type DecisionRequest,
   type QueueItem,
@@ -247,11 +248,20 @@ export async function recordDecision(
     });
   }
   if (claimedByOther(session, actor, settings)) throw await claimConflict(trx, session);
-  const reason = settings.reasons[request.decision].find((r) => r.code === request.reason);
+  const fitting = reasonsFor(
+    settings.reasons[request.decision],
+    matchesFaces(session.workflow_has_face_match, session.face_match_score),
+  );
+  const reason = fitting.find((r) => r.code === request.reason);
   if (!reason) {
-    throw new AppError(400, 'validation_failed', `Unknown reason "${request.reason}" for ${request.decision}.`, {
-      issues: [{ path: 'reason', message: `must be one of ${settings.reasons[request.decision].map((r) => r.code).join(', ')}` }],
-    });
+    throw new AppError(
+      400,
+      'validation_failed',
+      `Reason "${request.reason}" does not apply to this ${request.decision} decision.`,
+      {
+        issues: [{ path: 'reason', message: `must be one of ${fitting.map((r) => r.code).join(', ')}` }],
+      },
+    );
   }
   const isOverride = session.status !== 'In Review';
   if (isOverride && !request.note) {
@@ -392,7 +402,7 @@ export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem 
     livenessScore: row.liveness_score,
     livenessMethod: row.liveness_method,
     faceMatchScore: row.face_match_score,
-    hasFaceMatch: row.has_face_match ?? row.face_match_score !== null,
+    hasFaceMatch: matchesFaces(row.has_face_match, row.face_match_score),
     warningCodes: row.warning_codes,
     claim:
       row.claim_active && row.claimed_by && row.claim_touched_at
@@ -429,6 +439,14 @@ function warningsOf(raw: unknown[]): Warning[] {
       },
     ];
   });
+}
+
+/**
+ * Whether a session matched faces: its workflow has face match (as synced from Didit), or Didit
+ * scored a face match on it (a workflow not synced yet defaults to liveness only).
+ */
+export function matchesFaces(workflowHasFaceMatch: boolean | null, faceMatchScore: number | null): boolean {
+  return workflowHasFaceMatch === true || faceMatchScore !== null;
 }
 
 /** Everything the session page shows, for this actor. */

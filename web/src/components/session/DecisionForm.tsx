@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
-import type { EvidenceKind, ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
+import { reasonsFor, type EvidenceKind, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { describeChanges } from './diff.ts';
@@ -85,7 +85,7 @@ export function DecisionForm({
   }
 
   const required = noteRequired(session);
-  const list = draft.decision && reasons ? reasons[draft.decision] : [];
+  const list = draft.decision && reasons ? reasonsFor(reasons[draft.decision], session.hasFaceMatch) : [];
   const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
 
   const submit = async (event: FormEvent | null, withoutEvidence = false) => {

@@ -24,6 +24,8 @@ export function zoomView(view: View, factor: number): View {
 export interface MediaCompareProps {
   media: Media;
   method: string | null;
+  /** Liveness-only sessions have no reference portrait: the selfie gets the room. */
+  hasFaceMatch?: boolean;
   secondsLeft: number | null;
   refreshing: boolean;
   refreshError: string | null;
@@ -51,6 +53,7 @@ function formatCountdown(seconds: number): string {
 export function MediaCompare({
   media,
   method,
+  hasFaceMatch = true,
   secondsLeft,
   refreshing,
   refreshError,
@@ -196,9 +199,9 @@ export function MediaCompare({
           ) : null}
         </p>
       ) : null}
-      <div className={styles.pair}>
+      <div className={hasFaceMatch || media.portrait ? styles.pair : styles.single}>
         {frame('Live selfie', media.selfie, 'No selfie captured')}
-        {frame('Reference portrait', media.portrait, 'No reference portrait (liveness only)')}
+        {hasFaceMatch || media.portrait ? frame('Reference portrait', media.portrait, 'No reference portrait') : null}
       </div>
       {showVideo ? (
         <figure className={styles.videoFigure}>

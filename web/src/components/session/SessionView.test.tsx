@@ -314,6 +314,18 @@ describe('session detail', () => {
     });
   });
 
+  it('fits a liveness-only session: no portrait frame, no face-match reasons', async () => {
+    const session = sessionDetail({ hasFaceMatch: false, media: { ...sessionDetail().media, portrait: null } });
+    renderSession(session);
+    await screen.findByRole('heading', { level: 1 });
+    const evidence = screen.getByRole('region', { name: 'Evidence images' });
+    expect(within(evidence).queryByText('Reference portrait')).toBeNull();
+    expect(within(evidence).getByRole('img', { name: 'Live selfie' })).toBeTruthy();
+    key('d', document.body);
+    const radios = await screen.findAllByRole('radio');
+    expect(radios.map((radio) => radio.closest('label')?.textContent)).toEqual(['1Presentation attack', '2Capture unusable']);
+  });
+
   it('returns to the queue when nothing is left to claim', async () => {
     const session = sessionDetail();
     renderSession(

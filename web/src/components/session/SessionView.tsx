@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import type { ReasonCatalog, SessionDetail } from '../../../../server/contract/review.ts';
+import { reasonsFor, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, type ReviewApi } from '../../api/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
 import { useClaimNext } from '../../hooks/use-claim-next.ts';
@@ -125,7 +125,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
 
   const pickReason = (index: number) => {
     if (!draft.decision || !reasons) return false;
-    const reason = reasons[draft.decision][index];
+    const reason = reasonsFor(reasons[draft.decision], session.hasFaceMatch)[index];
     if (!reason) return false;
     setDraft({ ...draft, reason: reason.code });
     setMessage(`Reason: ${reason.label}`);
@@ -194,6 +194,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
             <MediaCompare
               media={media.media}
               method={session.livenessMethod}
+              hasFaceMatch={session.hasFaceMatch}
               secondsLeft={media.secondsLeft}
               refreshing={media.refreshing}
               refreshError={media.error}

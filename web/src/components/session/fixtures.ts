@@ -86,13 +86,13 @@ export function sessionDetail(overrides: Partial<SessionDetail> = {}): SessionDe
 
 export const reasons: ReasonCatalog = {
   Approved: [
-    { code: 'same_person', label: 'Same person, good capture' },
-    { code: 'known_device', label: 'Known device and context' },
+    { code: 'same_person', label: 'Same person, good capture', faceMatchOnly: true },
+    { code: 'known_device', label: 'Known device and context', faceMatchOnly: false },
   ],
   Declined: [
-    { code: 'different_person', label: 'Different person' },
-    { code: 'spoof', label: 'Presentation attack' },
-    { code: 'poor_quality', label: 'Capture unusable' },
+    { code: 'different_person', label: 'Different person', faceMatchOnly: true },
+    { code: 'spoof', label: 'Presentation attack', faceMatchOnly: false },
+    { code: 'poor_quality', label: 'Capture unusable', faceMatchOnly: false },
   ],
 };
 
