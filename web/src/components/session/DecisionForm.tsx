@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { reasonsFor, type EvidenceKind, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
+import { useCapability } from '../../hooks/use-capability.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { describeChanges } from './diff.ts';
 import styles from './SessionPanels.module.css';
@@ -61,6 +62,7 @@ export function DecisionForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<string[] | null>(null);
+  const canDecide = useCapability('session.decide');
   /** Set when a submit was held back because the images had not loaded. */
   const [askEvidence, setAskEvidence] = useState(false);
   const evidenceRef = useRef<HTMLDivElement>(null);
@@ -70,8 +72,9 @@ export function DecisionForm({
 
   const allowed = session.allowed.decide;
   if (allowed.length === 0) {
-    const why =
-      session.claim && !session.allowed.release
+    const why = !canDecide
+      ? 'Your role can read this session but not decide it.'
+      : session.claim && !session.allowed.release
         ? `${session.claim.label} is working on this session.`
         : session.allowed.claim
           ? 'Claim the session to decide it.'

@@ -3,10 +3,41 @@ import { normaliseLogType } from '../queue/warning-codes.ts';
 import { WarningChip } from '../queue/WarningChip.tsx';
 import styles from './SessionPanels.module.css';
 
-function additionalText(value: unknown): string | null {
+const featureLabel = (feature: string | null) =>
+  feature === 'LIVENESS' ? 'Liveness' : feature === 'FACEMATCH' || feature === 'FACE_MATCH' ? 'Face match' : 'Score';
+const number = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+const words = (key: string) => key.replace(/_/g, ' ');
+
+function plain(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return number(value);
+  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(plain).join(', ');
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, v]) => `${words(key)} ${plain(v)}`)
+    .join(' · ');
+}
+
+/**
+ * Didit's `additional_data` as a sentence: a threshold warning reads "Liveness 58.6: at or below
+ * review 70, above decline 50"; anything else as "key value · key value", never raw JSON.
+ */
+export function additionalText(warning: Pick<Warning, 'feature' | 'additionalData'>): string | null {
+  const value = warning.additionalData;
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const { score, review_threshold: review, decline_threshold: decline } = value as Record<string, unknown>;
+    if (typeof score === 'number' && typeof review === 'number' && typeof decline === 'number') {
+      const where =
+        score <= decline
+          ? `at or below decline ${number(decline)}`
+          : score <= review
+            ? `at or below review ${number(review)}, above decline ${number(decline)}`
+            : `above review ${number(review)}`;
+      return `${featureLabel(warning.feature)} ${number(score)}: ${where}`;
+    }
+  }
+  return plain(value);
 }
 
 /** Every warning with its code, log type, feature and Didit's short and long descriptions (as text). */
@@ -16,7 +47,7 @@ export function WarningList({ warnings }: { warnings: Warning[] }) {
     <ul className={styles.warnings}>
       {warnings.map((warning, index) => {
         const logType = normaliseLogType(warning.logType);
-        const extra = additionalText(warning.additionalData);
+        const extra = additionalText(warning);
         return (
           <li key={`${warning.risk}-${index}`} className={`${styles.warning} ${styles[`log_${logType}`]}`}>
             <div className={styles.warningHead}>
@@ -26,7 +57,7 @@ export function WarningList({ warnings }: { warnings: Warning[] }) {
             </div>
             {warning.shortDescription ? <p className={styles.short}>{warning.shortDescription}</p> : null}
             {warning.longDescription ? <p className={styles.long}>{warning.longDescription}</p> : null}
-            {extra ? <p className={styles.extra}>Additional data: {extra}</p> : null}
+            {extra ? <p className={styles.extra}>{extra}</p> : null}
           </li>
         );
       })}
