@@ -4,6 +4,7 @@
  * attempt), 3 attempts in all, then dropped; every attempt is logged and any delivery can be
  * resent. Faults (drop, duplicate, delay) are rolled once per delivery.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jsonText, type JsonObject } from './canonical-json.ts';
 import type { FaultInjector, WebhookFault } from './faults.ts';
@@ -54,7 +55,16 @@ export class WebhookDispatcher {
   private readonly pending = new Set<Promise<void>>();
   /** Per destination, first attempts go out in emission order (retries and delays do not wait). */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly stopping = new AbortController();
+  /**
+   * Stops retry waits at shutdown. Every retry waiting for its turn listens on it (many at once
+   * when a destination is down), and each removes its listener when its wait ends: no leak, so no
+   * listener limit.
+   */
+  private readonly stopping = (() => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
 
   constructor(
     private readonly store: SandboxStore,

@@ -3,10 +3,24 @@ import { AppShell } from './components/layout/AppShell.tsx';
 import { RouteError } from './components/layout/RouteError.tsx';
 import { loadMe, rootRouteId } from './components/auth/me.ts';
 
+/** What shows while the first page's data or code loads (and keeps React Router from warning that nothing does). */
+function Loading() {
+  return (
+    <p aria-busy="true" style={{ padding: 'var(--space-4)', color: 'var(--color-text-muted)' }}>
+      Loading…
+    </p>
+  );
+}
+
 /** Every page of the console; each route module is loaded on demand (route-level code splitting). */
 export const routes: RouteObject[] = [
   // Outside the shell: shown to people who are not signed in.
-  { path: '/login', lazy: () => import('./routes/login.tsx'), errorElement: <RouteError /> },
+  {
+    path: '/login',
+    lazy: () => import('./routes/login.tsx'),
+    errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
+  },
   {
     id: rootRouteId,
     path: '/',
@@ -14,6 +28,7 @@ export const routes: RouteObject[] = [
     loader: loadMe,
     element: <AppShell />,
     errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { index: true, element: <Navigate to="/queue" replace /> },
       { path: 'queue', lazy: () => import('./routes/queue.tsx') },
