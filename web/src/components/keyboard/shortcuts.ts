@@ -15,9 +15,11 @@ export const sessionShortcuts: ShortcutHelp[] = [
   { keys: ['a'], description: 'Approve: open the decision form with Approved' },
   { keys: ['d'], description: 'Decline: open the decision form with Declined' },
   { keys: ['1', '…', '9'], description: 'Pick the reason with that number' },
-  { keys: ['n'], description: 'Write a note (without a decision)' },
+  { keys: ['n'], description: 'Write a note: sent with the decision, or added on its own' },
+  { keys: ['Enter'], description: 'Send the decision, once a reason is chosen' },
+  { keys: ['Ctrl', 'Enter'], description: 'From the note: send the decision, or add the note on its own (⌘ Enter on a Mac)' },
   { keys: ['c'], description: 'Claim the next session and open it' },
   { keys: ['+', '-', '0'], description: 'Zoom the images in, out, reset' },
-  { keys: ['Esc'], description: 'Close the form or dialog' },
+  { keys: ['Esc'], description: 'Leave the note, close the form or dialog' },
   { keys: ['?'], description: 'Show these shortcuts' },
 ];

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { reasonsFor, type EvidenceKind, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
@@ -30,6 +30,8 @@ export interface DecisionFormProps {
   draft: DecisionDraft;
   onDraftChange: (draft: DecisionDraft) => void;
   onDecided: (fresh: SessionDetail, decision: Decision) => void;
+  /** A note saved on its own (no decision chosen). */
+  onNoted?: (fresh: SessionDetail, message: string) => void;
   /** A 409: the session changed since it was loaded; `fresh` is the state to show now. */
   onConflict: (fresh: SessionDetail) => void;
   firstFieldRef?: RefObject<HTMLFieldSetElement | null>;
@@ -52,6 +54,7 @@ export function DecisionForm({
   draft,
   onDraftChange,
   onDecided,
+  onNoted,
   onConflict,
   firstFieldRef,
   formRef,
@@ -70,6 +73,48 @@ export function DecisionForm({
     if (askEvidence) evidenceRef.current?.focus();
   }, [askEvidence]);
 
+  const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
+
+  const saveNote = async () => {
+    if (draft.note.trim() === '') {
+      noteRef?.current?.focus();
+      return setError('Write a note first.');
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const fresh = await api.addNote(session.id, draft.note.trim());
+      set({ note: '' });
+      onNoted?.(fresh, 'Note added.');
+    } catch (cause) {
+      setError(`Could not add the note: ${errorMessage(cause)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const noteField = (decision: Decision | null, required: boolean) => (
+    <NoteField
+      id={`${id}-decision-note`}
+      textareaRef={noteRef}
+      value={draft.note}
+      onChange={(note) => set({ note })}
+      hint={
+        required ? (
+          <span className={styles.required}>(required: overrides the automatic {session.status})</span>
+        ) : decision ? (
+          <span className={styles.muted}>(optional, sent with the decision)</span>
+        ) : (
+          <span className={styles.muted}>(optional; add it on its own, or choose a decision)</span>
+        )
+      }
+      required={required}
+      onSend={decision ? () => void submit(null) : session.allowed.note ? () => void saveNote() : undefined}
+      onAdd={!decision && session.allowed.note ? () => void saveNote() : undefined}
+      busy={busy}
+    />
+  );
+
   const allowed = session.allowed.decide;
   if (allowed.length === 0) {
     const why = !canDecide
@@ -83,13 +128,18 @@ export function DecisionForm({
       <section aria-label="Decision" className={styles.form}>
         <p className={styles.muted}>{why}</p>
         {conflict ? <ConflictNotice changes={conflict} /> : null}
+        {session.allowed.note ? noteField(null, false) : null}
+        {error ? (
+          <p role="alert" className={styles.errorText}>
+            {error}
+          </p>
+        ) : null}
       </section>
     );
   }
 
   const required = noteRequired(session);
   const list = draft.decision && reasons ? reasonsFor(reasons[draft.decision], session.hasFaceMatch) : [];
-  const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
 
   const submit = async (event: FormEvent | null, withoutEvidence = false) => {
     event?.preventDefault();
@@ -177,26 +227,7 @@ export function DecisionForm({
               </label>
             ))}
           </fieldset>
-          <label htmlFor={`${id}-decision-note`} className={styles.fieldLabel}>
-            Note{' '}
-            {required ? (
-              <span className={styles.required}>(required: overrides the automatic {session.status})</span>
-            ) : (
-              <span className={styles.muted}>(optional)</span>
-            )}
-          </label>
-          <textarea
-            id={`${id}-decision-note`}
-            ref={noteRef}
-            rows={3}
-            maxLength={5000}
-            aria-required={required}
-            value={draft.note}
-            onChange={(event) => set({ note: event.target.value })}
-            onKeyDown={(event) => {
-              if (event.key === 'Escape') event.currentTarget.blur();
-            }}
-          />
+          {noteField(draft.decision, required)}
           <div className={styles.formActions}>
             <button
               type="submit"
@@ -214,7 +245,9 @@ export function DecisionForm({
             </button>
           </div>
         </>
-      ) : null}
+      ) : (
+        noteField(null, false)
+      )}
       {askEvidence && missingEvidence.length > 0 ? (
         <div ref={evidenceRef} role="alertdialog" aria-labelledby={`${id}-evidence`} tabIndex={-1} className={styles.conflict}>
           <p id={`${id}-evidence`}>
@@ -257,5 +290,63 @@ function ConflictNotice({ changes }: { changes: string[] }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/**
+ * The decision panel's one note box: it goes with the decision when one is chosen, or is saved on
+ * its own ("Add note"). Ctrl+Enter (Cmd+Enter) sends whichever of the two it is; Esc leaves the box.
+ */
+function NoteField({
+  id,
+  textareaRef,
+  value,
+  onChange,
+  hint,
+  required,
+  onSend,
+  onAdd,
+  busy,
+}: {
+  id: string;
+  textareaRef?: RefObject<HTMLTextAreaElement | null>;
+  value: string;
+  onChange: (note: string) => void;
+  hint: ReactNode;
+  required: boolean;
+  onSend?: () => void;
+  onAdd?: () => void;
+  busy: boolean;
+}) {
+  return (
+    <>
+      <label htmlFor={id} className={styles.fieldLabel}>
+        Note {hint}
+      </label>
+      <textarea
+        id={id}
+        ref={textareaRef}
+        rows={3}
+        maxLength={5000}
+        aria-required={required}
+        aria-keyshortcuts="Control+Enter Meta+Enter"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') event.currentTarget.blur();
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && onSend) {
+            event.preventDefault();
+            onSend();
+          }
+        }}
+      />
+      {onAdd ? (
+        <div className={styles.formActions}>
+          <button type="button" className={styles.button} disabled={busy} onClick={onAdd}>
+            Add note
+          </button>
+        </div>
+      ) : null}
+    </>
   );
 }

@@ -356,6 +356,42 @@ describe('session detail', () => {
     expect(retryPush).toHaveBeenCalledWith(session.id);
   });
 
+  it('has one note box: Ctrl+Enter adds it on its own, or sends it with the chosen decision', async () => {
+    const session = sessionDetail();
+    const addNote = vi.fn<ReviewApi['addNote']>(() => Promise.resolve(session));
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+    renderSession(session, { addNote, decide, claimNext: () => Promise.resolve(null) });
+    await openedWithImages();
+    const panel = screen.getByRole('complementary', { name: 'Scores and decision' });
+    expect(panel.querySelectorAll('textarea')).toHaveLength(1);
+    key('n', document.body);
+    const note = document.activeElement as HTMLTextAreaElement;
+    fireEvent.change(note, { target: { value: 'Called the user.' } });
+    fireEvent.keyDown(note, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(addNote).toHaveBeenCalledWith(session.id, 'Called the user.'));
+    expect(decide).not.toHaveBeenCalled();
+
+    await chooseByKeys('d', '1');
+    expect(panel.querySelectorAll('textarea')).toHaveLength(1);
+    const same = screen.getByRole('textbox', { name: /^Note/ });
+    fireEvent.change(same, { target: { value: 'Different jawline.' } });
+    fireEvent.keyDown(same, { key: 'Enter', metaKey: true });
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide.mock.calls[0]?.[1]).toMatchObject({ decision: 'Declined', note: 'Different jawline.' });
+    expect(addNote).toHaveBeenCalledTimes(1);
+  });
+
+  it('lists Enter, Esc and Ctrl+Enter in the shortcuts dialog', async () => {
+    renderSession(sessionDetail());
+    await screen.findByRole('heading', { level: 1 });
+    key('?', document.body);
+    const dialog = await screen.findByRole('dialog');
+    const rows = within(dialog)
+      .getAllByRole('term')
+      .map((term) => term.textContent);
+    expect(rows).toEqual(expect.arrayContaining(['Enter', 'Esc', 'CtrlEnter']));
+  });
+
   it('adds a note without a decision (n focuses it)', async () => {
     const session = sessionDetail();
     const addNote = vi.fn<ReviewApi['addNote']>(() => Promise.resolve(session));

@@ -15,7 +15,6 @@ import { ClaimBar } from './ClaimBar.tsx';
 import { DecisionForm, emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
 import type { SessionIntent } from './intent.ts';
 import { MediaCompare } from './MediaCompare.tsx';
-import { NoteForm } from './NoteForm.tsx';
 import { OtherSessions } from './OtherSessions.tsx';
 import { PushState } from './PushState.tsx';
 import { ScoreBar } from './ScoreBar.tsx';
@@ -62,7 +61,6 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const decisionFieldRef = useRef<HTMLFieldSetElement>(null);
   const decisionFormRef = useRef<HTMLFormElement>(null);
   const decisionNoteRef = useRef<HTMLTextAreaElement>(null);
-  const noteRef = useRef<HTMLTextAreaElement>(null);
   const closeHelp = useCallback(() => setHelpOpen(false), []);
   const canClaim = useCapability('session.claim');
   const canViewMedia = useCapability('media.view');
@@ -138,7 +136,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
       a: () => choose('Approved'),
       d: () => choose('Declined'),
       ...digits,
-      n: () => (draft.decision ? decisionNoteRef.current : noteRef.current)?.focus(),
+      n: () => decisionNoteRef.current?.focus(),
       c: () => (canClaim ? void claimNext() : false),
       Enter: (event) => {
         if (isInteractiveTarget(event.target) || !draft.decision || !draft.reason) return false;
@@ -241,6 +239,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
               draft={draft}
               onDraftChange={setDraft}
               onDecided={(fresh, decision) => void onDecided(fresh, decision)}
+              onNoted={update}
               onConflict={(fresh) => {
                 setSession(fresh);
                 setMessage('The session changed since you opened it; your decision was not recorded.');
@@ -249,7 +248,6 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
               formRef={decisionFormRef}
               noteRef={decisionNoteRef}
             />
-            {session.allowed.note ? <NoteForm session={session} textareaRef={noteRef} onSaved={update} /> : null}
           </section>
         </aside>
       </div>
