@@ -3,7 +3,11 @@ import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Br
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { loginAs, signOut } from './login.ts';
 
-/** Threshold tuning in a real browser: a lead proposes with the plot and matrix, a second lead approves, Didit confirms. */
+/**
+ * Threshold tuning in a real browser: a lead proposes with the plot and matrix, a second lead
+ * reviews the proposal with its simulation and approves in a dialog, Didit confirms; a later
+ * version is rolled back by proposing v1's values again.
+ */
 describe('threshold tuning in a browser', () => {
   let app: RunningConsole;
   let browser: Browser;
@@ -18,7 +22,7 @@ describe('threshold tuning in a browser', () => {
     await app?.stop();
   });
 
-  it('a lead proposes stricter face-match thresholds after seeing the plot and the matrix; a second lead approves; Didit confirms', async () => {
+  it('a lead proposes stricter face-match thresholds after seeing the plot and the matrix; a second lead reviews its simulation and approves; Didit confirms; a rollback is proposed', async () => {
     const page = await browser.newPage();
     const errors = watchPageErrors(page);
     await loginAs(page, app.baseUrl, 'lead@example.test', '/workflows');
@@ -63,11 +67,72 @@ describe('threshold tuning in a browser', () => {
 
     await signOut(page, app.baseUrl);
     await loginAs(page, app.baseUrl, 'lead2@example.test', workflowPath);
-    await page.getByTestId('version-1').getByRole('button', { name: 'Approve v1' }).click();
+    // The second lead sees what they are asked to approve: values, reason and its simulation.
+    const review = page.getByRole('region', { name: 'Review v1 before it reaches Didit' });
+    await review.getByRole('table', { name: 'Transition matrix' }).waitFor();
+    expect(await review.getByTestId('review-change').textContent()).toMatch(/Reviews per day: [\d.]+ → [\d.]+/);
+    expect(await review.getByText('Face-match fraud rose last week; tighten before the campaign.').count()).toBe(1);
+    const faceMatchRow = review
+      .getByRole('table', { name: 'v1 against the thresholds in force' })
+      .getByRole('row', { name: /^Face-match review/ });
+    expect(await faceMatchRow.textContent()).toBe('Face-match review7080+10');
+    expect(
+      await page
+        .getByTestId('version-1')
+        .getByRole('button', { name: /Approve/ })
+        .count(),
+    ).toBe(0); // not from the list
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Approval confirms in a dialog that names the workflow and the change; Esc backs out.
+    const approve = review.getByRole('button', { name: 'Approve v1…' });
+    await approve.click();
+    const dialog = page.getByRole('dialog', { name: 'Approve v1' });
+    expect(await dialog.getByText(/^Approve v1 of/).textContent()).toBe(
+      'Approve v1 of ‘Returning user – liveness + face match’: face-match review 70 → 80, decline 50 → 60. Didit will be updated at once.',
+    );
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    expect(await dialog.count()).toBe(0);
+    expect(await approve.evaluate((button) => button.matches(':focus'))).toBe(true);
+    await page.keyboard.press('Enter'); // the focused button opens it again
+    await dialog.getByLabel('Note (optional)').fill('Checked the contradicted sessions.');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => page.getByTestId('version-1').textContent(), { timeout: 60_000, interval: 500 }).toMatch(/applied/);
     expect(await page.getByTestId('version-1').textContent()).toMatch(/confirmed by Didit/);
     expect(await page.getByTestId('version-1').textContent()).toMatch(/applied to Didit v2/);
+    expect(await page.getByTestId('version-1').textContent()).toMatch(/Checked the contradicted sessions\./);
     await expect.poll(() => page.getByText(/version 1 in force/).count()).toBe(1);
+    expect(await review.count()).toBe(0);
+
+    // v2 goes further; the first lead approves it, then proposes rolling back to v1.
+    await page.getByLabel('Face-match review', { exact: true }).fill('85');
+    await page.getByLabel('Reason (required)').fill('Campaign week: stricter still.');
+    await page.getByRole('button', { name: 'Propose version' }).click();
+    await expect.poll(() => page.getByTestId('version-2').textContent()).toMatch(/proposed/);
+    await signOut(page, app.baseUrl);
+    await loginAs(page, app.baseUrl, 'lead@example.test', workflowPath);
+    const review2 = page.getByRole('region', { name: 'Review v2 before it reaches Didit' });
+    await review2.getByRole('table', { name: 'Transition matrix' }).waitFor();
+    await review2.getByRole('button', { name: 'Approve v2…' }).click();
+    await page.getByRole('dialog', { name: 'Approve v2' }).getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => page.getByText(/version 2 in force/).count(), { timeout: 60_000, interval: 500 }).toBe(1);
+
+    const rollback = page.getByTestId('version-1').getByRole('button', { name: 'Roll back to v1…' });
+    await rollback.click();
+    const rollbackDialog = page.getByRole('dialog', { name: 'Roll back to v1' });
+    expect(await rollbackDialog.getByText(/^Propose v3 of/).textContent()).toMatch(/face-match review 85 → 80\./);
+    const rollbackReason = rollbackDialog.getByLabel('Reason (required)');
+    expect(await rollbackReason.inputValue()).toBe('Roll back to v1: ');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await rollbackReason.pressSequentially('85 sent too many good users to review.');
+    await rollbackDialog.getByRole('button', { name: 'Propose v3' }).click();
+    const v3 = page.getByTestId('version-3');
+    await expect.poll(() => v3.textContent()).toMatch(/proposed/);
+    expect(await v3.textContent()).toMatch(/Roll back to v1: 85 sent too many good users to review\./);
+    expect(await v3.getByRole('cell').nth(4).textContent()).toMatch(/^80/); // face-match review back at v1's value
+    expect(await rollback.isDisabled()).toBe(true);
+    expect(await page.getByText('v3 is open: approve, reject or withdraw it before rolling back.').count()).toBe(1);
     expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
     await page.close();
   }, 240_000);

@@ -37,3 +37,12 @@ export interface ThresholdEditorApi {
 }
 
 export const httpThresholdEditorApi: ThresholdEditorApi = { getScoreDistribution, simulateThresholds, proposeThresholds };
+
+/** What the proposal review and the version history call; tests hand in plain async functions. */
+export interface ThresholdVersionApi {
+  simulateThresholds: typeof simulateThresholds;
+  proposeThresholds: typeof proposeThresholds;
+  actOnVersion: typeof actOnVersion;
+}
+
+export const httpThresholdVersionApi: ThresholdVersionApi = { simulateThresholds, proposeThresholds, actOnVersion };

@@ -6,6 +6,7 @@ import { useCan, useMe } from '../components/auth/me.ts';
 import { PageHeader } from '../components/layout/PageHeader.tsx';
 import { DiditVersionNote } from '../components/thresholds/DiditVersionNote.tsx';
 import { formatThreshold } from '../components/thresholds/format.ts';
+import { ProposalReview } from '../components/thresholds/ProposalReview.tsx';
 import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
@@ -31,6 +32,10 @@ export function Component() {
 
   if (error) return <p role="alert">{error}</p>;
   if (!workflow) return <p className={styles.muted}>Loading…</p>;
+  const myId = me.user.kind === 'user' ? me.user.id : null;
+  // Four eyes: the open proposal is reviewed by a lead who did not propose it.
+  const proposal = workflow.versions.find((v) => v.state === 'proposed');
+  const toReview = proposal && canApprove && proposal.proposedById !== myId ? proposal : null;
   return (
     <>
       <PageHeader title={workflow.label ?? workflow.id}>
@@ -51,6 +56,7 @@ export function Component() {
           , not version {workflow.currentVersion}.
         </p>
       ) : null}
+      {toReview ? <ProposalReview key={toReview.id} workflow={workflow} proposal={toReview} onChange={load} /> : null}
       <ThresholdEditor
         key={`${workflow.id}-${workflow.currentVersion}`}
         workflow={workflow}
@@ -59,14 +65,7 @@ export function Component() {
       />
       <section className={styles.panel} style={{ marginTop: 'var(--space-4)' }} aria-labelledby="history-title">
         <h2 id="history-title">Version history</h2>
-        <VersionHistory
-          workflowId={workflow.id}
-          versions={workflow.versions}
-          me={me.user.kind === 'user' ? me.user.id : null}
-          canApprove={canApprove}
-          canPropose={canPropose}
-          onChange={load}
-        />
+        <VersionHistory workflow={workflow} me={myId} canApprove={canApprove} canPropose={canPropose} onChange={load} />
       </section>
     </>
   );

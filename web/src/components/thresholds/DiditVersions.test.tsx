@@ -50,18 +50,19 @@ describe('Didit workflow versions', () => {
   it('says which Didit version an applied threshold version reached, with whole-number thresholds', () => {
     render(
       <VersionHistory
-        workflowId="aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-        versions={[
-          thresholdVersion({
-            id: 2,
-            version: 2,
-            state: 'proposed',
-            diditVersion: null,
-            appliedAt: null,
-            thresholds: { ...thresholds, faceMatchReview: 85 },
-          }),
-          thresholdVersion(),
-        ]}
+        workflow={workflowDetail({
+          versions: [
+            thresholdVersion({
+              id: 2,
+              version: 2,
+              state: 'proposed',
+              diditVersion: null,
+              appliedAt: null,
+              thresholds: { ...thresholds, faceMatchReview: 85 },
+            }),
+            thresholdVersion(),
+          ],
+        })}
         me={null}
         canApprove={false}
         canPropose={false}

@@ -1,9 +1,8 @@
 import { useEffect, useId, useMemo, useState } from 'react';
-import { Link } from 'react-router';
 import type { HistogramDto, SimulationDto, ThresholdSet, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
-import { outcomes } from '../../../../server/contract/thresholds.ts';
 import { httpThresholdEditorApi, type ThresholdEditorApi } from '../../api/thresholds.ts';
 import { ScoreHistogram } from './ScoreHistogram.tsx';
+import { SimulationView } from './SimulationView.tsx';
 import {
   acceptedValue,
   checkThresholds,
@@ -239,77 +238,5 @@ export function ThresholdEditor({
         )
       ) : null}
     </section>
-  );
-}
-
-function SimulationView({ simulation }: { simulation: SimulationDto }) {
-  const sign = (n: number) => (n > 0 ? `+${n}` : String(n));
-  return (
-    <div aria-live="polite">
-      <h3>What it would have done ({simulation.sessions} sessions in the window)</h3>
-      <p data-testid="review-change">
-        Reviews per day: {simulation.reviewsPerDay.current} → {simulation.reviewsPerDay.proposed} (
-        <strong className={simulation.reviewsPerDay.change > 0 ? styles.warn : undefined}>
-          {sign(simulation.reviewsPerDay.change)}
-        </strong>
-        ); declines per day: {simulation.declinesPerDay.current} → {simulation.declinesPerDay.proposed}.
-      </p>
-      <table className={styles.table} aria-label="Transition matrix">
-        <thead>
-          <tr>
-            <th scope="col">Current ↓ / proposed →</th>
-            {outcomes.map((o) => (
-              <th key={o} scope="col" className={styles.num}>
-                {o}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {outcomes.map((from) => (
-            <tr key={from}>
-              <th scope="row">{from}</th>
-              {outcomes.map((to) => (
-                <td key={to} className={`${styles.num} ${from !== to && simulation.matrix[from][to] > 0 ? styles.changed : ''}`}>
-                  {simulation.matrix[from][to]}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h3 style={{ marginTop: 'var(--space-3)' }}>Analyst verdicts it would contradict: {simulation.contradictions.total}</h3>
-      {simulation.contradictions.items.length > 0 ? (
-        <table className={styles.table} aria-label="Contradicted verdicts">
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Analyst</th>
-              <th scope="col">Proposed</th>
-              <th scope="col" className={styles.num}>
-                Liveness
-              </th>
-              <th scope="col" className={styles.num}>
-                Face match
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {simulation.contradictions.items.map((c) => (
-              <tr key={c.sessionId}>
-                <td>
-                  <Link to={`/sessions/${c.sessionId}`}>{c.vendorData ?? c.sessionId.slice(0, 8)}</Link>
-                </td>
-                <td>{c.analystVerdict}</td>
-                <td>{c.proposedOutcome}</td>
-                <td className={styles.num}>{c.livenessScore ?? '—'}</td>
-                <td className={styles.num}>{c.faceMatchScore ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <p className={styles.muted}>Computed in {simulation.tookMs} ms.</p>
-    </div>
   );
 }

@@ -1,42 +1,65 @@
 import { useState } from 'react';
-import type { ThresholdVersionDto } from '../../../../server/contract/thresholds.ts';
-import { actOnVersion } from '../../api/thresholds.ts';
+import type { ThresholdVersionDto, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
+import { httpThresholdVersionApi, type ThresholdVersionApi } from '../../api/thresholds.ts';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { formatThreshold } from './format.ts';
+import { proposalReviewId, workflowName } from './ProposalReview.tsx';
+import { describeChange } from './threshold-change.ts';
+import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';
 import { thresholdFields as fields } from './threshold-form.ts';
 import styles from './Thresholds.module.css';
 
 const pct = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
-/** Every version, newest first, with what changed from the one before, its push state and rates. */
+const sameValues = (a: ThresholdVersionDto['thresholds'], b: ThresholdVersionDto['thresholds'] | null) =>
+  b !== null && fields.every((f) => a[f.key] === b[f.key]);
+
+/** Why an applied version cannot be proposed again now, or null when it can. */
+export function rollbackBlocker(workflow: WorkflowDetailDto, target: ThresholdVersionDto): string | null {
+  if (workflow.openProposal !== null) {
+    return `v${workflow.openProposal} is open: approve, reject or withdraw it before rolling back.`;
+  }
+  if ((target.thresholds.faceMatchReview !== null) !== workflow.hasFaceMatch) {
+    return `v${target.version} was set when the workflow ${workflow.hasFaceMatch ? 'had no' : 'had'} face match.`;
+  }
+  if (sameValues(target.thresholds, workflow.current)) return `v${target.version}'s values are the ones in force.`;
+  return null;
+}
+
+/**
+ * Every version, newest first, with what changed from the one before, its push state and rates.
+ * An open proposal is approved or rejected in the review panel above, not from here. A lead can
+ * roll back to an earlier applied version: that proposes its values again, through four eyes.
+ */
 export function VersionHistory({
-  workflowId,
-  versions,
+  workflow,
   me,
   canApprove,
   canPropose,
   onChange,
+  api = httpThresholdVersionApi,
 }: {
-  workflowId: string;
-  versions: ThresholdVersionDto[];
+  workflow: WorkflowDetailDto;
   me: string | null;
   canApprove: boolean;
   canPropose: boolean;
   onChange: () => void;
+  /** The HTTP calls; tests hand in plain async functions. */
+  api?: ThresholdVersionApi;
 }) {
+  const { versions } = workflow;
   const [error, setError] = useState<string | null>(null);
-  const [rejecting, setRejecting] = useState<number | null>(null);
-  const [note, setNote] = useState('');
-  const act = async (version: number, action: 'approve' | 'reject' | 'withdraw' | 'retry', reason?: string) => {
+  const [rollingBack, setRollingBack] = useState<ThresholdVersionDto | null>(null);
+  const act = async (version: number, action: 'withdraw' | 'retry') => {
     setError(null);
     try {
-      await actOnVersion(workflowId, version, action, reason);
-      setRejecting(null);
-      setNote('');
+      await api.actOnVersion(workflow.id, version, action);
       onChange();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
   };
+  const nextVersion = Math.max(0, ...versions.map((v) => v.version)) + 1;
   if (versions.length === 0)
     return <p className={styles.muted}>No versions yet: the thresholds shown are Didit&apos;s own settings.</p>;
   return (
@@ -101,6 +124,7 @@ export function VersionHistory({
                 <td>
                   {v.decidedBy ?? '—'}{' '}
                   {v.decidedAt ? <span className={styles.muted}>{new Date(v.decidedAt).toLocaleString()}</span> : null}
+                  {v.decisionNote ? <div className={styles.muted}>{v.decisionNote}</div> : null}
                   {v.appliedAt ? (
                     <div className={styles.ok}>confirmed by Didit {new Date(v.appliedAt).toLocaleString()}</div>
                   ) : null}
@@ -109,39 +133,7 @@ export function VersionHistory({
                 <td className={styles.num}>{pct(v.stats?.declineRate)}</td>
                 <td>
                   {v.state === 'proposed' && canApprove && !own ? (
-                    <>
-                      <button
-                        type="button"
-                        className={`${styles.button} ${styles.primary}`}
-                        onClick={() => void act(v.version, 'approve')}
-                      >
-                        Approve v{v.version}
-                      </button>{' '}
-                      {rejecting === v.version ? (
-                        <form
-                          onSubmit={(e) => {
-                            e.preventDefault();
-                            void act(v.version, 'reject', note);
-                          }}
-                        >
-                          <label htmlFor={`reject-${v.version}`}>Why reject v{v.version}?</label>
-                          <input
-                            id={`reject-${v.version}`}
-                            value={note}
-                            onChange={(e) => setNote(e.target.value)}
-                            required
-                            minLength={3}
-                          />
-                          <button type="submit" className={styles.button}>
-                            Reject v{v.version}
-                          </button>
-                        </form>
-                      ) : (
-                        <button type="button" className={styles.button} onClick={() => setRejecting(v.version)}>
-                          Reject…
-                        </button>
-                      )}
-                    </>
+                    <a href={`#${proposalReviewId}`}>Review v{v.version} above</a>
                   ) : null}
                   {v.state === 'proposed' && own && canPropose ? (
                     <>
@@ -156,12 +148,82 @@ export function VersionHistory({
                       Retry push
                     </button>
                   ) : null}
+                  {v.state === 'applied' && v.version !== workflow.currentVersion && canPropose ? (
+                    <RollbackButton workflow={workflow} target={v} onStart={() => setRollingBack(v)} />
+                  ) : null}
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      {rollingBack ? (
+        <ConfirmDialog
+          title={`Roll back to v${rollingBack.version}`}
+          confirmLabel={`Propose v${nextVersion}`}
+          note={{
+            label: 'Reason (required)',
+            initial: `Roll back to v${rollingBack.version}: `,
+            check: (text) =>
+              text.trim().length < 3 || text.trim() === `Roll back to v${rollingBack.version}:`
+                ? `Say why after “Roll back to v${rollingBack.version}:”.`
+                : null,
+          }}
+          onConfirm={async (reason) => {
+            await api.proposeThresholds(workflow.id, rollingBack.thresholds, reason);
+            setRollingBack(null);
+            onChange();
+          }}
+          onCancel={() => setRollingBack(null)}
+        >
+          <p>
+            Propose v{nextVersion} of ‘{workflowName(workflow)}’ with v{rollingBack.version}&apos;s values:{' '}
+            {describeChange(workflow.current, rollingBack.thresholds)}. Another lead has to approve it before Didit is updated.
+          </p>
+          <ThresholdChangeTable
+            label={`v${rollingBack.version} against the thresholds in force`}
+            from={workflow.current}
+            to={rollingBack.thresholds}
+            fromHeading={
+              workflow.currentVersion === null ? "In force (Didit's settings)" : `In force (v${workflow.currentVersion})`
+            }
+            toHeading={`v${rollingBack.version}`}
+          />
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
+
+/** `Roll back to v2…`, or the same button disabled with the reason beside it. */
+function RollbackButton({
+  workflow,
+  target,
+  onStart,
+}: {
+  workflow: WorkflowDetailDto;
+  target: ThresholdVersionDto;
+  onStart: () => void;
+}) {
+  const blocker = rollbackBlocker(workflow, target);
+  const reasonId = `rollback-blocked-${target.version}`;
+  return (
+    <>
+      <button
+        type="button"
+        className={styles.button}
+        aria-haspopup="dialog"
+        disabled={blocker !== null}
+        aria-describedby={blocker !== null ? reasonId : undefined}
+        onClick={onStart}
+      >
+        Roll back to v{target.version}…
+      </button>
+      {blocker !== null ? (
+        <div id={reasonId} className={styles.muted}>
+          {blocker}
+        </div>
+      ) : null}
     </>
   );
 }
