@@ -189,7 +189,16 @@ export const relatedSessionSchema = z.object({
   faceMatchScore: z.number().nullable(),
 });
 
+/** Who decided in Didit's own console, and their comment, as Didit reports them (`decision.reviews`). */
+export const diditReviewSchema = z.object({
+  by: z.string().nullable(),
+  comment: z.string().nullable(),
+  at: z.string().nullable(),
+});
+
 export const sessionDetailSchema = queueItemSchema.extend({
+  /** For a decision made outside the console: Didit's record of it. */
+  diditReview: diditReviewSchema.nullable().default(null),
   livenessStatus: z.string().nullable(),
   faceMatchStatus: z.string().nullable(),
   warnings: z.array(warningSchema),

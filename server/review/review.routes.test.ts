@@ -272,6 +272,23 @@ describe('review routes', () => {
     await runWorker(); // its push, so no job is left for the tests after this one
   });
 
+  it("shows who decided in Didit's own console, and their comment, as Didit reports them", async () => {
+    const id = await inReviewSession('user-decided-outside');
+    sandbox.consoleDecision(id, {
+      new_status: 'Declined',
+      comment: 'Second account with the same face.',
+      reviewer_email: 'risk.lead@company.example',
+    });
+    // The re-read applies Didit's decision, as a webhook or reconciliation would.
+    expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+    const detail = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
+    expect(detail).toMatchObject({ status: 'Declined', decisionSource: 'outside' });
+    expect(detail.diditReview).toMatchObject({
+      by: expect.stringContaining('risk.lead@company.example'),
+      comment: 'Second account with the same face.',
+    });
+  });
+
   it('rejects an invalid decision body with 400 naming the field', async () => {
     const id = await inReviewSession('user-bad-body');
     const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {

@@ -476,6 +476,20 @@ interface DetailParts {
   versionNow?: Awaited<ReturnType<typeof latestAppliedAt>>;
 }
 
+/** The latest review in Didit's decision that set `status`: who did it and their comment, as Didit reports them. */
+function diditReviewOf(decision: Record<string, unknown> | null, status: string): SessionDetail['diditReview'] {
+  const reviews = Array.isArray(decision?.['reviews']) ? (decision['reviews'] as unknown[]) : [];
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
+  for (let i = reviews.length - 1; i >= 0; i--) {
+    const review = reviews[i];
+    if (!review || typeof review !== 'object') continue;
+    const r = review as Record<string, unknown>;
+    if (r['new_status'] !== status) continue;
+    return { by: text(r['user']), comment: text(r['comment']), at: text(r['created_at']) };
+  }
+  return null;
+}
+
 /** Didit's review/decline thresholds as a threshold warning's `additional_data` reports them. */
 function thresholdsInWarning(warnings: unknown[], risk: string): { review: number; decline: number } | null {
   for (const item of warnings) {
@@ -563,6 +577,7 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
     media: mediaView(session.media, session.media_expires_at),
     decidedAt: session.decided_at?.toISOString() ?? null,
     decisionSource: session.decision_source,
+    diditReview: session.decision_source === 'outside' ? diditReviewOf(session.decision, session.status) : null,
     pushError: session.review_push_error,
     createdAt: (session.didit_created_at ?? session.first_seen_at).toISOString(),
     timeline,

@@ -31,10 +31,14 @@ export function PushState({
 
   if (session.decisionSource === 'outside') {
     return (
-      <p className={`${styles.pushBox} ${styles.push_outside}`}>
-        Decided outside the console (in Didit&apos;s own console)
-        {session.decidedAt ? <> on {formatDateTime(session.decidedAt)}</> : null}.
-      </p>
+      <div className={`${styles.pushBox} ${styles.push_outside}`}>
+        <p>
+          Decided outside the console (in Didit&apos;s own console)
+          {session.diditReview?.by ? <> by {session.diditReview.by}</> : null}
+          {session.decidedAt ? <> on {formatDateTime(session.decidedAt)}</> : null}.
+        </p>
+        {session.diditReview?.comment ? <p className={styles.quote}>“{session.diditReview.comment}”</p> : null}
+      </div>
     );
   }
   if (!session.pushState) return null;

@@ -392,6 +392,19 @@ describe('session detail', () => {
     expect(rows).toEqual(expect.arrayContaining(['Enter', 'Esc', 'CtrlEnter']));
   });
 
+  it("names who decided in Didit's own console and shows their comment as text", async () => {
+    const session = sessionDetail({
+      status: 'Declined',
+      decisionSource: 'outside',
+      decidedAt: '2026-01-01T11:00:00.000Z',
+      diditReview: { by: 'risk.lead@company.example', comment: '<b>Second account</b>', at: '2026-01-01T11:00:00.000Z' },
+      allowed: { claim: false, release: false, decide: ['Approved'], note: true },
+    });
+    renderSession(session);
+    expect(await screen.findByText(/in Didit's own console\) by risk.lead@company.example/)).toBeTruthy();
+    expect(screen.getByText('“<b>Second account</b>”')).toBeTruthy();
+  });
+
   it('adds a note without a decision (n focuses it)', async () => {
     const session = sessionDetail();
     const addNote = vi.fn<ReviewApi['addNote']>(() => Promise.resolve(session));

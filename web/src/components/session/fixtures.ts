@@ -38,6 +38,7 @@ export function sessionDetail(overrides: Partial<SessionDetail> = {}): SessionDe
   const base = queueItem();
   return {
     ...base,
+    diditReview: null,
     livenessStatus: 'Approved',
     faceMatchStatus: 'In Review',
     warnings: [
