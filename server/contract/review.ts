@@ -159,6 +159,10 @@ export const mediaSchema = z.object({
   expiresAt: z.string().nullable(),
   /** True when Didit refused a refresh (rate limit) and these are the previous links. */
   stale: z.boolean(),
+  /** Why a refresh left the previous links: Didit rate-limited us, or could not be reached. */
+  staleReason: z.enum(['rate_limited', 'didit_unavailable']).nullable().optional(),
+  /** When Didit said to try again (rate limit), in seconds. */
+  retryAfterSeconds: z.number().nullable().optional(),
 });
 export type Media = z.infer<typeof mediaSchema>;
 

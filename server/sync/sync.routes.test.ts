@@ -171,6 +171,8 @@ describe('fresh media links', () => {
           video: before.media['video'] ?? null,
           expiresAt: before.media_expires_at?.toISOString() ?? null,
           stale: true,
+          staleReason: 'rate_limited',
+          retryAfterSeconds: 1,
         },
         refreshed: false,
         reason: 'rate_limited',

@@ -81,7 +81,7 @@ export function syncRoutes(ctx: AppContext): Router {
     });
     res.json({
       sessionId: result.sessionId,
-      media: mediaView(result.media, result.mediaExpiresAt, result.stale),
+      media: mediaView(result.media, result.mediaExpiresAt, result.stale, result),
       refreshed: result.refreshed,
       reason: result.reason,
       retryAfterSeconds: result.retryAfterSeconds,

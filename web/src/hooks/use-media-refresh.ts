@@ -15,6 +15,8 @@ export interface MediaRefreshState {
   secondsLeft: number | null;
   refreshing: boolean;
   error: string | null;
+  /** Seconds until the next automatic attempt after Didit refused or failed, or null. */
+  retryInSeconds: number | null;
   /** Call from an <img>/<video> error handler: refreshes once per failing URL. */
   onMediaError: (url: string) => void;
   /** Call from an <img> load handler. */
@@ -38,7 +40,8 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const [media, setMedia] = useState(initial);
   const [refreshing, setRefreshing] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [lastAttemptAt, setLastAttemptAt] = useState(0);
+  /** No automatic attempt before this time (after a refused or failed refresh). */
+  const [retryAt, setRetryAt] = useState(0);
   const failedUrls = useRef(new Set<string>());
   const [loadedUrls, setLoadedUrls] = useState<ReadonlySet<string>>(() => new Set());
   const [failedNow, setFailedNow] = useState<ReadonlySet<string>>(() => new Set());
@@ -58,7 +61,7 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const refresh = useCallback(() => {
     if (inFlight.current) return;
     inFlight.current = true;
-    setLastAttemptAt(Date.now());
+    setRetryAt(Date.now() + retryAfterMs);
     setRefreshing(true);
     api.refreshMedia(sessionId).then(
       (fresh) => {
@@ -66,19 +69,24 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
         setRefreshing(false);
         setError(null);
         setMedia(fresh);
+        // Didit said when to come back (rate limit): not before then.
+        if (fresh.stale) setRetryAt(Date.now() + Math.max(5_000, (fresh.retryAfterSeconds ?? retryAfterMs / 1000) * 1000));
         onRefreshedRef.current?.(fresh);
       },
       (cause: unknown) => {
         inFlight.current = false;
         setRefreshing(false);
         setError(errorMessage(cause));
+        setRetryAt(Date.now() + retryAfterMs);
       },
     );
   }, [api, sessionId]);
 
   const expiresAt = media.expiresAt ? Date.parse(media.expiresAt) : NaN;
   const secondsLeft = Number.isNaN(expiresAt) ? null : Math.floor((expiresAt - now) / 1000);
-  const due = secondsLeft !== null && secondsLeft < refreshMarginSeconds && now - lastAttemptAt >= retryAfterMs;
+  const due = secondsLeft !== null && secondsLeft < refreshMarginSeconds && now >= retryAt;
+  const waiting = (media.stale || error !== null) && retryAt > now;
+  const retryInSeconds = waiting ? Math.ceil((retryAt - now) / 1000) : null;
 
   useEffect(() => {
     if (due) refresh();
@@ -99,5 +107,5 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const loaded = useCallback((url: string | null) => url !== null && loadedUrls.has(url), [loadedUrls]);
   const failed = useCallback((url: string | null) => url !== null && failedNow.has(url), [failedNow]);
 
-  return { media, secondsLeft, refreshing, error, onMediaError, onMediaLoad, loaded, failed, retry: refresh };
+  return { media, secondsLeft, refreshing, error, retryInSeconds, onMediaError, onMediaLoad, loaded, failed, retry: refresh };
 }

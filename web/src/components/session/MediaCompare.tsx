@@ -29,12 +29,24 @@ export interface MediaCompareProps {
   secondsLeft: number | null;
   refreshing: boolean;
   refreshError: string | null;
+  /** Seconds until the next automatic refresh after Didit refused or failed. */
+  retryInSeconds?: number | null;
   onMediaError: (url: string) => void;
   onMediaLoad?: (url: string) => void;
   /** Whether a link failed to load (the frame then says so and offers "Retry now"). */
   failed?: (url: string | null) => boolean;
   onRetry?: () => void;
   shortcutsEnabled: boolean;
+}
+
+/** Why the links are old, in one of three distinct messages, with when the next try is. */
+export function staleNotice(media: Media, refreshError: string | null, retryInSeconds: number | null): string {
+  const when = retryInSeconds !== null && retryInSeconds > 0 ? `retrying in ${retryInSeconds} s` : 'retrying shortly';
+  if (media.stale && media.staleReason === 'rate_limited') return `Didit is rate-limiting; showing the previous links, ${when}.`;
+  if (media.stale || refreshError !== null) {
+    return `Didit is unavailable${refreshError ? ` (${refreshError})` : ''}; showing the previous links, ${when}.`;
+  }
+  return '';
 }
 
 function formatCountdown(seconds: number): string {
@@ -57,6 +69,7 @@ export function MediaCompare({
   secondsLeft,
   refreshing,
   refreshError,
+  retryInSeconds = null,
   onMediaError,
   onMediaLoad,
   failed,
@@ -178,7 +191,9 @@ export function MediaCompare({
         </div>
         <span className={`${styles.expiry} ${expiringSoon ? styles.expiring : ''}`} role="timer" aria-live="off">
           {refreshing
-            ? 'Refreshing media links…'
+            ? secondsLeft !== null && secondsLeft <= 0
+              ? 'Links expired, refreshing…'
+              : 'Refreshing media links…'
             : secondsLeft === null
               ? 'Link lifetime unknown'
               : `Links valid for ${formatCountdown(secondsLeft)}`}
@@ -186,9 +201,7 @@ export function MediaCompare({
       </div>
       {media.stale || refreshError ? (
         <p className={styles.notice} role="status">
-          {media.stale
-            ? 'Media links could not be refreshed yet (Didit refused for now); showing the previous links. Retrying shortly.'
-            : `Media links could not be refreshed: ${refreshError}. Retrying shortly.`}
+          {staleNotice(media, refreshError, retryInSeconds)}
           {onRetry && !refreshing ? (
             <>
               {' '}

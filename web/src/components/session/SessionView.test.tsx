@@ -422,10 +422,12 @@ describe('session detail', () => {
   it('refreshes media links that are about to expire and says when Didit refused', async () => {
     const session = sessionDetail();
     session.media = { ...session.media, expiresAt: new Date(Date.now() + 30_000).toISOString() };
-    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve({ ...session.media, stale: true }));
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() =>
+      Promise.resolve({ ...session.media, stale: true, staleReason: 'rate_limited', retryAfterSeconds: 20 }),
+    );
     renderSession(session, { refreshMedia });
     await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(1));
-    expect(await screen.findByText(/could not be refreshed yet/)).toBeTruthy();
+    expect(await screen.findByText(/^Didit is rate-limiting; showing the previous links, retrying in (20|19) s\./)).toBeTruthy();
   });
 
   it('refreshes once when an image fails to load', async () => {

@@ -196,6 +196,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
               secondsLeft={media.secondsLeft}
               refreshing={media.refreshing}
               refreshError={media.error}
+              retryInSeconds={media.retryInSeconds}
               onMediaError={media.onMediaError}
               onMediaLoad={media.onMediaLoad}
               failed={media.failed}
