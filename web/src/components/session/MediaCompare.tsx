@@ -124,6 +124,16 @@ export function MediaCompare({
   };
 
   const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+  // Asks for fresh links at once: offered wherever the page says the images are not there.
+  const retryNow =
+    onRetry && !refreshing ? (
+      <>
+        {' '}
+        <button type="button" className={styles.retry} onClick={onRetry}>
+          Retry now
+        </button>
+      </>
+    ) : null;
   const frame = (label: string, url: string | null, missing: string) => (
     <figure className={styles.figure}>
       <figcaption className={styles.caption}>{label}</figcaption>
@@ -143,14 +153,7 @@ export function MediaCompare({
         {url && failed?.(url) ? (
           <p className={styles.missing}>
             The image did not load{refreshing ? '; fetching fresh links…' : '.'}
-            {onRetry && !refreshing ? (
-              <>
-                {' '}
-                <button type="button" className={styles.retry} onClick={onRetry}>
-                  Retry now
-                </button>
-              </>
-            ) : null}
+            {retryNow}
           </p>
         ) : url ? (
           <img
@@ -202,14 +205,7 @@ export function MediaCompare({
       {media.stale || refreshError ? (
         <p className={styles.notice} role="status">
           {staleNotice(media, refreshError, retryInSeconds)}
-          {onRetry && !refreshing ? (
-            <>
-              {' '}
-              <button type="button" className={styles.retry} onClick={onRetry}>
-                Retry now
-              </button>
-            </>
-          ) : null}
+          {retryNow}
         </p>
       ) : null}
       <div className={hasFaceMatch || media.portrait ? styles.pair : styles.single}>
