@@ -60,8 +60,16 @@ export const queueQuerySchema = z
     q: z.string().trim().min(1).max(200).optional(),
     sort: queueSortSchema.default('age'),
     dir: z.enum(['asc', 'desc']).optional(),
+    /** Keyset position: the page after it (a page's `nextCursor`). */
     cursor: z.string().max(500).optional(),
+    /** Keyset position: the page before it (a page's `prevCursor`); never with `cursor`. */
+    before: z.string().max(500).optional(),
+    /** Page size; the console offers `queuePageSizes`, the API takes any size in range. */
     limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.cursor === undefined || q.before === undefined, {
+    path: ['before'],
+    message: 'cannot be combined with cursor',
   })
   .refine((q) => q.livenessMin === undefined || q.livenessMax === undefined || q.livenessMin <= q.livenessMax, {
     path: ['livenessMin'],
@@ -73,6 +81,9 @@ export const queueQuerySchema = z
   });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
 export type QueueQueryInput = z.input<typeof queueQuerySchema>;
+
+/** The page sizes the queue offers (the default, 50, among them). */
+export const queuePageSizes = [25, 50, 100] as const;
 
 /** Default direction per sort: oldest first for age, weakest score first for scores. */
 export function defaultDirection(_sort: QueueSort): 'asc' | 'desc' {
@@ -108,12 +119,16 @@ export const queueItemSchema = z.object({
   claim: claimSchema.nullable(),
   pushState: pushStateSchema.nullable(),
   version: z.number(),
+  /** When the session was decided (Approved/Declined); the queue lists it, decided views show it. */
+  decidedAt: z.string().nullable().optional(),
 });
 export type QueueItem = z.infer<typeof queueItemSchema>;
 
 export const queuePageSchema = z.object({
   items: z.array(queueItemSchema),
   nextCursor: z.string().nullable(),
+  /** The page before this one (`before=`); null or absent on the first page. */
+  prevCursor: z.string().nullable().optional(),
   /** Sessions matching the filters, capped: `totalCapped` says the true count is larger. */
   total: z.number(),
   totalCapped: z.boolean(),

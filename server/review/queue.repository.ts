@@ -16,6 +16,13 @@ import { AppError } from '../errors.ts';
  * The queue's SQL: filters, three sort orders, keyset pagination. Each sort expression matches
  * a partial index over the In Review rows (migration 20261125T030000), and the id breaks ties,
  * so a page boundary stays put while webhooks insert or update rows.
+ *
+ * Paging goes both ways with one kind of cursor, a position (sort value, id) in the view's order:
+ * `cursor=` asks for the page after it, `before=` for the page before it, read through the same
+ * index in the other direction and turned back. Chosen over a stack of visited cursors in the URL:
+ * the URL stays one cursor long however deep the analyst pages, any page's link works on its own,
+ * and "previous" is computed from the rows as they are now, like "next" (a stack would replay
+ * boundaries from when the pages were first visited).
  */
 
 type Scope = ExpressionBuilder<DB, 'verification_session'>;
@@ -106,6 +113,13 @@ function directionOf(query: QueueQuery): 'asc' | 'desc' {
   return query.dir ?? 'asc';
 }
 
+/** The order rows are read in: the view's order, or its reverse for the page before a position. */
+function readDirectionOf(query: QueueQuery): 'asc' | 'desc' {
+  const dir = directionOf(query);
+  if (query.before === undefined) return dir;
+  return dir === 'asc' ? 'desc' : 'asc';
+}
+
 export interface QueueRow {
   id: string;
   session_number: number | null;
@@ -127,6 +141,7 @@ export interface QueueRow {
   claim_active: boolean;
   review_push_state: 'pending' | 'confirmed' | 'failed' | null;
   version: number;
+  decided_at: Date | null;
   sort_value: string;
 }
 
@@ -134,42 +149,65 @@ export interface QueueRow {
  * The page query, unexecuted (the benchmark compiles it to run the same SQL without the app).
  * The inner query reads only columns the queue indexes cover, so it is an index-only scan that
  * stops after `limit + 1` matches; the outer query fetches the full rows of that page alone.
+ * With `before`, both read in the reverse order (nearest the position first); `listQueue` turns
+ * the page back.
  */
 export function buildQueuePageQuery(db: Database, query: QueueQuery, scope: QueueScope) {
-  const dir = directionOf(query);
+  const readDir = readDirectionOf(query);
   const { expr, cast } = sortExpressions[query.sort];
-  const cursor = query.cursor ? decodeCursor(query.cursor, query.sort, dir) : undefined;
+  const position = query.before ?? query.cursor;
+  const cursor = position ? decodeCursor(position, query.sort, directionOf(query)) : undefined;
   const page = db
     .selectFrom('verification_session')
     .select('verification_session.id')
     .where((eb) => queueFilter(eb, query, scope))
     .$if(cursor !== undefined, (qb) =>
       qb.where(
-        sql<SqlBool>`(${expr}, verification_session.id) ${sql.raw(dir === 'asc' ? '>' : '<')} (${cursor!.value}::${cast}, ${cursor!.id}::uuid)`,
+        sql<SqlBool>`(${expr}, verification_session.id) ${sql.raw(readDir === 'asc' ? '>' : '<')} (${cursor!.value}::${cast}, ${cursor!.id}::uuid)`,
       ),
     )
-    .orderBy(expr, dir)
-    .orderBy('verification_session.id', dir)
+    .orderBy(expr, readDir)
+    .orderBy('verification_session.id', readDir)
     .limit(query.limit + 1);
   return queueSelect(db, scope, query.sort)
     .innerJoin(page.as('page'), 'page.id', 'verification_session.id')
-    .orderBy(expr, dir)
-    .orderBy('verification_session.id', dir);
+    .orderBy(expr, readDir)
+    .orderBy('verification_session.id', readDir);
 }
 
-export async function listQueue(
-  db: Database,
-  query: QueueQuery,
-  scope: QueueScope,
-): Promise<{ rows: QueueRow[]; nextCursor: string | null }> {
+export interface QueuePageRows {
+  rows: QueueRow[];
+  /** The page after this one, or null at the end of the view. */
+  nextCursor: string | null;
+  /** The page before this one, or null on the first page. */
+  prevCursor: string | null;
+}
+
+export async function listQueue(db: Database, query: QueueQuery, scope: QueueScope): Promise<QueuePageRows> {
+  const backward = query.before !== undefined;
   const rows: QueueRow[] = await buildQueuePageQuery(db, query, scope).execute();
+  const more = rows.length > query.limit;
+  if (backward && !more) {
+    // No more than a page left before the position: the page before it is the first page. Answer
+    // that page itself (full, with whatever arrived at the top since) rather than a short one.
+    return listQueue(db, { ...query, before: undefined, cursor: undefined }, scope);
+  }
   const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeCursor({ sort: query.sort, dir: directionOf(query), value: last.sort_value, id: last.id })
-      : null;
-  return { rows: page, nextCursor };
+  if (backward) page.reverse();
+  const dir = directionOf(query);
+  const at = (row: QueueRow | undefined) =>
+    row ? encodeCursor({ sort: query.sort, dir, value: row.sort_value, id: row.id }) : null;
+  if (backward) {
+    // A page read backwards from a position has rows after it: at least the one at the position.
+    return { rows: page, nextCursor: at(page.at(-1)), prevCursor: at(page[0]) };
+  }
+  return {
+    rows: page,
+    nextCursor: more ? at(page.at(-1)) : null,
+    // After a position there were rows before this page. If the page came back empty (its rows
+    // were decided meanwhile), the page before it is the one before the position itself.
+    prevCursor: query.cursor === undefined ? null : (at(page[0]) ?? query.cursor),
+  };
 }
 
 export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, sort: QueueSort = 'age') {
@@ -200,6 +238,7 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
       activeClaim(eb, scope.claimIdleMinutes).$castTo<boolean>().as('claim_active'),
       'verification_session.review_push_state',
       'verification_session.version',
+      'verification_session.decided_at',
       sql<string>`(${sortExpressions[sort].expr})::text`.as('sort_value'),
     ]);
 }

@@ -2,6 +2,7 @@ import { useCallback, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import type { SessionDetail } from '../../../server/contract/review.ts';
 import { errorMessage } from '../api/review.ts';
+import { claimNextView } from '../components/queue/queue-url.ts';
 import { preloadSessionMedia } from './preload.ts';
 import { useReviewApi } from './use-review-api.tsx';
 
@@ -10,7 +11,8 @@ export type ClaimNextState = { state: 'idle' } | { state: 'claiming' } | { state
 /**
  * "Claim next": claim the oldest matching session and open it, its images already downloading.
  * `filters` are the queue's URL parameters; they travel on in the session URL so the loop keeps
- * the view the analyst came from. While one claim is on its way, pressing again (or holding `c`,
+ * the view the analyst came from, in In Review (the only sessions claim next takes) even when the
+ * analyst pressed it on a view of decided ones. While one claim is on its way, pressing again (or holding `c`,
  * which repeats the key) joins it instead of claiming a second session and racing two navigations.
  */
 export function useClaimNext(filters: Record<string, string>) {
@@ -23,14 +25,15 @@ export function useClaimNext(filters: Record<string, string>) {
     async (notice?: string): Promise<SessionDetail | null> => {
       setStatus({ state: 'claiming' });
       try {
-        const session = await api.claimNext(filters);
+        const view = claimNextView(filters);
+        const session = await api.claimNext(view);
         if (!session) {
           setStatus({ state: 'empty' });
           return null;
         }
         preloadSessionMedia(session);
         setStatus({ state: 'idle' });
-        const search = new URLSearchParams(filters).toString();
+        const search = new URLSearchParams(view).toString();
         await navigate(`/sessions/${encodeURIComponent(session.id)}${search ? `?${search}` : ''}`, {
           state: { session, notice, intent: 'work' },
         });

@@ -27,8 +27,8 @@ export interface QueueState {
 export function useQueue(query: QueueQuery, pollMs = 10_000): QueueState {
   const api = useReviewApi();
   const search = queueQueryToSearch(query);
-  const firstPageSearch = queueQueryToSearch({ ...query, cursor: undefined });
-  const onFirstPage = query.cursor === undefined;
+  const firstPageSearch = queueQueryToSearch({ ...query, cursor: undefined, before: undefined });
+  const onFirstPage = query.cursor === undefined && query.before === undefined;
 
   const [reloadToken, setReloadToken] = useState(0);
   const key = `${search}#${reloadToken}`;

@@ -11,9 +11,9 @@ export function QueueRoute({ pollMs }: { pollMs?: number }) {
   const { query, ignored } = parseQueueSearch(searchParams);
   const notice = (location.state as { notice?: unknown } | null)?.notice;
 
-  const onQueryChange = (next: QueueQuery) => {
+  const onQueryChange = (next: QueueQuery, options: { replace?: boolean } = {}) => {
     const search = queueQueryToSearch(next);
-    void navigate({ pathname: '/queue', search: search ? `?${search}` : '' });
+    void navigate({ pathname: '/queue', search: search ? `?${search}` : '' }, { replace: options.replace === true });
   };
 
   return (

@@ -12,8 +12,10 @@ import { createContext, useContext, useMemo } from 'react';
 import { Link } from 'react-router';
 import { workIntent } from '../session/intent.ts';
 import type { QueueItem, QueueQuery, QueueSort } from '../../../../server/contract/review.ts';
-import { formatDateTime, formatDuration, formatScore, minutesInReview, slaLabels, slaLevel } from './sla.ts';
-import { effectiveDirection } from './queue-url.ts';
+import { formatDateTime } from '../../format/date.ts';
+import { formatScore } from './format.ts';
+import { formatDuration, minutesInReview, slaLabels, slaLevel } from './sla.ts';
+import { effectiveDirection, isDecidedView } from './queue-url.ts';
 import { logTypeOfCode } from './warning-codes.ts';
 import { WarningChip } from './WarningChip.tsx';
 import styles from './QueueTable.module.css';
@@ -65,12 +67,24 @@ function ClaimCell({ item }: { item: QueueItem }) {
   return <span title={`Claimed ${formatDateTime(item.claim.claimedAt)}`}>{item.claim.label}</span>;
 }
 
+function DecidedCell({ item }: { item: QueueItem }) {
+  if (!item.decidedAt) return <span className={styles.muted}>—</span>;
+  return <time dateTime={item.decidedAt}>{formatDateTime(item.decidedAt)}</time>;
+}
+
 const columns = helper.columns([
   helper.accessor('inReviewSince', {
     id: 'age',
     header: 'Time in review',
     meta: { label: 'time in review' },
     cell: ({ row }) => <AgeCell item={row.original} />,
+  }),
+  helper.accessor((item) => item.decidedAt ?? null, {
+    id: 'decided_at',
+    header: 'Decided',
+    enableSorting: false,
+    meta: { label: 'decided at' },
+    cell: ({ row }) => <DecidedCell item={row.original} />,
   }),
   helper.accessor('vendorData', {
     id: 'vendor',
@@ -133,6 +147,9 @@ const columns = helper.columns([
   }),
 ]);
 
+/** Views of sessions in review have no decision time to show. */
+const undecidedColumns = columns.filter((column) => column.id !== 'decided_at');
+
 const sortDescriptions: Record<QueueSort, [string, string]> = {
   age: ['oldest first', 'newest first'],
   liveness: ['lowest liveness score first', 'highest liveness score first'],
@@ -164,7 +181,7 @@ export function QueueTable({ items, query, now, linkSearch, selectedId, onSelect
   const sorting = useMemo<SortingState>(() => [{ id: query.sort, desc: dir === 'desc' }], [query.sort, dir]);
   const table = useTable({
     features,
-    columns,
+    columns: isDecidedView(query) ? columns : undecidedColumns,
     data: items,
     getRowId: (row) => row.id,
     state: { sorting },

@@ -3,6 +3,7 @@ import { createMemoryRouter, RouterProvider, useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReviewApi } from '../../api/review.ts';
 import { ReviewApiProvider } from '../../hooks/use-review-api.tsx';
+import { formatDateTime } from '../../format/date.ts';
 import { fakeApi, queueItem, queuePage, sessionDetail } from '../session/fixtures.ts';
 import { QueueRoute } from './QueueRoute.tsx';
 
@@ -181,6 +182,145 @@ describe('queue', () => {
     await screen.findByRole('table');
     fireEvent.click(screen.getByRole('button', { name: /Claim next/ }));
     expect((await screen.findByText('Nothing left to claim with these filters.')).getAttribute('role')).toBe('status');
+  });
+
+  describe('paging', () => {
+    const pagedApi = () => {
+      const listQueue = vi.fn<ReviewApi['listQueue']>((search) => {
+        const params = new URLSearchParams(search);
+        if (params.has('cursor'))
+          return Promise.resolve(queuePage([queueItem({ vendorData: 'second page' })], { prevCursor: 'p2' }));
+        if (params.has('before'))
+          return Promise.resolve(queuePage([queueItem({ vendorData: 'back' })], { prevCursor: null, nextCursor: 'n1' }));
+        return Promise.resolve(queuePage([queueItem({ vendorData: 'first page' })], { nextCursor: 'n1' }));
+      });
+      return listQueue;
+    };
+
+    it('disables Previous on the first page and goes back with before= from a later one', async () => {
+      const listQueue = pagedApi();
+      const router = renderQueue(fakeApi({ listQueue }), '/queue?sort=liveness');
+      await screen.findByRole('link', { name: 'first page' });
+      expect(screen.getByRole('button', { name: /Previous page/ }).hasAttribute('disabled')).toBe(true);
+      fireEvent.click(screen.getByRole('button', { name: /Next page/ }));
+      await screen.findByRole('link', { name: 'second page' });
+      expect(router.state.location.search).toBe('?sort=liveness&cursor=n1');
+      const previous = screen.getByRole('button', { name: /Previous page/ });
+      expect(previous.hasAttribute('disabled')).toBe(false);
+      fireEvent.click(previous);
+      await waitFor(() => expect(listQueue).toHaveBeenCalledWith('sort=liveness&before=p2', expect.anything()));
+    });
+
+    it('gives the first page its own URL when going back reaches it', async () => {
+      const listQueue = pagedApi();
+      const router = renderQueue(fakeApi({ listQueue }), '/queue?cursor=n1');
+      await screen.findByRole('link', { name: 'second page' });
+      fireEvent.click(screen.getByRole('button', { name: /Previous page/ }));
+      await waitFor(() => expect(router.state.location.search).toBe(''));
+      await screen.findByRole('link', { name: 'first page' });
+      expect(screen.getByRole('button', { name: /Previous page/ }).hasAttribute('disabled')).toBe(true);
+      expect(screen.queryByRole('button', { name: /First page/ })).toBeNull();
+      // Replaced, not pushed: Back returns to the second page, not to the intermediate before= URL.
+      await act(() => router.navigate(-1));
+      expect(router.state.location.search).toBe('?cursor=n1');
+    });
+
+    it('offers the way back from a page emptied meanwhile', async () => {
+      const listQueue = vi.fn<ReviewApi['listQueue']>(() => Promise.resolve(queuePage([], { prevCursor: 'p1' })));
+      renderQueue(fakeApi({ listQueue }), '/queue?cursor=gone');
+      await screen.findByRole('heading', { name: 'Nothing left on this page' });
+      expect(screen.getByRole('button', { name: /Previous page/ }).hasAttribute('disabled')).toBe(false);
+      expect(screen.getByRole('button', { name: /First page/ })).toBeTruthy();
+    });
+
+    it('keeps the page size in the URL, omitted at the default, from the same position', async () => {
+      const listQueue = pagedApi();
+      const router = renderQueue(fakeApi({ listQueue }), '/queue?cursor=n1');
+      const size = await screen.findByRole<HTMLSelectElement>('combobox', { name: 'Rows per page' });
+      expect(size.value).toBe('50');
+      expect(
+        within(size)
+          .getAllByRole('option')
+          .map((option) => option.textContent),
+      ).toEqual(['25', '50', '100']);
+      fireEvent.change(size, { target: { value: '100' } });
+      await waitFor(() => expect(router.state.location.search).toBe('?limit=100&cursor=n1'));
+      await waitFor(() => expect(listQueue).toHaveBeenLastCalledWith('limit=100&cursor=n1', expect.anything()));
+      fireEvent.change(screen.getByRole('combobox', { name: 'Rows per page' }), { target: { value: '50' } });
+      await waitFor(() => expect(router.state.location.search).toBe('?cursor=n1'));
+    });
+
+    it('shows a page size from a link among the choices, and ignores one out of range', async () => {
+      renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem()])) }), '/queue?limit=20');
+      const size = await screen.findByRole<HTMLSelectElement>('combobox', { name: 'Rows per page' });
+      expect(size.value).toBe('20');
+      cleanup();
+      renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem()])) }), '/queue?limit=5000');
+      expect(await screen.findByText(/Ignored invalid link parameters: limit/)).toBeTruthy();
+      expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Rows per page' }).value).toBe('50');
+    });
+  });
+
+  it('resets the sort with the filters, keeping the page size', async () => {
+    const router = renderQueue(
+      fakeApi({ listQueue: () => Promise.resolve(queuePage([])) }),
+      '/queue?status=Declined&assignee=me&sort=liveness&dir=desc&limit=100&cursor=zz',
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Reset' }));
+    await waitFor(() => expect(router.state.location.search).toBe('?limit=100'));
+    await screen.findByRole('heading', { name: 'No sessions waiting for review' });
+  });
+
+  it('claims from a decided view into In Review, and the session page carries that view', async () => {
+    const next = sessionDetail();
+    const claimNext = vi.fn<ReviewApi['claimNext']>(() => Promise.resolve(next));
+    const items = [queueItem({ status: 'Approved', decidedAt: '2026-11-29T22:10:00.000Z' })];
+    const router = renderQueue(
+      fakeApi({ listQueue: () => Promise.resolve(queuePage(items)), claimNext }),
+      '/queue?status=Approved&method=FLASHING&sort=liveness',
+    );
+    await screen.findByRole('table');
+    fireEvent.click(screen.getByRole('button', { name: /Claim next/ }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/sessions/${next.id}`));
+    expect(claimNext).toHaveBeenCalledWith({ method: 'FLASHING', sort: 'liveness' });
+    expect(router.state.location.search).toBe('?method=FLASHING&sort=liveness');
+  });
+
+  it('shows when each session was decided in a decided view, and no such column in review', async () => {
+    const decidedAt = '2026-11-29T22:10:00.000Z';
+    const items = [
+      queueItem({ vendorData: 'approved', status: 'Approved', inReviewSince: null, decidedAt }),
+      queueItem({ vendorData: 'unknown', status: 'Approved', inReviewSince: null, decidedAt: null }),
+    ];
+    renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage(items)) }), '/queue?status=Approved');
+    const table = await screen.findByRole('table');
+    expect(within(table).getByRole('columnheader', { name: 'Decided' })).toBeTruthy();
+    const time = within(screen.getByRole('link', { name: 'approved' }).closest('tr')!).getByText(formatDateTime(decidedAt));
+    expect(time.tagName).toBe('TIME');
+    expect(time.getAttribute('datetime')).toBe(decidedAt);
+    expect(time.textContent).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
+    cleanup();
+    renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem({ decidedAt: null })])) }));
+    const inReview = await screen.findByRole('table');
+    expect(within(inReview).queryByRole('columnheader', { name: 'Decided' })).toBeNull();
+  });
+
+  it('writes scores with one decimal and dates in the one format of the console', async () => {
+    const claimedAt = '2026-11-29T21:55:00.000Z';
+    const items = [
+      queueItem({
+        vendorData: 'scored',
+        livenessScore: 70,
+        faceMatchScore: 58.64,
+        claim: { userId: 'u2', label: 'Dana', claimedAt, expiresAt: '2026-11-29T22:10:00.000Z' },
+      }),
+    ];
+    renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage(items)) }));
+    const row = (await screen.findByRole('link', { name: 'scored' })).closest('tr')!;
+    expect(within(row).getByText('70.0')).toBeTruthy();
+    expect(within(row).getByText('58.6')).toBeTruthy();
+    expect(within(row).getByText('Dana').getAttribute('title')).toBe(`Claimed ${formatDateTime(claimedAt)}`);
+    expect(formatDateTime(claimedAt, { timeZone: 'UTC' })).toBe('29 Nov 2026, 21:55');
   });
 
   it('announces new rows from polling instead of moving the list', async () => {

@@ -1,6 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { QueueQuery, QueueQueryInput, QueueSort } from '../../../../server/contract/review.ts';
+import {
+  queuePageSizes,
+  type QueuePage,
+  type QueueQuery,
+  type QueueQueryInput,
+  type QueueSort,
+} from '../../../../server/contract/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
 import { useClaimNext } from '../../hooks/use-claim-next.ts';
 import { useNow } from '../../hooks/use-now.ts';
@@ -21,7 +27,8 @@ export interface QueueViewProps {
   query: QueueQuery;
   /** URL parameters that were invalid and ignored. */
   ignored?: string[];
-  onQueryChange: (query: QueueQuery) => void;
+  /** `replace`: the same view under its canonical URL (no new history entry). */
+  onQueryChange: (query: QueueQuery, options?: { replace?: boolean }) => void;
   /** A message handed over by the previous page (e.g. "nothing left to claim"). */
   notice?: string | null;
   pollMs?: number;
@@ -34,6 +41,7 @@ function isDefaultFilters(query: QueueQuery): boolean {
       sort: defaultQueueQuery.sort,
       dir: undefined,
       cursor: undefined,
+      before: undefined,
       limit: defaultQueueQuery.limit,
     }) === ''
   );
@@ -92,7 +100,18 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
 
   const apply = (patch: Partial<QueueQueryInput>) => onQueryChange(patchQueueQuery(query, patch));
   const onSortChange = (sort: QueueSort, dir: 'asc' | 'desc') => apply({ sort, dir });
-  const reset = () => onQueryChange(patchQueueQuery(defaultQueueQuery, { sort: query.sort, dir: query.dir }));
+  // Back to the default view, sort included; the page size is a preference of the analyst's, kept.
+  const reset = () => onQueryChange(patchQueueQuery(defaultQueueQuery, { limit: query.limit }));
+  // A bigger or smaller page from the same position: the keyset cursor does not depend on the size.
+  const onPageSizeChange = (limit: number) => apply({ limit, cursor: query.cursor, before: query.before });
+
+  // "Previous" that reached the start is answered with the first page itself: give it the first
+  // page's URL too, so it is one view (live updates, no "first page" button) and one link.
+  const paged = query.cursor !== undefined || query.before !== undefined;
+  const reachedStart = query.before !== undefined && queue.status === 'ready' && !queue.page?.prevCursor;
+  useEffect(() => {
+    if (reachedStart) onQueryChange({ ...query, before: undefined }, { replace: true });
+  }, [reachedStart, query, onQueryChange]);
 
   const workflows = useMemo(() => {
     const seen = new Map<string, string>();
@@ -107,6 +126,44 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
       : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${query.status === 'In Review' ? 'in review' : query.status}`;
 
   const statusMessage = claimMessage ?? notice;
+
+  const pageSizes: readonly number[] = queuePageSizes.some((size) => size === query.limit)
+    ? queuePageSizes
+    : [...queuePageSizes, query.limit].sort((a, b) => a - b);
+  const pager = (page: QueuePage) => (
+    <nav className={styles.pager} aria-label="Queue pages">
+      <label className={styles.pageSize}>
+        Rows per page
+        <select value={query.limit} onChange={(event) => onPageSizeChange(Number(event.target.value))}>
+          {pageSizes.map((size) => (
+            <option key={size} value={size}>
+              {size}
+            </option>
+          ))}
+        </select>
+      </label>
+      {paged ? (
+        <button type="button" className={styles.button} onClick={() => apply({})}>
+          ⇤ First page
+        </button>
+      ) : null}
+      <button
+        type="button"
+        className={styles.button}
+        disabled={!page.prevCursor}
+        onClick={() => apply({ before: page.prevCursor ?? undefined })}
+      >
+        ← Previous page
+      </button>
+      {page.nextCursor ? (
+        <button type="button" className={styles.button} onClick={() => apply({ cursor: page.nextCursor ?? undefined })}>
+          Next page →
+        </button>
+      ) : (
+        <span className={styles.muted}>End of the queue</span>
+      )}
+    </nav>
+  );
 
   return (
     <>
@@ -146,6 +203,11 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
         <p className={styles.loading} aria-busy="true">
           Loading the queue…
         </p>
+      ) : queue.page.items.length === 0 && paged ? (
+        <EmptyState title="Nothing left on this page">
+          <p>Its sessions were decided or changed since the page before it loaded.</p>
+          {pager(queue.page)}
+        </EmptyState>
       ) : queue.page.items.length === 0 ? (
         isDefaultFilters(query) ? (
           <EmptyState title="No sessions waiting for review">
@@ -174,24 +236,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
             onSelect={setSelectedId}
             onSortChange={onSortChange}
           />
-          <nav className={styles.pager} aria-label="Queue pages">
-            {query.cursor ? (
-              <button type="button" className={styles.button} onClick={() => apply({})}>
-                ← First page
-              </button>
-            ) : null}
-            {queue.page.nextCursor ? (
-              <button
-                type="button"
-                className={styles.button}
-                onClick={() => apply({ cursor: queue.page?.nextCursor ?? undefined })}
-              >
-                Next page →
-              </button>
-            ) : (
-              <span className={styles.muted}>End of the queue</span>
-            )}
-          </nav>
+          {pager(queue.page)}
         </div>
       )}
       <ShortcutsDialog open={helpOpen} onClose={closeHelp} title="Queue shortcuts" shortcuts={queueShortcuts} />

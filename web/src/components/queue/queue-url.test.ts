@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultQueueQuery, parseQueueSearch, patchQueueQuery, queueFilters, queueQueryToSearch } from './queue-url.ts';
+import {
+  claimNextView,
+  defaultQueueQuery,
+  isDecidedView,
+  parseQueueSearch,
+  patchQueueQuery,
+  queueFilters,
+  queueQueryToSearch,
+} from './queue-url.ts';
 
 const parse = (search: string) => parseQueueSearch(new URLSearchParams(search));
 
@@ -74,5 +82,44 @@ describe('queue URL state', () => {
   it('gives claim-next the filters without page position or size', () => {
     const query = parse('assignee=unassigned&cursor=abc&limit=20&sort=liveness').query;
     expect(queueFilters(query)).toEqual({ assignee: 'unassigned', sort: 'liveness' });
+    expect(queueFilters(parse('before=abc&method=PASSIVE').query)).toEqual({ method: 'PASSIVE' });
+  });
+
+  it('keeps a previous-page position in the URL, never together with a next-page one', () => {
+    const back = parse('sort=liveness&limit=25&before=p1');
+    const position = ({ cursor, before }: { cursor?: string; before?: string }) => ({ cursor, before });
+    expect(position(back.query)).toEqual({ cursor: undefined, before: 'p1' });
+    expect(back.query.limit).toBe(25);
+    expect(queueQueryToSearch(back.query)).toBe('sort=liveness&limit=25&before=p1');
+    const both = parse('cursor=n1&before=p1');
+    expect(position(both.query)).toEqual({ cursor: 'n1', before: undefined });
+    expect(both.ignored).toEqual(['before']);
+    expect(position(patchQueueQuery(back.query, { cursor: 'n2' }))).toEqual({ cursor: 'n2', before: undefined });
+    expect(position(patchQueueQuery(parse('cursor=n1').query, { before: 'p0' }))).toEqual({ cursor: undefined, before: 'p0' });
+    expect(position(patchQueueQuery(back.query, { assignee: 'me' }))).toEqual({ cursor: undefined, before: undefined });
+  });
+
+  it('takes a page size from the URL within the contract and omits the default', () => {
+    expect(parse('limit=100').query.limit).toBe(100);
+    expect(queueQueryToSearch(patchQueueQuery(defaultQueueQuery, { limit: 100 }))).toBe('limit=100');
+    expect(queueQueryToSearch(patchQueueQuery(parse('limit=100').query, { limit: 50 }))).toBe('');
+    expect(parse('limit=500').ignored).toEqual(['limit']);
+    expect(parse('limit=0').query.limit).toBe(50);
+  });
+
+  it('gives claim next the In Review view of the filters, whatever status is shown', () => {
+    expect(claimNextView({ status: 'Declined', method: 'FLASHING', sort: 'liveness' })).toEqual({
+      method: 'FLASHING',
+      sort: 'liveness',
+    });
+    expect(claimNextView({ assignee: 'me' })).toEqual({ assignee: 'me' });
+    expect(claimNextView({})).toEqual({});
+  });
+
+  it('knows the decided views', () => {
+    expect(isDecidedView(parse('status=Approved').query)).toBe(true);
+    expect(isDecidedView(parse('status=Declined').query)).toBe(true);
+    expect(isDecidedView(parse('').query)).toBe(false);
+    expect(isDecidedView(parse('status=Expired').query)).toBe(false);
   });
 });

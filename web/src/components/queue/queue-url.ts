@@ -1,4 +1,10 @@
-import { defaultDirection, queueQuerySchema, type QueueQuery, type QueueQueryInput } from '../../../../server/contract/review.ts';
+import {
+  decisionValues,
+  defaultDirection,
+  queueQuerySchema,
+  type QueueQuery,
+  type QueueQueryInput,
+} from '../../../../server/contract/review.ts';
 
 /** The query every field defaults to: `/queue` with no parameters. */
 export const defaultQueueQuery: QueueQuery = queueQuerySchema.parse({});
@@ -20,6 +26,7 @@ const keys = [
   'dir',
   'limit',
   'cursor',
+  'before',
 ] as const satisfies readonly (keyof QueueQuery)[];
 
 export interface ParsedQueueSearch {
@@ -87,11 +94,11 @@ export function queueQueryToSearch(query: QueueQuery): string {
 }
 
 /**
- * A new query with `patch` applied. Any change other than the cursor itself restarts from the
- * first page (a cursor belongs to one filter/sort combination).
+ * A new query with `patch` applied. Any change other than the page position itself restarts from
+ * the first page (a cursor belongs to one filter/sort combination).
  */
 export function patchQueueQuery(query: QueueQuery, patch: Partial<QueueQueryInput>): QueueQuery {
-  const next: Record<string, unknown> = { ...query, cursor: undefined, ...patch };
+  const next: Record<string, unknown> = { ...query, cursor: undefined, before: undefined, ...patch };
   const result = queueQuerySchema.safeParse(next);
   return result.success ? normalise(result.data) : query;
 }
@@ -103,9 +110,23 @@ function normalise(query: QueueQuery): QueueQuery {
 
 /** The filters `claim-next` applies: the queue view without its page position. */
 export function queueFilters(query: QueueQuery): Record<string, string> {
-  const params = queueQueryToSearchParams({ ...query, cursor: undefined });
+  const params = queueQueryToSearchParams({ ...query, cursor: undefined, before: undefined });
   params.delete('limit');
   return Object.fromEntries(params);
+}
+
+/**
+ * The view claim next really claims from: the same filters in In Review (it claims nothing
+ * else), whatever status the analyst was looking at. The session it opens carries this view, so
+ * "back to the queue" and the next claim go to the queue the session came from.
+ */
+export function claimNextView(filters: Record<string, string>): Record<string, string> {
+  return queueFilters({ ...parseQueueSearch(new URLSearchParams(filters)).query, status: 'In Review' });
+}
+
+/** Whether the view lists decided sessions (Approved, Declined), which have a decision time to show. */
+export function isDecidedView(query: QueueQuery): boolean {
+  return (decisionValues as readonly string[]).includes(query.status);
 }
 
 /** The direction the queue is effectively sorted in (`dir` omitted → the sort's default). */

@@ -36,15 +36,14 @@ export function formatDuration(minutes: number): string {
   return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
 }
 
+/**
+ * The session page's older score format (`70`, `58.6`). The queue writes scores with
+ * `formatScore` from `./format.ts` (always one decimal); the session page is to switch to it.
+ */
 export function formatScore(score: number | null): string {
   if (score === null) return '—';
   return Number.isInteger(score) ? String(score) : score.toFixed(1);
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-export function formatDateTime(iso: string | null): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
-}
+/** The console's one date format, kept importable from here for the pages that already do. */
+export { formatDateTime } from '../../format/date.ts';
