@@ -50,7 +50,7 @@ export function reviewRoutes(ctx: AppContext): Router {
     const scope = { actorId: actor.kind === 'user' ? actor.id : null, claimIdleMinutes: settings.claimIdleMinutes };
     const [page, count] = await Promise.all([listQueue(ctx.db, query, scope), countQueue(ctx.db, query, scope, countCap)]);
     const body: QueuePage = {
-      items: page.rows.map((row) => ({ ...toQueueItem(row, settings), decidedAt: row.decided_at?.toISOString() ?? null })),
+      items: page.rows.map((row) => toQueueItem(row, settings)),
       nextCursor: page.nextCursor,
       prevCursor: page.prevCursor,
       total: count.total,

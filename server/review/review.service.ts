@@ -415,6 +415,7 @@ export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem 
         : null,
     pushState: row.review_push_state,
     version: row.version,
+    decidedAt: row.decided_at?.toISOString() ?? null,
   };
 }
 

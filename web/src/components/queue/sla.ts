@@ -35,15 +35,3 @@ export function formatDuration(minutes: number): string {
   if (hours < 24) return `${hours} h ${String(total % 60).padStart(2, '0')} m`;
   return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
 }
-
-/**
- * The session page's older score format (`70`, `58.6`). The queue writes scores with
- * `formatScore` from `./format.ts` (always one decimal); the session page is to switch to it.
- */
-export function formatScore(score: number | null): string {
-  if (score === null) return '—';
-  return Number.isInteger(score) ? String(score) : score.toFixed(1);
-}
-
-/** The console's one date format, kept importable from here for the pages that already do. */
-export { formatDateTime } from '../../format/date.ts';

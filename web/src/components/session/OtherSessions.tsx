@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import type { SessionDetail } from '../../../../server/contract/review.ts';
-import { formatDateTime, formatScore } from '../queue/sla.ts';
+import { formatDateTime } from '../../format/date.ts';
+import { formatScore } from '../queue/format.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import styles from './SessionPanels.module.css';
 

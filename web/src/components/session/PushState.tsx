@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage } from '../../api/review.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
-import { formatDateTime } from '../queue/sla.ts';
+import { formatDateTime } from '../../format/date.ts';
 import styles from './SessionPanels.module.css';
 
 /** Where the decision stands: pushed to Didit (pending / confirmed / failed → retry), or decided outside. */

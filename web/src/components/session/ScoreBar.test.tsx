@@ -32,7 +32,7 @@ describe('ScoreBar', () => {
     render(<ScoreBar label="Face match" score={70} review={70} decline={50} />);
     const meter = screen.getByRole('meter', { name: 'Face match' });
     expect(meter.getAttribute('aria-valuenow')).toBe('70');
-    expect(meter.getAttribute('aria-valuetext')).toBe('70, review zone (decline ≤ 50, review ≤ 70)');
+    expect(meter.getAttribute('aria-valuetext')).toBe('70.0, review zone (decline ≤ 50, review ≤ 70)');
     expect(screen.getByText('review zone')).toBeTruthy();
     expect(screen.getByText('Scored against: decline ≤ 50, review ≤ 70')).toBeTruthy();
   });

@@ -1,4 +1,4 @@
-import { formatScore } from '../queue/sla.ts';
+import { formatScore } from '../queue/format.ts';
 import { formatThreshold } from '../thresholds/format.ts';
 import { scoreZone, zoneLabels } from './score-zone.ts';
 import styles from './ScoreBar.module.css';

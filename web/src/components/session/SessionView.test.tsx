@@ -75,7 +75,7 @@ describe('session detail', () => {
     expect(await screen.findByRole('heading', { level: 1, name: '<b>user-42</b>' })).toBeTruthy();
     expect(screen.getByRole('img', { name: 'Live selfie' }).getAttribute('src')).toBe(session.media.selfie);
     expect(screen.getByRole('img', { name: 'Reference portrait' }).getAttribute('src')).toBe(session.media.portrait);
-    expect(screen.getByRole('meter', { name: 'Face match' }).getAttribute('aria-valuetext')).toMatch(/^50, decline zone/);
+    expect(screen.getByRole('meter', { name: 'Face match' }).getAttribute('aria-valuetext')).toMatch(/^50.0, decline zone/);
     expect(screen.getByText('Low face match similarity')).toBeTruthy();
     expect(screen.getByText(/less similar than the review threshold/)).toBeTruthy();
     expect(screen.getByText('status.updated', { exact: false })).toBeTruthy();

@@ -10,7 +10,7 @@ import { isInteractiveTarget, useShortcuts } from '../../hooks/use-shortcuts.ts'
 import { KeyButton } from '../keyboard/KeyButton.tsx';
 import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
 import { sessionShortcuts } from '../keyboard/shortcuts.ts';
-import { formatDateTime } from '../queue/sla.ts';
+import { formatDateTime } from '../../format/date.ts';
 import { ClaimBar } from './ClaimBar.tsx';
 import { DecisionForm, emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
 import type { SessionIntent } from './intent.ts';

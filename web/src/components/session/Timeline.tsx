@@ -1,5 +1,5 @@
 import type { TimelineEntry } from '../../../../server/contract/review.ts';
-import { formatDateTime } from '../queue/sla.ts';
+import { formatDateTime } from '../../format/date.ts';
 import styles from './SessionPanels.module.css';
 
 const kindLabels = { claim: 'claimed', release: 'released', approve: 'approved', decline: 'declined', note: 'note' } as const;

@@ -8,7 +8,7 @@ describe("Didit's additional data, in words", () => {
       'Liveness 58.6: at or below review 70, above decline 50',
     );
     expect(additionalText({ feature: 'FACEMATCH', additionalData: data(41.25) })).toBe('Face match 41.3: at or below decline 50');
-    expect(additionalText({ feature: 'LIVENESS', additionalData: data(88) })).toBe('Liveness 88: above review 70');
+    expect(additionalText({ feature: 'LIVENESS', additionalData: data(88) })).toBe('Liveness 88.0: above review 70');
   });
 
   it('reads anything else as key and value, never raw JSON', () => {

@@ -1,16 +1,18 @@
 import type { Warning } from '../../../../server/contract/review.ts';
 import { normaliseLogType } from '../queue/warning-codes.ts';
 import { WarningChip } from '../queue/WarningChip.tsx';
+import { formatScore } from '../queue/format.ts';
+import { formatThreshold } from '../thresholds/format.ts';
 import styles from './SessionPanels.module.css';
 
 const featureLabel = (feature: string | null) =>
   feature === 'LIVENESS' ? 'Liveness' : feature === 'FACEMATCH' || feature === 'FACE_MATCH' ? 'Face match' : 'Score';
-const number = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
 const words = (key: string) => key.replace(/_/g, ' ');
 
 function plain(value: unknown): string {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') return number(value);
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(1);
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return value.map(plain).join(', ');
   return Object.entries(value as Record<string, unknown>)
@@ -30,11 +32,11 @@ export function additionalText(warning: Pick<Warning, 'feature' | 'additionalDat
     if (typeof score === 'number' && typeof review === 'number' && typeof decline === 'number') {
       const where =
         score <= decline
-          ? `at or below decline ${number(decline)}`
+          ? `at or below decline ${formatThreshold(decline)}`
           : score <= review
-            ? `at or below review ${number(review)}, above decline ${number(decline)}`
-            : `above review ${number(review)}`;
-      return `${featureLabel(warning.feature)} ${number(score)}: ${where}`;
+            ? `at or below review ${formatThreshold(review)}, above decline ${formatThreshold(decline)}`
+            : `above review ${formatThreshold(review)}`;
+      return `${featureLabel(warning.feature)} ${formatScore(score)}: ${where}`;
     }
   }
   return plain(value);
