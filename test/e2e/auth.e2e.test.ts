@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
@@ -53,9 +54,15 @@ describe('signing in through the development IdP', () => {
     await page.close();
   });
 
-  it('an admin sees the analyst sign-in on the audit page, and manages tokens; both pages pass axe', async () => {
+  it('an admin sees the analyst sign-in on the audit page, follows a target to its session, and manages tokens; both pages pass axe', async () => {
     const page = await browser.newPage();
     const errors = watchPageErrors(page);
+    // Nothing on these pages may fall back on the browser's own confirm/alert/prompt.
+    const nativeDialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      nativeDialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
     await loginAs(page, app.baseUrl, 'admin@example.test', '/audit');
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Audit trail');
     const table = page.getByRole('table');
@@ -63,6 +70,34 @@ describe('signing in through the development IdP', () => {
     await expect
       .poll(() => table.getByRole('row').filter({ hasText: 'analyst@example.test' }).filter({ hasText: 'auth.login' }).count())
       .toBeGreaterThan(0);
+
+    // Opening a session shows its images, which the trail records with the session as its target.
+    const sessionId = await anySessionId(page);
+    await page.goto(`${app.baseUrl}/sessions/${sessionId}`);
+    await page.getByRole('heading', { name: 'Scores' }).waitFor();
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Audit' }).click();
+    await table.waitFor();
+    const viewed = table
+      .getByRole('row')
+      .filter({ hasText: 'session.media_viewed' })
+      .filter({ hasText: sessionId })
+      .filter({ hasText: 'opened the images' })
+      .first();
+    await viewed.waitFor();
+    const target = viewed.getByRole('link', { name: sessionId });
+    expect(await target.getAttribute('href')).toBe(`/sessions/${sessionId}`);
+    // Details read as words, and open onto every recorded field.
+    const summary = viewed.locator('summary');
+    expect(await summary.textContent()).toMatch(/^opened the images( · vendor data .+)?$/);
+    await summary.click();
+    await viewed.getByText('vendor data', { exact: true }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await target.click();
+    await page.waitForURL((url) => url.pathname === `/sessions/${sessionId}`);
+    await page.getByRole('heading', { name: 'Scores' }).waitFor();
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === '/audit');
+
     await page.getByLabel('Action').fill('auth.logout');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL((url) => url.searchParams.get('action') === 'auth.logout');
@@ -79,14 +114,50 @@ describe('signing in through the development IdP', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     const token = await page.getByTestId('new-token').textContent();
     expect(token).toMatch(/^rct_/);
-    const me = await fetch(`${app.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect(me.status).toBe(200);
+    await page.getByRole('button', { name: 'Copy token' }).waitFor();
+    const me = () => fetch(`${app.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
+    expect(await me()).toBe(200);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
-    page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: 'Revoke e2e-script' }).click();
-    await expect
-      .poll(async () => (await fetch(`${app.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status)
-      .toBe(401);
+
+    // Revoking asks first, in the page: a named dialog that Esc dismisses, focus going back.
+    const revokeButton = page.getByRole('button', { name: 'Revoke e2e-script' });
+    await revokeButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke token “e2e-script”?' });
+    await dialog.waitFor();
+    const focused = page.locator(':focus');
+    await expect.poll(() => focused.textContent()).toBe('Cancel');
+    expect(await dialog.locator(':focus').count()).toBe(1);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused.textContent()).toBe('Revoke e2e-script');
+    expect(await me()).toBe(200);
+
+    await revokeButton.click();
+    await dialog.getByRole('button', { name: 'Revoke token' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'Token “e2e-script” revoked' }).waitFor();
+    await expect.poll(me).toBe(401);
+    expect(nativeDialogs).toEqual([]);
     expect(errors).toEqual([]);
+    await page.close();
   });
 });
+
+/** Any session the console holds (the sandbox's first-start burst fills it within seconds). */
+async function anySessionId(page: Page): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const id = await page.evaluate(async () => {
+      for (const status of ['In Review', 'Approved', 'Declined']) {
+        const res = await fetch(`/api/queue?status=${encodeURIComponent(status)}&limit=1`, { credentials: 'same-origin' });
+        const body = (await res.json()) as { items?: Array<{ id: string }> };
+        if (body.items?.[0]) return body.items[0].id;
+      }
+      return undefined;
+    });
+    if (id) return id;
+    if (Date.now() > deadline) throw new Error('No session arrived within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

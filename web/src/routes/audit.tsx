@@ -19,6 +19,7 @@ interface Loaded {
 /** The audit trail: filters in the URL, newest first, keyset "load more", CSV export of the same filters. */
 export function Component() {
   const allowed = useCan('audit.read');
+  const canManageTokens = useCan('token.manage');
   const [params, setParams] = useSearchParams();
   const filters = filtersFromSearch(params);
   const filterSearch = searchFromFilters(filters);
@@ -91,7 +92,7 @@ export function Component() {
         </EmptyState>
       ) : (
         <>
-          <AuditTable entries={current.entries} />
+          <AuditTable entries={current.entries} canManageTokens={canManageTokens} />
           <div className={styles.footer}>
             <span aria-live="polite">{current.entries.length} entries shown</span>
             {current.nextCursor ? (

@@ -1,0 +1,266 @@
+import { z } from 'zod';
+
+/**
+ * An audit entry's `details` as words. Each action the server writes has a one-line summary built
+ * from the fields it records; an entry whose details do not have the expected shape (an older
+ * entry, or an action this list does not know) falls back to "key value · key value". Nothing here
+ * returns JSON or markup: the table renders these strings as text.
+ */
+
+const separator = ' · ';
+/** Free text (reasons, errors, notes) is cut in the one-line summary; the expanded view has all of it. */
+const summaryTextLimit = 80;
+const summaryLimit = 240;
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+export function clip(text: string, limit = summaryTextLimit): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > limit ? `${flat.slice(0, limit - 1).trimEnd()}…` : flat;
+}
+
+/** `withoutEvidence` → "without evidence"; `from.version` → "from version". */
+export function humanizeKey(key: string): string {
+  return key
+    .split('.')
+    .map((part) =>
+      part
+        .replace(/_/g, ' ')
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .toLowerCase(),
+    )
+    .join(' ');
+}
+
+/** One value as text: dates formatted, booleans as yes/no, lists joined; objects never reach here flattened. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') {
+    if (isoInstant.test(value)) {
+      const date = new Date(value);
+      if (!Number.isNaN(date.getTime())) return dateTime.format(date);
+    }
+    return value === '' ? '(empty)' : value;
+  }
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(formatValue).join(', ');
+  if (typeof value === 'object') {
+    const fields = detailFields(value as Record<string, unknown>);
+    return fields.length === 0 ? 'none' : `(${fields.map((field) => `${field.label} ${field.value}`).join(separator)})`;
+  }
+  return '';
+}
+
+export interface DetailField {
+  /** The key path, as recorded (`from.version`). */
+  key: string;
+  /** The key path in words (`from version`). */
+  label: string;
+  value: string;
+}
+
+/** Every detail, nested objects flattened to key paths; the expanded row shows these in full. */
+export function detailFields(details: Record<string, unknown>, prefix = ''): DetailField[] {
+  return Object.entries(details).flatMap(([key, value]): DetailField[] => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const nested = detailFields(value as Record<string, unknown>, path);
+      return nested.length > 0 ? nested : [{ key: path, label: humanizeKey(path), value: 'none' }];
+    }
+    return [{ key: path, label: humanizeKey(path), value: formatValue(value) }];
+  });
+}
+
+/** The fallback: "key value · key value", free text clipped. */
+export function genericSummary(details: Record<string, unknown>): string {
+  return detailFields(details)
+    .map((field) => `${field.label} ${clip(field.value)}`)
+    .join(separator);
+}
+
+// The shapes the server records (server/**: appendAudit). Loose on purpose: extra fields are ignored.
+const thresholdSet = z.object({
+  livenessReview: z.number(),
+  livenessDecline: z.number(),
+  faceMatchReview: z.number().nullable().optional(),
+  faceMatchDecline: z.number().nullable().optional(),
+});
+type ThresholdSet = z.infer<typeof thresholdSet>;
+
+const pair = (review: number, decline: number) => `${review}/${decline}`;
+const liveness = (t: ThresholdSet) => pair(t.livenessReview, t.livenessDecline);
+const faceMatch = (t: ThresholdSet) =>
+  t.faceMatchReview != null && t.faceMatchDecline != null ? pair(t.faceMatchReview, t.faceMatchDecline) : null;
+
+/** "liveness 70/50 · face match 80/60" (face match left out where the workflow does not match faces). */
+export function formatThresholds(t: ThresholdSet): string {
+  const face = faceMatch(t);
+  return [`liveness ${liveness(t)}`, face ? `face match ${face}` : null].filter(Boolean).join(separator);
+}
+
+/** "liveness 75/50 → 70/50 · face match 80/60": each pair, with where it came from when it changed. */
+function thresholdChange(before: ThresholdSet | null | undefined, after: ThresholdSet): string {
+  if (!before) return formatThresholds(after);
+  const parts: string[] = [];
+  const was = liveness(before);
+  const now = liveness(after);
+  parts.push(was === now ? `liveness ${now}` : `liveness ${was} → ${now}`);
+  const faceWas = faceMatch(before);
+  const faceNow = faceMatch(after);
+  if (faceWas !== faceNow) parts.push(`face match ${faceWas ?? 'off'} → ${faceNow ?? 'off'}`);
+  else if (faceNow) parts.push(`face match ${faceNow}`);
+  return parts.join(separator);
+}
+
+/** What differs between ours and Didit's: "liveness 70/50 here, 60/50 at Didit". */
+function thresholdDrift(ours: ThresholdSet, didit: ThresholdSet): string {
+  const parts: string[] = [];
+  if (liveness(ours) !== liveness(didit)) parts.push(`liveness ${liveness(ours)} here, ${liveness(didit)} at Didit`);
+  const faceOurs = faceMatch(ours);
+  const faceDidit = faceMatch(didit);
+  if (faceOurs !== faceDidit) parts.push(`face match ${faceOurs ?? 'off'} here, ${faceDidit ?? 'off'} at Didit`);
+  return parts.length > 0 ? parts.join(separator) : formatThresholds(ours);
+}
+
+const optionalText = z.string().nullable().optional();
+const version = z.number();
+const diditVersion = z.union([z.number(), z.string()]).nullable().optional();
+const diditV = (value: number | string | null | undefined) => (value == null ? 'unknown version' : `v${value}`);
+
+const joinParts = (parts: Array<string | null | undefined | false>) => parts.filter(Boolean).join(separator);
+
+function describe<S extends z.ZodType>(schema: S, format: (details: z.infer<S>) => string) {
+  return (details: Record<string, unknown>): string | undefined => {
+    const parsed = schema.safeParse(details);
+    return parsed.success ? format(parsed.data) : undefined;
+  };
+}
+
+const reviewEvent = z.object({ reviewEventId: z.union([z.number(), z.string()]) });
+
+const describers = new Map<string, (details: Record<string, unknown>) => string | undefined>(
+  Object.entries({
+    'session.decided': describe(
+      z.object({
+        decision: z.string(),
+        reason: z.string(),
+        override: z.boolean().optional(),
+        fromStatus: z.string().optional(),
+        withoutEvidence: z.array(z.string()).optional(),
+      }),
+      (d) =>
+        joinParts([
+          d.decision,
+          `reason ${d.reason}`,
+          d.override ? `override of ${d.fromStatus ?? 'an automatic decision'}` : null,
+          d.withoutEvidence?.length ? `without images: ${d.withoutEvidence.join(', ')}` : null,
+        ]),
+    ),
+    'session.media_viewed': (details) => {
+      const refresh = z.object({ refreshed: z.boolean(), stale: z.boolean().optional() }).safeParse(details);
+      if (refresh.success) {
+        return joinParts([
+          refresh.data.refreshed ? 'links refreshed' : 'links not refreshed',
+          refresh.data.stale ? 'stale' : null,
+        ]);
+      }
+      const opened = z.object({ vendorData: optionalText }).safeParse(details);
+      if (opened.success)
+        return joinParts(['opened the images', opened.data.vendorData ? `vendor data ${opened.data.vendorData}` : null]);
+      return undefined;
+    },
+    'session.decision_pushed': describe(reviewEvent, (d) => `sent to Didit · review event ${d.reviewEventId}`),
+    'session.decision_push_failed': describe(reviewEvent.extend({ error: optionalText }), (d) =>
+      joinParts(['not sent to Didit', d.error ? clip(d.error) : null, `review event ${d.reviewEventId}`]),
+    ),
+    'session.decision_push_retried': describe(reviewEvent, (d) => `sent to Didit again · review event ${d.reviewEventId}`),
+
+    'threshold.proposed': describe(
+      z.object({ version, thresholds: thresholdSet, previous: thresholdSet.nullable().optional(), reason: optionalText }),
+      (d) =>
+        joinParts([`v${d.version} proposed`, thresholdChange(d.previous, d.thresholds), d.reason ? `“${clip(d.reason)}”` : null]),
+    ),
+    'threshold.approved': describe(z.object({ version, thresholds: thresholdSet, proposedBy: optionalText }), (d) =>
+      joinParts([`v${d.version} approved`, formatThresholds(d.thresholds), d.proposedBy ? `proposed by ${d.proposedBy}` : null]),
+    ),
+    'threshold.rejected': describe(z.object({ version, note: optionalText }), (d) =>
+      joinParts([`v${d.version} rejected`, d.note ? `“${clip(d.note)}”` : null]),
+    ),
+    'threshold.withdrawn': describe(z.object({ version, note: optionalText }), (d) =>
+      joinParts([`v${d.version} withdrawn`, d.note ? `“${clip(d.note)}”` : null]),
+    ),
+    'threshold.applied': describe(z.object({ version, thresholds: thresholdSet, diditVersion }), (d) =>
+      joinParts([`v${d.version} applied to Didit ${diditV(d.diditVersion)}`, formatThresholds(d.thresholds)]),
+    ),
+    'threshold.push_failed': describe(z.object({ version, error: optionalText }), (d) =>
+      joinParts([`v${d.version} not applied`, d.error ? clip(d.error) : null]),
+    ),
+    'threshold.push_retried': describe(z.object({ version, lastError: optionalText }), (d) =>
+      joinParts([`v${d.version} pushed again`, d.lastError ? `last error: ${clip(d.lastError)}` : null]),
+    ),
+    'threshold.drift_detected': describe(z.object({ version, ours: thresholdSet, didit: thresholdSet, diditVersion }), (d) =>
+      joinParts([`Didit ${diditV(d.diditVersion)} differs from v${d.version}`, thresholdDrift(d.ours, d.didit)]),
+    ),
+    'threshold.drift_resolved': describe(z.object({ version, thresholds: thresholdSet }), (d) =>
+      joinParts([`Didit matches v${d.version} again`, formatThresholds(d.thresholds)]),
+    ),
+    'workflow.didit_version_changed': describe(
+      z.object({
+        from: z.object({ version: diditVersion, settingsId: optionalText }),
+        to: z.object({ version: diditVersion, settingsId: optionalText }),
+      }),
+      (d) => `Didit ${diditV(d.from.version)} → ${diditV(d.to.version)}`,
+    ),
+
+    'auth.login': describe(z.object({ role: z.string() }), (d) => `role ${d.role}`),
+    'auth.login_refused': describe(z.object({ email: optionalText, reason: z.string() }), (d) =>
+      joinParts([d.email, clip(d.reason)]),
+    ),
+    'auth.login_failed': describe(z.object({ reason: z.string() }), (d) => clip(d.reason)),
+    'auth.session_ended': describe(z.object({ reason: z.string() }), (d) => clip(d.reason)),
+
+    'token.created': describe(z.object({ name: z.string(), role: z.string(), expiresAt: optionalText, via: optionalText }), (d) =>
+      joinParts([
+        `“${d.name}”`,
+        `role ${d.role}`,
+        d.expiresAt ? `expires ${formatValue(d.expiresAt)}` : 'never expires',
+        d.via ? `via ${d.via}` : null,
+      ]),
+    ),
+    'token.revoked': describe(z.object({ name: z.string(), role: z.string(), via: optionalText }), (d) =>
+      joinParts([`“${d.name}”`, `role ${d.role}`, d.via ? `via ${d.via}` : null]),
+    ),
+    'token.used': describe(z.object({ status: z.number() }), (d) => `answered HTTP ${d.status}`),
+
+    'audit.exported': describe(z.object({ filters: z.record(z.string(), z.unknown()) }), (d) => {
+      const filters = genericSummary(Object.fromEntries(Object.entries(d.filters).filter(([, value]) => value != null)));
+      return joinParts(['CSV export', filters || 'all entries']);
+    }),
+
+    'webhook.replay': describe(
+      z.object({
+        webhookType: optionalText,
+        status: optionalText,
+        wasParked: z.boolean().optional(),
+        previousAttempts: z.number().optional(),
+        previousError: optionalText,
+      }),
+      (d) =>
+        joinParts([
+          `${d.webhookType ?? 'webhook'}${d.status ? ` (${d.status})` : ''} replayed`,
+          d.wasParked ? 'was parked' : null,
+          d.previousAttempts ? `${d.previousAttempts} earlier attempt${d.previousAttempts === 1 ? '' : 's'}` : null,
+          d.previousError ? `last error: ${clip(d.previousError)}` : null,
+        ]),
+    ),
+  }),
+);
+
+/** One line of text for an entry's details; '' when there are none. */
+export function summarizeAuditDetails(action: string, details: Record<string, unknown>): string {
+  if (Object.keys(details).length === 0) return '';
+  const summary = describers.get(action)?.(details) || genericSummary(details);
+  return clip(summary, summaryLimit);
+}
