@@ -4,6 +4,15 @@ import styles from './ConfirmDialog.module.css';
 const focusableSelector =
   'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href]';
 
+/** A note the dialog asks for (e.g. why a proposal is rejected), sent to `onConfirm`. */
+export interface DialogNoteField {
+  label: string;
+  /** Prefilled text; the caret is put at its end. */
+  initial?: string;
+  /** What is wrong with the text (Confirm stays disabled), or null when it can be sent. */
+  check?: (text: string) => string | null;
+}
+
 export interface ConfirmDialogProps {
   /** The dialog's accessible name: say what is about to happen and to what. */
   title: string;
@@ -12,8 +21,10 @@ export interface ConfirmDialogProps {
   confirmLabel: string;
   /** `danger` for what cannot be taken back (the confirm button is red). */
   tone?: 'danger' | 'default';
-  /** Throws to keep the dialog open with the error shown in it. */
-  onConfirm: () => Promise<void> | void;
+  /** A note to write before confirming; focus starts in it. */
+  note?: DialogNoteField;
+  /** Gets the note (trimmed; '' without one). Throws to keep the dialog open with the error shown in it. */
+  onConfirm: (note: string) => Promise<void> | void;
   onCancel: () => void;
 }
 
@@ -23,13 +34,26 @@ export interface ConfirmDialogProps {
  * Shift+Tab cycle); Esc, Cancel or a click outside cancels; on close focus goes back to what had
  * it before, the button that opened it, when that is still on the page.
  */
-export function ConfirmDialog({ title, children, confirmLabel, tone = 'default', onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  tone = 'default',
+  note,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   const titleId = useId();
   const bodyId = useId();
+  const noteId = useId();
+  const problemId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const [text, setText] = useState(note?.initial ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const problem = note?.check?.(text) ?? null;
 
   // A ref, so the effect below runs once per opening rather than on every render of the parent.
   const cancel = useRef(onCancel);
@@ -41,7 +65,13 @@ export function ConfirmDialog({ title, children, confirmLabel, tone = 'default',
 
   useEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    cancelRef.current?.focus();
+    const field = noteRef.current;
+    if (field) {
+      field.focus();
+      field.setSelectionRange(field.value.length, field.value.length);
+    } else {
+      cancelRef.current?.focus();
+    }
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key !== 'Escape') return;
       event.preventDefault();
@@ -73,11 +103,11 @@ export function ConfirmDialog({ title, children, confirmLabel, tone = 'default',
   };
 
   const accept = async () => {
-    if (busy) return;
+    if (busy || problem !== null) return;
     setBusy(true);
     setError(undefined);
     try {
-      await onConfirm();
+      await onConfirm(text.trim());
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
       setBusy(false);
@@ -106,6 +136,34 @@ export function ConfirmDialog({ title, children, confirmLabel, tone = 'default',
         <div id={bodyId} className={styles.body}>
           {children}
         </div>
+        {note ? (
+          <>
+            <label htmlFor={noteId} className={styles.label}>
+              {note.label}
+            </label>
+            <textarea
+              ref={noteRef}
+              id={noteId}
+              className={styles.note}
+              value={text}
+              maxLength={2000}
+              aria-invalid={problem !== null ? true : undefined}
+              aria-describedby={problem !== null ? problemId : undefined}
+              onChange={(event) => setText(event.target.value)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                  event.preventDefault();
+                  void accept();
+                }
+              }}
+            />
+            {problem !== null ? (
+              <p id={problemId} className={styles.problem}>
+                {problem}
+              </p>
+            ) : null}
+          </>
+        ) : null}
         {error ? (
           <p role="alert" className={styles.error}>
             {error}
@@ -118,7 +176,7 @@ export function ConfirmDialog({ title, children, confirmLabel, tone = 'default',
           <button
             type="button"
             className={`${styles.button} ${tone === 'danger' ? styles.danger : styles.primary}`}
-            disabled={busy}
+            disabled={busy || problem !== null}
             aria-busy={busy || undefined}
             onClick={() => void accept()}
           >

@@ -158,12 +158,13 @@ describe('proposal review', () => {
     resolveSimulation();
     const { dialog } = await openApproveDialog();
     const note = within(dialog).getByLabelText('Note (optional)');
-    const cancel = within(dialog).getByRole('button', { name: 'Cancel' });
-    cancel.focus();
-    fireEvent.keyDown(cancel, { key: 'Tab' });
+    // The last control is the confirm button: Tab from it comes back to the note, Shift+Tab goes to it.
+    const confirm = within(dialog).getByRole('button', { name: 'Confirm' });
+    confirm.focus();
+    fireEvent.keyDown(confirm, { key: 'Tab' });
     expect(document.activeElement).toBe(note);
     fireEvent.keyDown(note, { key: 'Tab', shiftKey: true });
-    expect(document.activeElement).toBe(cancel);
+    expect(document.activeElement).toBe(confirm);
   });
 
   it('posts the approval with the note on Confirm', async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { SimulationDto, ThresholdVersionDto, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
 import { httpThresholdVersionApi, type ThresholdVersionApi } from '../../api/thresholds.ts';
-import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { ConfirmDialog } from '../common/ConfirmDialog.tsx';
 import { SimulationView } from './SimulationView.tsx';
 import { describeChange } from './threshold-change.ts';
 import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';

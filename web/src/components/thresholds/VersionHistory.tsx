@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ThresholdVersionDto, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
 import { httpThresholdVersionApi, type ThresholdVersionApi } from '../../api/thresholds.ts';
-import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { ConfirmDialog } from '../common/ConfirmDialog.tsx';
 import { formatThreshold } from './format.ts';
 import { proposalReviewId, workflowName } from './ProposalReview.tsx';
 import { describeChange } from './threshold-change.ts';
