@@ -10,6 +10,7 @@ import { ProposalReview } from '../components/thresholds/ProposalReview.tsx';
 import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
+import { formatDateTime } from '../format/date.ts';
 
 export function Component() {
   const { id = '' } = useParams();
@@ -48,7 +49,7 @@ export function Component() {
       <DiditVersionNote workflow={workflow} />
       {workflow.drift ? (
         <p className={styles.error} role="status">
-          Drift since {new Date(workflow.drift.detectedAt).toLocaleString()}: Didit reports liveness{' '}
+          Drift since {formatDateTime(workflow.drift.detectedAt)}: Didit reports liveness{' '}
           {formatThreshold(workflow.drift.didit.livenessReview)}/{formatThreshold(workflow.drift.didit.livenessDecline)}
           {workflow.drift.didit.faceMatchReview !== null
             ? `, face match ${formatThreshold(workflow.drift.didit.faceMatchReview)}/${formatThreshold(workflow.drift.didit.faceMatchDecline)}`

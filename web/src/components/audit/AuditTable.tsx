@@ -3,8 +3,7 @@ import type { AuditEntryView } from '../../../../server/contract/audit.ts';
 import { detailFields, summarizeAuditDetails } from './audit-details.ts';
 import { auditTargetHref } from './audit-target.ts';
 import styles from './Audit.module.css';
-
-const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+import { formatDateTime } from '../../format/date.ts';
 
 /**
  * Dense, read-only view of audit rows. Targets link to the page that shows them; details read as
@@ -30,7 +29,7 @@ export function AuditTable({ entries, canManageTokens }: { entries: AuditEntryVi
           {entries.map((entry) => (
             <tr key={entry.id}>
               <td className={styles.nowrap}>
-                <time dateTime={entry.occurredAt}>{time.format(new Date(entry.occurredAt))}</time>
+                <time dateTime={entry.occurredAt}>{formatDateTime(entry.occurredAt, { seconds: true })}</time>
               </td>
               <td>
                 <span className={styles.actorType}>{entry.actorType}</span> {entry.actorLabel}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatDateTime } from '../../format/date.ts';
 
 /**
  * An audit entry's `details` as words. Each action the server writes has a one-line summary built
@@ -12,7 +13,6 @@ const separator = ' · ';
 const summaryTextLimit = 80;
 const summaryLimit = 240;
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export function clip(text: string, limit = summaryTextLimit): string {
@@ -41,7 +41,7 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'string') {
     if (isoInstant.test(value)) {
       const date = new Date(value);
-      if (!Number.isNaN(date.getTime())) return dateTime.format(date);
+      if (!Number.isNaN(date.getTime())) return formatDateTime(date);
     }
     return value === '' ? '(empty)' : value;
   }

@@ -1,3 +1,4 @@
+import { formatDateTime } from '../../format/date.ts';
 import type {
   DiditCallStat,
   QuarantinedDelivery,
@@ -47,13 +48,9 @@ export function formatAgo(iso: string | null, now: number, never = 'never'): str
   return `${formatSeconds(seconds)} ago`;
 }
 
-const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-
 /** Absolute local time for titles and table cells; the raw text if it is not a date. */
 export function formatInstant(iso: string | null): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : absolute.format(date);
+  return formatDateTime(iso, { seconds: true });
 }
 
 export function formatPercent(rate: number): string {

@@ -6,9 +6,9 @@ import { CopyButton } from '../common/CopyButton.tsx';
 import { EmptyState } from '../layout/EmptyState.tsx';
 import type { TokensApi } from './tokens-api.ts';
 import tokenStyles from './Tokens.module.css';
+import { formatDateTime } from '../../format/date.ts';
 
-const date = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const when = (iso: string | null, none: string) => (iso ? date.format(new Date(iso)) : none);
+const when = (iso: string | null, none: string) => (iso ? formatDateTime(iso) : none);
 const messageOf = (failure: unknown, otherwise: string) => (failure instanceof Error ? failure.message : otherwise);
 
 /**
