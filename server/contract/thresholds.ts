@@ -150,11 +150,22 @@ export interface SimulationDto {
   matrix: TransitionMatrix;
   reviewsPerDay: { current: number; proposed: number; change: number };
   declinesPerDay: { current: number; proposed: number; change: number };
+  /**
+   * The part of each matrix cell that an analyst approved (final status Approved, decided in this
+   * console or in Didit's console), so reviews the proposal would automate can be told from
+   * approvals Didit made on its own. Every other session in the cell is in `matrix` only.
+   */
+  analystApprovals: TransitionMatrix;
   contradictions: { total: number; items: Contradiction[] };
   tookMs: number;
 }
 
-export const finalOutcomes = ['approved', 'declined_analyst', 'declined_auto', 'in_review'] as const;
+/**
+ * What finally happened to a session. `approved` is Didit's automatic approval; `approved_analyst`
+ * an approval made by an analyst (in this console or in Didit's), split off in issue 14 (the key
+ * `approved` kept its name, so it now counts automatic approvals only).
+ */
+export const finalOutcomes = ['approved', 'approved_analyst', 'declined_analyst', 'declined_auto', 'in_review'] as const;
 export type FinalOutcome = (typeof finalOutcomes)[number];
 
 export interface HistogramDto {

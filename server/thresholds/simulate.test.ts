@@ -167,9 +167,76 @@ describe('threshold simulation', () => {
     const total = (series: Record<string, number[]>) =>
       Object.fromEntries(Object.entries(series).map(([key, bins]) => [key, bins.reduce((a, b) => a + b, 0)]));
     // 13 sessions in the window carry a liveness score (the hard decline without scores and the skipped one do not).
-    expect(total(histogram.liveness)).toEqual({ approved: 6, declined_analyst: 4, declined_auto: 2, in_review: 1 });
+    expect(total(histogram.liveness)).toEqual({
+      approved: 4,
+      approved_analyst: 2,
+      declined_analyst: 4,
+      declined_auto: 2,
+      in_review: 1,
+    });
     // Bin 45 holds [90, 92).
     expect(histogram.faceMatch.declined_analyst[36]).toBe(1); // 72 → declined by an analyst
     expect(histogram.liveness.declined_auto[25]).toBe(1); // 50 → declined automatically
+  });
+
+  it("tells analyst approvals (this console or Didit's) from automatic ones, in the histograms and in the matrix", async () => {
+    // A workflow of its own, so the fixture above keeps its counts.
+    const splitWorkflow = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
+    const split: (Row & { count?: number })[] = [
+      { name: 'auto-approved', l: 91, f: 93, count: 3 },
+      { name: 'approved in the console', l: 65, f: 90, status: 'Approved', source: 'console', count: 2 },
+      { name: "approved in Didit's console", l: 91, f: 66, status: 'Approved', source: 'outside' },
+      { name: 'declined in the console', l: 66, f: 90, status: 'Declined', source: 'console' },
+      { name: 'still in review', l: 67, f: 90, status: 'In Review', decidedAt: null },
+    ];
+    for (const row of split) {
+      for (let i = 0; i < (row.count ?? 1); i += 1) {
+        const status = row.status ?? 'Approved';
+        await t.ctx.db
+          .insertInto('verification_session')
+          .values({
+            id: randomUUID(),
+            workflow_id: splitWorkflow,
+            vendor_data: row.name,
+            status,
+            liveness_score: row.l,
+            face_match_score: row.f,
+            warnings: '[]',
+            media: '{}',
+            decided_at: row.decidedAt === undefined ? new Date(now - day) : row.decidedAt,
+            decision_source: status === 'In Review' ? null : (row.source ?? 'didit'),
+            in_review_since: status === 'In Review' ? new Date(now - day) : null,
+          })
+          .execute();
+      }
+    }
+
+    const histogram = await scoreHistogram(t.ctx.db, splitWorkflow, window);
+    const count = (bins: number[]) => bins.reduce((a, b) => a + b, 0);
+    expect(Object.fromEntries(Object.entries(histogram.liveness).map(([key, bins]) => [key, count(bins)]))).toEqual({
+      approved: 3,
+      approved_analyst: 3,
+      declined_analyst: 1,
+      declined_auto: 0,
+      in_review: 1,
+    });
+    expect(histogram.liveness.approved_analyst[32]).toBe(2); // 65, approved in the console
+    expect(histogram.liveness.approved_analyst[45]).toBe(1); // 91, approved in Didit's console
+    expect(histogram.liveness.approved[45]).toBe(3); // 91, approved automatically
+    expect(histogram.faceMatch.approved_analyst[33]).toBe(1); // 66
+
+    // Looser liveness (60/40): the console approvals at 65 would be approved automatically.
+    const looserLiveness: ThresholdSet = { ...current, livenessReview: 60, livenessDecline: 40 };
+    const result = await simulate(t.ctx.db, { workflowId: splitWorkflow, current, proposed: looserLiveness, window });
+    expect(result.matrix).toEqual({
+      Approved: { Approved: 3, 'In Review': 0, Declined: 0 },
+      'In Review': { Approved: 4, 'In Review': 1, Declined: 0 },
+      Declined: { Approved: 0, 'In Review': 0, Declined: 0 },
+    });
+    expect(result.analystApprovals).toEqual({
+      Approved: { Approved: 0, 'In Review': 0, Declined: 0 },
+      'In Review': { Approved: 2, 'In Review': 1, Declined: 0 },
+      Declined: { Approved: 0, 'In Review': 0, Declined: 0 },
+    });
   });
 });

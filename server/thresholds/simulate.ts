@@ -67,6 +67,9 @@ function windowSql(workflowId: string, w: SimWindow): RawBuilder<boolean> {
       or (vs.decided_at is null and vs.in_review_since >= ${w.from} and vs.in_review_since < ${w.to}))`;
 }
 
+/** Approved by an analyst: in this console (`console`) or in Didit's own console (`outside`). */
+const analystApprovedSql = sql<boolean>`(vs.status = 'Approved' and vs.decision_source in ('console', 'outside'))`;
+
 const hardSql = sql`vs.warning_codes && ${sql.raw(`array[${ALWAYS_DECLINE_CODES.map((c) => `'${c}'`).join(',')}]::text[]`)}`;
 
 function emptyMatrix(): TransitionMatrix {
@@ -82,20 +85,22 @@ export async function simulate(
   const { workflowId, current, proposed, window } = input;
   const limit = input.contradictionLimit ?? 100;
 
-  // One pass, grouped: the 3x3 matrix plus the sessions without anything to replay.
-  const matrixRows = await sql<{ cur: number | null; nxt: number | null; n: number }>`
+  // One pass, grouped: the 3x3 matrix (with its analyst approvals) plus the sessions without anything to replay.
+  const matrixRows = await sql<{ cur: number | null; nxt: number | null; analyst: boolean; n: number }>`
     with s as (
-      select vs.liveness_score as l, vs.face_match_score as f, ${hardSql} as hard
+      select vs.liveness_score as l, vs.face_match_score as f, ${hardSql} as hard, ${analystApprovedSql} as analyst
       from verification_session vs
       where ${windowSql(workflowId, window)}
     )
     select case when s.hard or s.l is not null then ${rankSql(current)} end as cur,
            case when s.hard or s.l is not null then ${rankSql(proposed)} end as nxt,
+           s.analyst,
            count(*)::int as n
     from s
-    group by 1, 2`.execute(db);
+    group by 1, 2, 3`.execute(db);
 
   const matrix = emptyMatrix();
+  const analystApprovals = emptyMatrix();
   let sessions = 0;
   let skipped = 0;
   for (const row of matrixRows.rows) {
@@ -106,6 +111,7 @@ export async function simulate(
       continue;
     }
     matrix[from][to] += row.n;
+    if (row.analyst) analystApprovals[from][to] += row.n;
     sessions += row.n;
   }
 
@@ -169,6 +175,7 @@ export async function simulate(
     matrix,
     reviewsPerDay: perDay('In Review'),
     declinesPerDay: perDay('Declined'),
+    analystApprovals,
     contradictions: { total: contradictionRows.rows[0]?.total ?? 0, items },
     tookMs: Math.round(performance.now() - started),
   };
@@ -185,6 +192,7 @@ export async function scoreHistogram(db: Database, workflowId: string, window: S
     with s as materialized (
       select vs.liveness_score as l, vs.face_match_score as f,
         case
+          when ${analystApprovedSql} then 'approved_analyst'
           when vs.status = 'Approved' then 'approved'
           when vs.status = 'In Review' then 'in_review'
           when vs.decision_source in ('console', 'outside')

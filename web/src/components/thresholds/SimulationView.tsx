@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import type { SimulationDto } from '../../../../server/contract/thresholds.ts';
+import type { Outcome, SimulationDto } from '../../../../server/contract/thresholds.ts';
 import { outcomes } from '../../../../server/contract/thresholds.ts';
 import styles from './Thresholds.module.css';
 
@@ -7,7 +7,8 @@ const sign = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /**
  * What a set of thresholds would have done to the window's sessions: reviews and declines per
- * day before → after, the 3x3 matrix (in force → proposed) and the analyst verdicts it would
+ * day before → after, what becomes of the analysts' approvals, the 3x3 matrix (in force →
+ * proposed, each cell with the part an analyst approved) and the analyst verdicts it would
  * overturn. The editor shows it while a lead drags; the proposal review shows it to the approver.
  */
 export function SimulationView({
@@ -18,6 +19,9 @@ export function SimulationView({
   /** List only the first few contradicted sessions (the count stays the whole total). */
   contradictionLimit?: number;
 }) {
+  const analyst = simulation.analystApprovals;
+  const analystTo = (to: Outcome) => outcomes.reduce((sum, from) => sum + analyst[from][to], 0);
+  const analystTotal = outcomes.reduce((sum, to) => sum + analystTo(to), 0);
   const items =
     contradictionLimit === undefined
       ? simulation.contradictions.items
@@ -35,6 +39,18 @@ export function SimulationView({
           {sign(simulation.declinesPerDay.change)}
         </strong>
         ).
+      </p>
+      <p data-testid="analyst-approvals">
+        {analystTotal === 0 ? (
+          'No session in the window was approved by an analyst; every approval was automatic.'
+        ) : (
+          <>
+            Approved by an analyst: {analystTotal} (in the console or Didit&apos;s). With these thresholds,{' '}
+            <strong>{analystTo('Approved')}</strong> would be approved automatically, {analystTo('In Review')} would still go to
+            review and <strong className={analystTo('Declined') > 0 ? styles.warn : undefined}>{analystTo('Declined')}</strong>{' '}
+            would be declined.
+          </>
+        )}
       </p>
       <table className={styles.table} aria-label="Transition matrix">
         <thead>
@@ -54,6 +70,9 @@ export function SimulationView({
               {outcomes.map((to) => (
                 <td key={to} className={`${styles.num} ${from !== to && simulation.matrix[from][to] > 0 ? styles.changed : ''}`}>
                   {simulation.matrix[from][to]}
+                  {analyst[from][to] > 0 ? (
+                    <span className={styles.cellNote}>{analyst[from][to]} approved by an analyst</span>
+                  ) : null}
                 </td>
               ))}
             </tr>

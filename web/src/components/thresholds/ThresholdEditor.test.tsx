@@ -94,4 +94,59 @@ describe('threshold editor', () => {
     fireEvent.change(box('Liveness decline'), { target: { value: '' } });
     expect((await screen.findByRole('alert')).textContent).toBe('Liveness decline: enter a whole number from 0 to 100');
   });
+
+  it('marks the results stale while a box is invalid, naming the thresholds they are for, and clears it once valid', async () => {
+    const { api } = renderEditor();
+    const results = await screen.findByTestId('simulation-results');
+    expect(results.getAttribute('data-stale')).toBe('false');
+    expect(screen.getByRole('status').textContent).toBe('');
+
+    // Decline above review: the numbers still shown are those of 70/50 · 80/60.
+    fireEvent.change(box('Face-match decline'), { target: { value: '85' } });
+    expect(screen.getByTestId('simulation-results').getAttribute('data-stale')).toBe('true');
+    expect(screen.getByRole('status').textContent).toBe(
+      'Results for the last valid thresholds (70/50 · 80/60); fix the highlighted value to update.',
+    );
+    expect(screen.getByTestId('simulation-results').className).toMatch(/stale/);
+    expect(screen.getByRole('table', { name: 'Transition matrix' }).closest('[class*="staleBody"]')).not.toBeNull();
+    expect(box('Face-match decline').getAttribute('aria-invalid')).toBe('true');
+
+    // A valid value: the mark goes at once and the new thresholds are simulated.
+    fireEvent.change(box('Face-match decline'), { target: { value: '65' } });
+    expect(screen.getByTestId('simulation-results').getAttribute('data-stale')).toBe('false');
+    expect(screen.getByRole('status').textContent).toBe('');
+    expect(screen.getByRole('table', { name: 'Transition matrix' }).closest('[class*="staleBody"]')).toBeNull();
+    await waitFor(() => expect(api.simulateThresholds).toHaveBeenCalledTimes(2));
+
+    // Out of range after a valid change: the note names the last valid set, 80/65 now.
+    await waitFor(() => expect(screen.getByText(/Reviews per day/)).toBeTruthy());
+    fireEvent.change(box('Liveness review'), { target: { value: '101' } });
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toBe(
+        'Results for the last valid thresholds (70/50 · 80/65); fix the highlighted value to update.',
+      ),
+    );
+  });
+
+  it('labels the current and proposed lines on the plots, titles the axes, and keeps the descriptions in step', async () => {
+    renderEditor();
+    const plot = await screen.findByRole('img', { name: /^Face-match scores/ });
+    const labels = () => [...plot.querySelectorAll('text[data-line-label]')].map((text) => text.textContent).sort();
+    expect(labels()).toEqual(['decline 60, unchanged', 'review 80, unchanged']);
+    expect(plot.querySelector('text[data-axis="x"]')?.textContent).toBe('Face-match score (0–100)');
+    expect(plot.querySelector('text[data-axis="y"]')?.textContent).toBe('Sessions per 2-point bin');
+    const liveness = screen.getByRole('img', { name: /^Liveness scores/ });
+    expect(liveness.querySelector('text[data-axis="x"]')?.textContent).toBe('Liveness score (0–100)');
+
+    fireEvent.change(box('Face-match review'), { target: { value: '85' } });
+    expect(labels()).toEqual(['current review 80', 'decline 60, unchanged', 'proposed review 85']);
+    expect(plot.querySelector('desc')?.textContent).toMatch(
+      /current review at 80; current decline at 60; proposed review at 85; proposed decline at 60\.$/,
+    );
+
+    // A value the server would refuse has no proposed line or label; the current one stays.
+    fireEvent.change(box('Face-match review'), { target: { value: '85.5' } });
+    expect(labels()).toEqual(['current review 80', 'decline 60, unchanged']);
+    expect(plot.querySelector('desc')?.textContent).toMatch(/no valid proposed review/);
+  });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { HistogramDto, SimulationDto, ThresholdSet, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
 import { httpThresholdEditorApi, type ThresholdEditorApi } from '../../api/thresholds.ts';
+import { formatThresholdSet } from './format.ts';
 import { ScoreHistogram } from './ScoreHistogram.tsx';
 import { SimulationView } from './SimulationView.tsx';
 import {
@@ -157,14 +158,11 @@ export function ThresholdEditor({
           {histogram ? (
             <ScoreHistogram
               title="Liveness scores"
+              scoreLabel="Liveness score"
               series={histogram.liveness}
               binWidth={histogram.binWidth}
-              lines={[
-                { value: current.livenessReview, label: 'current review', dashed: true },
-                { value: current.livenessDecline, label: 'current decline', dashed: true },
-                { value: line('livenessReview'), label: 'proposed review' },
-                { value: line('livenessDecline'), label: 'proposed decline' },
-              ]}
+              current={{ review: current.livenessReview, decline: current.livenessDecline }}
+              proposed={{ review: line('livenessReview'), decline: line('livenessDecline') }}
             />
           ) : null}
         </div>
@@ -176,14 +174,11 @@ export function ThresholdEditor({
             {histogram ? (
               <ScoreHistogram
                 title="Face-match scores"
+                scoreLabel="Face-match score"
                 series={histogram.faceMatch}
                 binWidth={histogram.binWidth}
-                lines={[
-                  { value: current.faceMatchReview, label: 'current review', dashed: true },
-                  { value: current.faceMatchDecline, label: 'current decline', dashed: true },
-                  { value: line('faceMatchReview'), label: 'proposed review' },
-                  { value: line('faceMatchDecline'), label: 'proposed decline' },
-                ]}
+                current={{ review: current.faceMatchReview, decline: current.faceMatchDecline }}
+                proposed={{ review: line('faceMatchReview'), decline: line('faceMatchDecline') }}
               />
             ) : null}
           </div>
@@ -208,7 +203,27 @@ export function ThresholdEditor({
         ))}
       </div>
 
-      {simulation ? <SimulationView simulation={simulation} /> : null}
+      {simulation ? (
+        // While a box holds what the server would refuse, nothing is re-simulated: the numbers
+        // are those of the last valid thresholds, and say so.
+        <div
+          className={proposed === null ? styles.stale : undefined}
+          data-testid="simulation-results"
+          data-stale={proposed === null}
+        >
+          <div role="status">
+            {proposed === null ? (
+              <p className={styles.staleNote}>
+                Results for the last valid thresholds ({formatThresholdSet(simulation.proposed)}); fix the highlighted value to
+                update.
+              </p>
+            ) : null}
+          </div>
+          <div className={proposed === null ? styles.staleBody : undefined}>
+            <SimulationView simulation={simulation} />
+          </div>
+        </div>
+      ) : null}
 
       {canPropose ? (
         workflow.openProposal === null ? (

@@ -56,7 +56,13 @@ export function thresholdVersion(overrides: Partial<ThresholdVersionDto> = {}): 
 }
 
 const zeros = () => Array.from({ length: 50 }, () => 0);
-const series = () => ({ approved: zeros(), declined_analyst: zeros(), declined_auto: zeros(), in_review: zeros() });
+const series = () => ({
+  approved: zeros(),
+  approved_analyst: zeros(),
+  declined_analyst: zeros(),
+  declined_auto: zeros(),
+  in_review: zeros(),
+});
 
 export const histogram: HistogramDto = {
   window: { from: '2026-01-01T00:00:00.000Z', to: '2026-01-08T00:00:00.000Z' },
@@ -76,6 +82,7 @@ export function simulation(proposed: ThresholdSet): SimulationDto {
     matrix: { Approved: { ...row }, 'In Review': { ...row }, Declined: { ...row } },
     reviewsPerDay: { current: 1, proposed: 1, change: 0 },
     declinesPerDay: { current: 0, proposed: 0, change: 0 },
+    analystApprovals: { Approved: { ...row }, 'In Review': { ...row }, Declined: { ...row } },
     contradictions: { total: 0, items: [] },
     tookMs: 3,
   };
