@@ -6,6 +6,7 @@ import { SimulationView } from './SimulationView.tsx';
 import { describeChange } from './threshold-change.ts';
 import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';
 import styles from './Thresholds.module.css';
+import { formatDateTime } from '../../format/date.ts';
 
 /** The element the version history links to ("Review v4 above"). */
 export const proposalReviewId = 'proposal-review';
@@ -76,7 +77,7 @@ export function ProposalReview({
       <h2 id={titleId}>Review v{v} before it reaches Didit</h2>
       <p>
         Proposed by <strong>{proposal.proposedBy ?? 'an unknown user'}</strong>{' '}
-        <span className={styles.muted}>{new Date(proposal.proposedAt).toLocaleString()}</span>. Their reason:
+        <span className={styles.muted}>{formatDateTime(proposal.proposedAt)}</span>. Their reason:
       </p>
       <blockquote className={styles.quote}>{proposal.reason}</blockquote>
       <ThresholdChangeTable

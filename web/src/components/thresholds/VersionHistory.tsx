@@ -8,6 +8,7 @@ import { describeChange } from './threshold-change.ts';
 import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';
 import { thresholdFields as fields } from './threshold-form.ts';
 import styles from './Thresholds.module.css';
+import { formatDateTime } from '../../format/date.ts';
 
 const pct = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
@@ -118,16 +119,13 @@ export function VersionHistory({
                   );
                 })}
                 <td>
-                  {v.proposedBy ?? 'Didit'} <span className={styles.muted}>{new Date(v.proposedAt).toLocaleString()}</span>
+                  {v.proposedBy ?? 'Didit'} <span className={styles.muted}>{formatDateTime(v.proposedAt)}</span>
                   <div className={styles.muted}>{v.reason}</div>
                 </td>
                 <td>
-                  {v.decidedBy ?? '—'}{' '}
-                  {v.decidedAt ? <span className={styles.muted}>{new Date(v.decidedAt).toLocaleString()}</span> : null}
+                  {v.decidedBy ?? '—'} {v.decidedAt ? <span className={styles.muted}>{formatDateTime(v.decidedAt)}</span> : null}
                   {v.decisionNote ? <div className={styles.muted}>{v.decisionNote}</div> : null}
-                  {v.appliedAt ? (
-                    <div className={styles.ok}>confirmed by Didit {new Date(v.appliedAt).toLocaleString()}</div>
-                  ) : null}
+                  {v.appliedAt ? <div className={styles.ok}>confirmed by Didit {formatDateTime(v.appliedAt)}</div> : null}
                 </td>
                 <td className={styles.num}>{pct(v.stats?.reviewRate)}</td>
                 <td className={styles.num}>{pct(v.stats?.declineRate)}</td>
