@@ -6,18 +6,30 @@ import { freePort } from '../helpers/free-port.ts';
 
 export interface RunningConsole {
   baseUrl: string;
+  /** The console's port, to start it again on the same one. */
+  port: number;
+  /** The data directory (embedded Postgres, the sandbox's state), to start it again on the same one. */
+  dataDir: string;
   output(): string;
-  stop(): Promise<void>;
+  /** Stops the console; `keepDataDir` leaves its data directory for a later start (then remove it yourself). */
+  stop(options?: { keepDataDir?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Start on this data directory (e.g. one a stopped console left with `keepDataDir`) instead of a scratch one. */
+  dataDir?: string;
+  /** Listen on this port instead of a free one (e.g. the port of the previous start). */
+  port?: number;
 }
 
 /**
  * Runs `npm start` exactly as a newcomer would (embedded default), in a scratch data directory
  * and on free ports, and waits until it is ready.
  */
-export async function startConsole(env: Record<string, string> = {}): Promise<RunningConsole> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'review-console-e2e-'));
+export async function startConsole(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningConsole> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'review-console-e2e-')));
   await chmod(dataDir, 0o755);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts'], {
     env: {
       ...process.env,
@@ -38,14 +50,22 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Ru
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
+  // A start that fails leaves nothing behind: no embedded Postgres, no scratch data directory.
+  const abandon = async (message: string): Promise<never> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await stopOrphanedPostgres(path.join(dataDir, 'pg'));
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    throw new Error(message);
+  };
+
   const baseUrl = `http://localhost:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The console exited (${child.exitCode}) before it was ready:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`The console was not ready within 90 s:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await abandon(`The console exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
     }
+    if (Date.now() > deadline) await abandon(`The console was not ready within 90 s:\n${output}`);
     const ready = await fetch(`${baseUrl}/readyz`).then(
       (res) => res.ok,
       () => false,
@@ -56,14 +76,17 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Ru
 
   return {
     baseUrl,
+    port,
+    dataDir,
     output: () => output,
-    async stop() {
+    async stop({ keepDataDir = false } = {}) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
       // If the console had to be killed, its embedded Postgres outlived it: stop that too.
       await stopOrphanedPostgres(path.join(dataDir, 'pg'));
+      if (keepDataDir) return;
       await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };

@@ -42,7 +42,13 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const [error, setError] = useState<string | null>(null);
   /** No automatic attempt before this time (after a refused or failed refresh). */
   const [retryAt, setRetryAt] = useState(0);
-  const failedUrls = useRef(new Set<string>());
+  /**
+   * An image that fails to load gets one automatic refresh of the links. If the fresh links fail
+   * too (the media host is unreachable, not the links), nothing more happens by itself: the page
+   * says so and offers "Retry now". Otherwise every failure would mint new links and fail again,
+   * spending Didit's shared decision budget in a loop. Re-armed once an image loads.
+   */
+  const autoRefreshUsed = useRef(false);
   const [loadedUrls, setLoadedUrls] = useState<ReadonlySet<string>>(() => new Set());
   const [failedNow, setFailedNow] = useState<ReadonlySet<string>>(() => new Set());
   const inFlight = useRef(false);
@@ -84,8 +90,10 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
 
   const expiresAt = media.expiresAt ? Date.parse(media.expiresAt) : NaN;
   const secondsLeft = Number.isNaN(expiresAt) ? null : Math.floor((expiresAt - now) / 1000);
-  const due = secondsLeft !== null && secondsLeft < refreshMarginSeconds && now >= retryAt;
-  const waiting = (media.stale || error !== null) && retryAt > now;
+  // Due when the links near expiry, or to try again after Didit refused or failed (at the time it set).
+  const didNotRefresh = media.stale || error !== null;
+  const due = now >= retryAt && ((secondsLeft !== null && secondsLeft < refreshMarginSeconds) || didNotRefresh);
+  const waiting = didNotRefresh && retryAt > now;
   const retryInSeconds = waiting ? Math.ceil((retryAt - now) / 1000) : null;
 
   useEffect(() => {
@@ -95,13 +103,14 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const onMediaError = useCallback(
     (url: string) => {
       setFailedNow((set) => (set.has(url) ? set : new Set(set).add(url)));
-      if (failedUrls.current.has(url)) return;
-      failedUrls.current.add(url);
+      if (autoRefreshUsed.current) return;
+      autoRefreshUsed.current = true;
       refresh();
     },
     [refresh],
   );
   const onMediaLoad = useCallback((url: string) => {
+    autoRefreshUsed.current = false;
     setLoadedUrls((set) => (set.has(url) ? set : new Set(set).add(url)));
   }, []);
   const loaded = useCallback((url: string | null) => url !== null && loadedUrls.has(url), [loadedUrls]);

@@ -100,7 +100,8 @@ export function MediaCompare({
   }, []);
 
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
-    if (event.button !== 0) return;
+    // A control inside the frame ("Retry now") keeps its click: no drag, no pointer capture.
+    if (event.button !== 0 || (event.target instanceof Element && event.target.closest('button'))) return;
     event.currentTarget.setPointerCapture?.(event.pointerId);
     drag.current = { pointerId: event.pointerId, startX: event.clientX, startY: event.clientY, view };
   };

@@ -442,6 +442,26 @@ describe('session detail', () => {
     expect(refreshMedia).toHaveBeenCalledTimes(1);
   });
 
+  it('refreshes by itself once when fresh links fail too (the media host is down), not in a loop', async () => {
+    const session = sessionDetail();
+    let n = 0;
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() =>
+      Promise.resolve({ ...session.media, selfie: `https://media.example/selfie-${++n}.jpg` }),
+    );
+    renderSession(session, { refreshMedia });
+    fireEvent.error(await screen.findByRole('img', { name: 'Live selfie' }));
+    await waitFor(() =>
+      expect(screen.getByRole('img', { name: 'Live selfie' }).getAttribute('src')).toBe('https://media.example/selfie-1.jpg'),
+    );
+    fireEvent.error(screen.getByRole('img', { name: 'Live selfie' }));
+    const evidence = screen.getByRole('region', { name: 'Evidence images' });
+    expect(await within(evidence).findByText(/The image did not load/)).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(refreshMedia).toHaveBeenCalledTimes(1);
+    fireEvent.click(within(evidence).getAllByRole('button', { name: 'Retry now' })[0]!);
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(2));
+  });
+
   it('says when an image still does not load after the automatic refresh, and retries on request', async () => {
     const session = sessionDetail();
     // Didit is down: the refresh answers the same (stale) links.
