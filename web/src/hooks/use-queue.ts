@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { QueuePage, QueueQuery } from '../../../server/contract/review.ts';
-import { errorMessage, isAbortError } from '../api/review.ts';
+import { useQueuePage } from '../api/queries.ts';
+import { errorMessage } from '../api/review.ts';
 import { queueQueryToSearch } from '../components/queue/queue-url.ts';
 import { useReviewApi } from './use-review-api.tsx';
 
@@ -11,6 +12,8 @@ export interface QueueState {
   /** Live count of matching sessions (from the latest poll). */
   total: number | null;
   totalCapped: boolean;
+  /** The latest live-update poll failed (the rows shown stay; the next poll tries again). */
+  pollError: string | null;
   /** Rows on the fresh first page that the analyst is not seeing yet. */
   newCount: number;
   /** Replace the visible rows with the latest poll (the "N new" button). */
@@ -18,109 +21,101 @@ export interface QueueState {
   reload: () => void;
 }
 
+interface Shown {
+  key: string;
+  page: QueuePage;
+  /** `dataUpdatedAt` of the answer these rows come from. */
+  at: number;
+}
+
 /**
- * The queue page for `query`, plus live updates: every `pollMs` the first page is fetched again
- * with the same filters. Rows already on screen are updated in place; new rows that only extend
- * the list appear at once, and new rows that would land above the analyst's rows are announced
- * ("N new") instead of shifting the list under them.
+ * The queue page for `query`, plus live updates: the first page is read again every `pollMs`
+ * while the tab is visible, and when the tab or the network comes back (TanStack Query, ADR 0011).
+ * What the analyst sees is kept apart from the cache: rows already on screen are updated in place;
+ * new rows that only extend the list appear at once, and new rows that would land above the
+ * analyst's rows are announced ("N new") instead of shifting the list under them.
  */
 export function useQueue(query: QueueQuery, pollMs = 10_000): QueueState {
   const api = useReviewApi();
   const search = queueQueryToSearch(query);
   const firstPageSearch = queueQueryToSearch({ ...query, cursor: undefined, before: undefined });
   const onFirstPage = query.cursor === undefined && query.before === undefined;
+  const key = search;
 
-  const [reloadToken, setReloadToken] = useState(0);
-  const key = `${search}#${reloadToken}`;
-  const [result, setResult] = useState<{ key: string; page: QueuePage } | null>(null);
-  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
+  // The page asked for; on the first page it is also the live one.
+  const pageQuery = useQueuePage(api, search, { live: onFirstPage, pollMs });
+  // On a later page, the first page is polled only for the live count.
+  const liveQuery = useQueuePage(api, firstPageSearch, { live: true, pollMs, enabled: !onFirstPage && pollMs > 0 });
+
+  const [shown, setShown] = useState<Shown | null>(null);
   const [pending, setPending] = useState<{ key: string; page: QueuePage } | null>(null);
-  const [live, setLive] = useState<{ total: number; capped: boolean } | null>(null);
-  const resultRef = useRef(result);
-  useEffect(() => {
-    resultRef.current = result;
-  }, [result]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    api.listQueue(search, controller.signal).then(
-      (fresh) => {
-        if (controller.signal.aborted) return;
-        setResult({ key, page: fresh });
-        setLive({ total: fresh.total, capped: fresh.totalCapped });
-        setFailure(null);
-      },
-      (cause: unknown) => {
-        if (controller.signal.aborted || isAbortError(cause)) return;
-        setFailure({ key, message: errorMessage(cause) });
-      },
-    );
-    return () => controller.abort();
-  }, [api, search, key]);
+  // Rows are shown from a read made since this page (or these filters) opened, never from what the
+  // cache held before: sessions decided meanwhile must not come back, even for a moment.
+  const fetchedHere = pageQuery.isFetchedAfterMount && !pageQuery.isError;
+  const fetching = pageQuery.isFetching;
+  // A fresh answer reaches the rows during render (React's "adjust state when data changes"); each
+  // answer is applied once, so this settles.
+  const change = pageQuery.data
+    ? reconcile(shown, pageQuery.data, pageQuery.dataUpdatedAt, { key, onFirstPage, fetchedHere })
+    : null;
+  if (change) {
+    setShown(change.shown);
+    if (change.pending !== undefined) setPending(change.pending ? { key, page: change.pending } : null);
+  }
 
-  useEffect(() => {
-    if (!(pollMs > 0)) return;
-    let controller: AbortController | null = null;
-    const poll = () => {
-      if (document.visibilityState === 'hidden' || controller) return;
-      const current = new AbortController();
-      controller = current;
-      api.listQueue(firstPageSearch, current.signal).then(
-        (fresh) => {
-          controller = null;
-          if (current.signal.aborted) return;
-          setLive({ total: fresh.total, capped: fresh.totalCapped });
-          if (!onFirstPage) return;
-          const shown = resultRef.current;
-          if (!shown || shown.key !== key) return;
-          // Rows only added below what the analyst sees (or to an empty list) move nothing: show them.
-          // Rows that would land above or between the visible ones wait behind "N new".
-          const freshIds = new Set(fresh.items.map((item) => item.id));
-          const kept = shown.page.items.filter((item) => freshIds.has(item.id));
-          const appendOnly = kept.every((item, index) => fresh.items[index]?.id === item.id);
-          if (appendOnly) {
-            setPending(null);
-            setResult({ key, page: fresh });
-            return;
-          }
-          // New rows: announce them, keep the analyst's rows where they are (updated in place).
-          const byId = new Map(fresh.items.map((item) => [item.id, item]));
-          setPending({ key, page: fresh });
-          setResult({ key, page: { ...shown.page, items: shown.page.items.map((item) => byId.get(item.id) ?? item) } });
-        },
-        () => {
-          // A failed poll is not worth interrupting the analyst; the next one retries.
-          controller = null;
-        },
-      );
-    };
-    const timer = window.setInterval(poll, pollMs);
-    return () => {
-      window.clearInterval(timer);
-      controller?.abort();
-    };
-  }, [api, firstPageSearch, onFirstPage, pollMs, key]);
-
-  const page = result?.page ?? null;
-  const status: QueueState['status'] = failure?.key === key ? 'error' : result?.key === key ? 'ready' : 'loading';
-  const currentPending = pending?.key === key && result?.key === key ? pending.page : null;
+  const ready = shown?.key === key;
+  const page = shown?.page ?? null;
+  const status: QueueState['status'] = ready ? 'ready' : pageQuery.isError && !fetching ? 'error' : 'loading';
+  const currentPending = pending?.key === key && shown?.key === key ? pending.page : null;
   const newCount =
-    currentPending && page ? currentPending.items.filter((item) => !page.items.some((shown) => shown.id === item.id)).length : 0;
+    currentPending && page ? currentPending.items.filter((item) => !page.items.some((row) => row.id === item.id)).length : 0;
+  const live = (onFirstPage ? pageQuery.data : (liveQuery.data ?? pageQuery.data)) ?? null;
+  const pollFailure = ready ? (onFirstPage ? pageQuery.error : liveQuery.error) : null;
 
   const showNew = useCallback(() => {
-    if (currentPending) setResult({ key, page: currentPending });
+    if (currentPending && shown) setShown({ ...shown, page: currentPending });
     setPending(null);
-  }, [currentPending, key]);
-  const reload = useCallback(() => setReloadToken((n) => n + 1), []);
+  }, [currentPending, shown]);
+  const { refetch } = pageQuery;
+  const reload = useCallback(() => void refetch(), [refetch]);
 
   return {
     status,
     page,
-    error: status === 'error' ? (failure?.message ?? null) : null,
+    error: status === 'error' ? errorMessage(pageQuery.error) : null,
     total: live?.total ?? null,
-    totalCapped: live?.capped ?? false,
+    totalCapped: live?.totalCapped ?? false,
+    pollError: pollFailure ? errorMessage(pollFailure) : null,
     newCount,
     showNew,
     reload,
+  };
+}
+
+/**
+ * What a fresh answer (`fresh`, read at `at`) does to the rows on screen, or null when it changes
+ * nothing. `pending`: rows held behind "N new" (null clears them; undefined leaves them).
+ */
+function reconcile(
+  current: Shown | null,
+  fresh: QueuePage,
+  at: number,
+  { key, onFirstPage, fetchedHere }: { key: string; onFirstPage: boolean; fetchedHere: boolean },
+): { shown: Shown; pending?: QueuePage | null } | null {
+  if (!current || current.key !== key) return fetchedHere ? { shown: { key, page: fresh, at }, pending: null } : null;
+  if (current.at === at) return null;
+  if (!onFirstPage) return { shown: { key, page: fresh, at } };
+  // Rows only added below what the analyst sees (or to an empty list) move nothing: show them.
+  // Rows that would land above or between the visible ones wait behind "N new".
+  const freshIds = new Set(fresh.items.map((item) => item.id));
+  const kept = current.page.items.filter((item) => freshIds.has(item.id));
+  const appendOnly = kept.every((item, index) => fresh.items[index]?.id === item.id);
+  if (appendOnly) return { shown: { key, page: fresh, at }, pending: null };
+  // New rows: announce them, keep the analyst's rows where they are (updated in place).
+  const byId = new Map(fresh.items.map((item) => [item.id, item]));
+  return {
+    shown: { key, page: { ...current.page, items: current.page.items.map((item) => byId.get(item.id) ?? item) }, at },
+    pending: fresh,
   };
 }

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import type { AuditEntryView } from '../../../server/contract/audit.ts';
-import { auditCsvUrl, listAudit } from '../api/audit.ts';
+import { auditCsvUrl } from '../api/audit.ts';
+import { useAuditLog } from '../api/queries.ts';
+import { errorMessage } from '../api/review.ts';
 import { AuditFilters } from '../components/audit/AuditFilters.tsx';
 import { AuditTable } from '../components/audit/AuditTable.tsx';
 import { filtersFromSearch, searchFromFilters } from '../components/audit/audit-url.ts';
@@ -9,12 +9,6 @@ import styles from '../components/audit/Audit.module.css';
 import { useCan } from '../components/auth/me.ts';
 import { EmptyState } from '../components/layout/EmptyState.tsx';
 import { PageHeader } from '../components/layout/PageHeader.tsx';
-
-interface Loaded {
-  key: string;
-  entries: AuditEntryView[];
-  nextCursor: string | null;
-}
 
 /** The audit trail: filters in the URL, newest first, keyset "load more", CSV export of the same filters. */
 export function Component() {
@@ -24,25 +18,7 @@ export function Component() {
   const filters = filtersFromSearch(params);
   const filterSearch = searchFromFilters(filters);
   const key = filterSearch.toString();
-  const [loaded, setLoaded] = useState<Loaded | undefined>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-
-  useEffect(() => {
-    if (!allowed) return;
-    const controller = new AbortController();
-    listAudit(new URLSearchParams(key), controller.signal).then(
-      (page) => {
-        setError(undefined);
-        setLoaded({ key, entries: page.entries, nextCursor: page.nextCursor });
-      },
-      (failure: unknown) => {
-        if (!controller.signal.aborted)
-          setError(failure instanceof Error ? failure.message : 'The audit log could not be loaded.');
-      },
-    );
-    return () => controller.abort();
-  }, [key, allowed]);
+  const audit = useAuditLog(key, allowed);
 
   if (!allowed) {
     return (
@@ -55,21 +31,9 @@ export function Component() {
     );
   }
 
-  const current = loaded?.key === key ? loaded : undefined;
-  const loadMore = async () => {
-    if (!current?.nextCursor) return;
-    setLoadingMore(true);
-    try {
-      const search = new URLSearchParams(key);
-      search.set('cursor', current.nextCursor);
-      const page = await listAudit(search);
-      setLoaded({ key, entries: [...current.entries, ...page.entries], nextCursor: page.nextCursor });
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : 'More entries could not be loaded.');
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  // The first page, or every page loaded so far ("Load more" appends keyset pages).
+  const entries = audit.data?.pages.flatMap((page) => page.entries);
+  const error = audit.error ? errorMessage(audit.error) : undefined;
 
   return (
     <>
@@ -84,20 +48,27 @@ export function Component() {
           {error}
         </p>
       ) : null}
-      {!current ? (
-        <p aria-live="polite">Loading…</p>
-      ) : current.entries.length === 0 ? (
+      {!entries ? (
+        error ? null : (
+          <p aria-live="polite">Loading…</p>
+        )
+      ) : entries.length === 0 ? (
         <EmptyState title="Nothing recorded for these filters">
           <p>Sign-ins, decisions, threshold changes, token changes and evidence views are recorded here.</p>
         </EmptyState>
       ) : (
         <>
-          <AuditTable entries={current.entries} canManageTokens={canManageTokens} />
+          <AuditTable entries={entries} canManageTokens={canManageTokens} />
           <div className={styles.footer}>
-            <span aria-live="polite">{current.entries.length} entries shown</span>
-            {current.nextCursor ? (
-              <button type="button" className={styles.loadMore} onClick={() => void loadMore()} disabled={loadingMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
+            <span aria-live="polite">{entries.length} entries shown</span>
+            {audit.hasNextPage ? (
+              <button
+                type="button"
+                className={styles.loadMore}
+                onClick={() => void audit.fetchNextPage()}
+                disabled={audit.isFetchingNextPage}
+              >
+                {audit.isFetchingNextPage ? 'Loading…' : 'Load more'}
               </button>
             ) : (
               <span>End of the trail for these filters.</span>

@@ -1,7 +1,7 @@
 import { SyncView } from '../components/sync/SyncView.tsx';
 import { useCapability } from '../hooks/use-capability.ts';
 
-/** Sync health: is the copy of Didit's truth keeping up? Polls `/api/sync/status` every 10 s while visible. */
+/** Sync health: is the copy of Didit's truth keeping up? Polls `/api/sync/status` every 10 s while the tab is visible. */
 export function Component() {
   const canReplay = useCapability('webhook.replay');
   return <SyncView canReplay={canReplay} />;

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { WorkflowDetailDto } from '../../../server/contract/thresholds.ts';
-import { getWorkflow } from '../api/thresholds.ts';
+import { queryKeys, useWorkflow } from '../api/queries.ts';
+import { errorMessage } from '../api/review.ts';
 import { useCan, useMe } from '../components/auth/me.ts';
 import { PageHeader } from '../components/layout/PageHeader.tsx';
 import { DiditVersionNote } from '../components/thresholds/DiditVersionNote.tsx';
@@ -17,22 +17,16 @@ export function Component() {
   const me = useMe();
   const canPropose = useCan('threshold.propose');
   const canApprove = useCan('threshold.approve');
-  const [workflow, setWorkflow] = useState<WorkflowDetailDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    getWorkflow(id).then(setWorkflow, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, [id]);
-  useEffect(load, [load]);
-  // While a version is on its way to Didit, look again every few seconds.
-  const pending = workflow?.versions.some((v) => v.state === 'approved') ?? false;
-  useEffect(() => {
-    if (!pending) return;
-    const timer = setInterval(load, 2_000);
-    return () => clearInterval(timer);
-  }, [pending, load]);
+  const client = useQueryClient();
+  // While a version is on its way to Didit, the query looks again every 2 s (see useWorkflow).
+  const query = useWorkflow(id);
+  const workflow = query.data;
+  // After a proposal, approval, rejection…: this workflow and the list (current version, drift) are read again.
+  const load = () => void client.invalidateQueries({ queryKey: queryKeys.workflows });
 
-  if (error) return <p role="alert">{error}</p>;
-  if (!workflow) return <p className={styles.muted}>Loading…</p>;
+  if (!workflow) {
+    return query.error ? <p role="alert">{errorMessage(query.error)}</p> : <p className={styles.muted}>Loading…</p>;
+  }
   const myId = me.user.kind === 'user' ? me.user.id : null;
   // Four eyes: the open proposal is reviewed by a lead who did not propose it.
   const proposal = workflow.versions.find((v) => v.state === 'proposed');
@@ -46,6 +40,11 @@ export function Component() {
         {workflow.hasFaceMatch ? 'Liveness + face match' : 'Liveness only'} · {workflow.livenessMethod ?? 'method unknown'} ·{' '}
         {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`}
       </p>
+      {query.error ? (
+        <p className={styles.error} role="alert">
+          This workflow could not be read again ({errorMessage(query.error)}); showing what was last loaded.
+        </p>
+      ) : null}
       <DiditVersionNote workflow={workflow} />
       {workflow.drift ? (
         <p className={styles.error} role="status">

@@ -1,6 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { WorkflowDto } from '../../../server/contract/thresholds.ts';
-import { listWorkflows, syncWorkflows } from '../api/thresholds.ts';
+import { useSyncWorkflows, useWorkflows } from '../api/queries.ts';
+import { errorMessage } from '../api/review.ts';
 import { useCan } from '../components/auth/me.ts';
 import { EmptyState } from '../components/layout/EmptyState.tsx';
 import { PageHeader } from '../components/layout/PageHeader.tsx';
@@ -8,47 +7,40 @@ import styles from '../components/thresholds/Thresholds.module.css';
 import { WorkflowTable } from '../components/workflows/WorkflowTable.tsx';
 
 export function Component() {
-  const [workflows, setWorkflows] = useState<WorkflowDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const canSync = useCan('threshold.propose');
-  const load = useCallback(() => {
-    listWorkflows().then(
-      (body) => setWorkflows(body.items),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
-    );
-  }, []);
-  useEffect(load, [load]);
-  const refresh = async () => {
-    setError(null);
-    try {
-      await syncWorkflows();
-      load();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  };
+  const workflows = useWorkflows();
+  const sync = useSyncWorkflows();
+  const failure = sync.error ?? workflows.error;
   return (
     <>
       <PageHeader title="Workflows">
         {canSync ? (
-          <button type="button" className={styles.button} onClick={() => void refresh()}>
+          <button
+            type="button"
+            className={styles.button}
+            onClick={() => sync.mutate()}
+            disabled={sync.isPending}
+            aria-busy={sync.isPending}
+          >
             Refresh from Didit
           </button>
         ) : null}
       </PageHeader>
-      {error ? (
+      {failure ? (
         <p className={styles.error} role="alert">
-          {error}
+          {errorMessage(failure)}
         </p>
       ) : null}
-      {workflows === null ? (
-        <p className={styles.muted}>Loading…</p>
-      ) : workflows.length === 0 ? (
+      {workflows.data === undefined ? (
+        workflows.isError ? null : (
+          <p className={styles.muted}>Loading…</p>
+        )
+      ) : workflows.data.length === 0 ? (
         <EmptyState title="No workflows known yet">
           <p>Didit workflows appear here once they are synced, with their review and decline thresholds.</p>
         </EmptyState>
       ) : (
-        <WorkflowTable workflows={workflows} />
+        <WorkflowTable workflows={workflows.data} />
       )}
     </>
   );

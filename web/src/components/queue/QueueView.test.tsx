@@ -1,10 +1,11 @@
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider, useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReviewApi } from '../../api/review.ts';
 import { ReviewApiProvider } from '../../hooks/use-review-api.tsx';
 import { formatDateTime } from '../../format/date.ts';
 import { fakeApi, queueItem, queuePage, sessionDetail } from '../session/fixtures.ts';
+import { renderWithQuery } from '../../test/render-with-query.tsx';
 import { QueueRoute } from './QueueRoute.tsx';
 
 afterEach(cleanup);
@@ -22,7 +23,7 @@ function renderQueue(api: ReviewApi, path = '/queue', pollMs = 0) {
     ],
     { initialEntries: [path] },
   );
-  render(
+  renderWithQuery(
     <ReviewApiProvider api={api}>
       <RouterProvider router={router} />
     </ReviewApiProvider>,
@@ -257,7 +258,8 @@ describe('queue', () => {
       cleanup();
       renderQueue(fakeApi({ listQueue: () => Promise.resolve(queuePage([queueItem()])) }), '/queue?limit=5000');
       expect(await screen.findByText(/Ignored invalid link parameters: limit/)).toBeTruthy();
-      expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Rows per page' }).value).toBe('50');
+      // The pager comes with the rows, which arrive after the URL's notice.
+      expect((await screen.findByRole<HTMLSelectElement>('combobox', { name: 'Rows per page' })).value).toBe('50');
     });
   });
 
@@ -353,5 +355,20 @@ describe('queue', () => {
     page = queuePage([a, b], { total: 2 });
     await screen.findByRole('link', { name: 'b' });
     expect(screen.queryByRole('button', { name: /new/ })).toBeNull();
+  });
+
+  it('says when live updates fail, keeping the rows, and stops saying so once a poll succeeds', async () => {
+    const a = queueItem({ vendorData: 'a' });
+    let failing = false;
+    const listQueue = vi.fn<ReviewApi['listQueue']>(() =>
+      failing ? Promise.reject(new Error('network down')) : Promise.resolve(queuePage([a])),
+    );
+    renderQueue(fakeApi({ listQueue }), '/queue', 30);
+    await screen.findByRole('link', { name: 'a' });
+    failing = true;
+    expect(await screen.findByText(/Live updates failed \(network down\)/)).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'a' })).toBeTruthy();
+    failing = false;
+    await waitFor(() => expect(screen.queryByText(/Live updates failed/)).toBeNull());
   });
 });

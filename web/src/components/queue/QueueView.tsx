@@ -191,6 +191,11 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
       <p className={styles.status} role="status">
         {statusMessage}
       </p>
+      {queue.pollError && queue.status !== 'error' ? (
+        <p className={styles.warning} role="status">
+          Live updates failed ({queue.pollError}); the list may be out of date, trying again.
+        </p>
+      ) : null}
       {ignored.length > 0 ? <p className={styles.warning}>Ignored invalid link parameters: {ignored.join(', ')}.</p> : null}
       {queue.status === 'error' ? (
         <div role="alert" className={styles.error}>

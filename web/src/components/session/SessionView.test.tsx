@@ -1,10 +1,11 @@
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider, useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SessionDetail } from '../../../../server/contract/review.ts';
 import { ApiError, type ReviewApi } from '../../api/review.ts';
 import { ReviewApiProvider } from '../../hooks/use-review-api.tsx';
 import { Component as SessionRoute } from '../../routes/session.tsx';
+import { renderWithQuery } from '../../test/render-with-query.tsx';
 import { fakeApi, reasons, sessionDetail } from './fixtures.ts';
 import { workIntent } from './intent.ts';
 
@@ -30,7 +31,7 @@ function renderSession(
     ],
     { initialEntries: [{ pathname: path, search, state }] },
   );
-  render(
+  renderWithQuery(
     <ReviewApiProvider api={api}>
       <RouterProvider router={router} />
     </ReviewApiProvider>,

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { reasonsFor, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
-import { errorMessage, type ReviewApi } from '../../api/review.ts';
+import { reasonsFor, type SessionDetail } from '../../../../server/contract/review.ts';
+import { queryKeys, useReasons, useSessionDetail } from '../../api/queries.ts';
+import { errorMessage } from '../../api/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
 import { useClaimNext } from '../../hooks/use-claim-next.ts';
 import { useMediaRefresh } from '../../hooks/use-media-refresh.ts';
@@ -23,18 +25,6 @@ import { Timeline } from './Timeline.tsx';
 import { WarningList } from './WarningList.tsx';
 import styles from './SessionView.module.css';
 
-/** The reason catalogue rarely changes: load it once per API instance. */
-const reasonsCache = new WeakMap<ReviewApi, Promise<ReasonCatalog>>();
-function loadReasons(api: ReviewApi): Promise<ReasonCatalog> {
-  let promise = reasonsCache.get(api);
-  if (!promise) {
-    promise = api.getReasons();
-    promise.catch(() => reasonsCache.delete(api));
-    reasonsCache.set(api, promise);
-  }
-  return promise;
-}
-
 export interface SessionViewProps {
   initial: SessionDetail;
   /** The queue filters the analyst came from (kept in this page's URL). */
@@ -49,12 +39,21 @@ export interface SessionViewProps {
 export function SessionView({ initial, filters, notice = null, pushPollMs = 5_000, intent = 'work' }: SessionViewProps) {
   const api = useReviewApi();
   const navigate = useNavigate();
-  const [session, setSession] = useState(initial);
+  const client = useQueryClient();
+  // The cached session (SessionPage loaded or was handed it); re-read every `pushPollMs` while its push is pending.
+  const query = useSessionDetail(api, initial.id, { initial, pushPollMs });
+  const session = query.data ?? initial;
+  const setSession = useCallback(
+    (fresh: SessionDetail) => client.setQueryData(queryKeys.session(initial.id), fresh),
+    [client, initial.id],
+  );
+  const pushCheckError = session.pushState === 'pending' && query.error ? errorMessage(query.error) : null;
   const [draft, setDraft] = useState<DecisionDraft>(emptyDraft);
   const [message, setMessage] = useState<string | null>(notice);
   const [helpOpen, setHelpOpen] = useState(false);
-  const [reasons, setReasons] = useState<ReasonCatalog | null>(null);
-  const [reasonsError, setReasonsError] = useState<string | null>(null);
+  const reasonsQuery = useReasons(api);
+  const reasons = reasonsQuery.data ?? null;
+  const reasonsError = reasonsQuery.error ? errorMessage(reasonsQuery.error) : null;
   const { claimNext, status: claimStatus, message: claimMessage } = useClaimNext(filters);
   const linkSearch = useMemo(() => new URLSearchParams(filters).toString(), [filters]);
   const media = useMediaRefresh(session.id, session.media);
@@ -65,30 +64,13 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const canClaim = useCapability('session.claim');
   const canViewMedia = useCapability('media.view');
 
-  useEffect(() => {
-    let live = true;
-    loadReasons(api).then(
-      (catalog) => live && setReasons(catalog),
-      (cause: unknown) => live && setReasonsError(errorMessage(cause)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
-
-  // While Didit has not confirmed a decision, re-read the session so the push state moves on its own.
-  useEffect(() => {
-    if (session.pushState !== 'pending' || !(pushPollMs > 0)) return;
-    const timer = window.setTimeout(() => {
-      api.getSession(session.id).then(setSession, () => undefined);
-    }, pushPollMs);
-    return () => window.clearTimeout(timer);
-  }, [api, session, pushPollMs]);
-
-  const update = useCallback((fresh: SessionDetail, text: string) => {
-    setSession(fresh);
-    setMessage(text);
-  }, []);
+  const update = useCallback(
+    (fresh: SessionDetail, text: string) => {
+      setSession(fresh);
+      setMessage(text);
+    },
+    [setSession],
+  );
 
   const label = session.vendorData ?? (session.sessionNumber !== null ? `Session #${session.sessionNumber}` : session.id);
 
@@ -232,6 +214,11 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
               Decision
             </h2>
             <PushState session={session} onChange={update} />
+            {pushCheckError ? (
+              <p role="alert" className={styles.status}>
+                Could not check whether Didit has confirmed the decision ({pushCheckError}); trying again.
+              </p>
+            ) : null}
             <DecisionForm
               session={session}
               missingEvidence={missingEvidence}

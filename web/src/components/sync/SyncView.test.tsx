@@ -1,10 +1,11 @@
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ParkedWebhook, QuarantinedDelivery, SyncStatus } from '../../../../server/contract/sync.ts';
 import { syncStatusSchema } from '../../../../server/contract/sync.ts';
 import { ApiError } from '../../api/client.ts';
 import type { SyncApi } from '../../api/sync.ts';
+import { renderWithQuery } from '../../test/render-with-query.tsx';
 import { SyncView } from './SyncView.tsx';
 
 afterEach(cleanup);
@@ -118,7 +119,7 @@ function renderSync(api: SyncApi, { canReplay = true, pollMs = 0 } = {}) {
   const router = createMemoryRouter([{ path: '/sync', element: <SyncView api={api} canReplay={canReplay} pollMs={pollMs} /> }], {
     initialEntries: ['/sync'],
   });
-  render(<RouterProvider router={router} />);
+  renderWithQuery(<RouterProvider router={router} />);
 }
 
 const stat = (label: string) => {
@@ -276,7 +277,8 @@ describe('sync health', () => {
       expect(getStatus).toHaveBeenCalledTimes(2);
       visibility.mockReturnValue('visible');
       await act(async () => {
-        document.dispatchEvent(new Event('visibilitychange'));
+        // As browsers fire it: at the document, bubbling to the window (where TanStack Query listens).
+        document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
         await vi.advanceTimersByTimeAsync(0);
       });
       expect(getStatus).toHaveBeenCalledTimes(3);

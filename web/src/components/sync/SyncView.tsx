@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { ParkedWebhook } from '../../../../server/contract/sync.ts';
+import { useSyncStatus } from '../../api/queries.ts';
 import { errorMessage } from '../../api/review.ts';
 import { httpSyncApi, type SyncApi } from '../../api/sync.ts';
 import { useNow } from '../../hooks/use-now.ts';
@@ -10,7 +11,6 @@ import { ParkedTable } from './ParkedTable.tsx';
 import { QuarantineTable } from './QuarantineTable.tsx';
 import { SyncSummary } from './SyncSummary.tsx';
 import { formatInstant, nothingReceived } from './sync-health.ts';
-import { useSyncStatus } from './use-sync-status.ts';
 import styles from './Sync.module.css';
 
 export interface SyncViewProps {
@@ -30,13 +30,16 @@ type Announcement = { tone: 'ok' | 'error'; text: string };
  */
 export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: SyncViewProps) {
   const sync = useSyncStatus(api, pollMs);
+  const syncError = sync.error ? errorMessage(sync.error) : null;
+  const fetchedAt = sync.dataUpdatedAt || null;
+  const refresh = () => void sync.refetch();
   const now = useNow(5_000);
   const [replaying, setReplaying] = useState<ReadonlySet<number>>(new Set());
   const [announcement, setAnnouncement] = useState<Announcement | null>(null);
   const parkedHeading = useRef<HTMLHeadingElement>(null);
-  const status = sync.status;
+  const status = sync.data;
   // Clock skew between tabs and renders: never show data as older than when it was fetched.
-  const at = Math.max(now, sync.fetchedAt ?? 0);
+  const at = Math.max(now, fetchedAt ?? 0);
 
   const replay = async (row: ParkedWebhook) => {
     setReplaying((current) => new Set(current).add(row.id));
@@ -46,7 +49,7 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
       setAnnouncement({ tone: 'ok', text: `Webhook ${result.id} queued for replay (session ${result.sessionId}).` });
       // The row leaves the parked list on the next status; keep keyboard focus somewhere sensible.
       parkedHeading.current?.focus();
-      sync.refresh();
+      refresh();
     } catch (error) {
       setAnnouncement({ tone: 'error', text: `Replay of webhook ${row.id} failed: ${errorMessage(error)}` });
     } finally {
@@ -62,23 +65,21 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
     <>
       <PageHeader title="Sync health">
         <div className={styles.toolbar}>
-          <span className={styles.muted}>
-            {sync.fetchedAt ? `Updated ${formatInstant(new Date(sync.fetchedAt).toISOString())}` : ''}
-          </span>
-          <button type="button" className={`${styles.button} ${styles.secondary}`} onClick={sync.refresh}>
+          <span className={styles.muted}>{fetchedAt ? `Updated ${formatInstant(new Date(fetchedAt).toISOString())}` : ''}</span>
+          <button type="button" className={`${styles.button} ${styles.secondary}`} onClick={refresh}>
             Refresh
           </button>
         </div>
       </PageHeader>
-      {sync.error ? (
+      {syncError ? (
         <p role="alert" className={styles.error}>
           {status
-            ? `The latest status could not be loaded (${sync.error}); showing the previous one.`
-            : `Sync status could not be loaded: ${sync.error}`}
+            ? `The latest status could not be loaded (${syncError}); showing the previous one.`
+            : `Sync status could not be loaded: ${syncError}`}
         </p>
       ) : null}
       {!status ? (
-        sync.error ? null : (
+        syncError ? null : (
           <p aria-live="polite">Loading…</p>
         )
       ) : (

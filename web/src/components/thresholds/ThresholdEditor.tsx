@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { HistogramDto, SimulationDto, ThresholdSet, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
+import { errorMessage, isAbortError } from '../../api/review.ts';
 import { httpThresholdEditorApi, type ThresholdEditorApi } from '../../api/thresholds.ts';
 import { formatThresholdSet } from './format.ts';
 import { ScoreHistogram } from './ScoreHistogram.tsx';
@@ -91,6 +92,9 @@ export function ThresholdEditor({
   const [days, setDays] = useState(7);
   const [histogram, setHistogram] = useState<HistogramDto | null>(null);
   const [simulation, setSimulation] = useState<SimulationDto | null>(null);
+  // Failed reads are said, not swallowed; the last good plot or matrix stays beside the message.
+  const [histogramError, setHistogramError] = useState<string | null>(null);
+  const [simulationError, setSimulationError] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -101,7 +105,15 @@ export function ThresholdEditor({
 
   useEffect(() => {
     const controller = new AbortController();
-    api.getScoreDistribution(workflow.id, days, controller.signal).then(setHistogram, () => undefined);
+    api.getScoreDistribution(workflow.id, days, controller.signal).then(
+      (fresh) => {
+        setHistogram(fresh);
+        setHistogramError(null);
+      },
+      (cause: unknown) => {
+        if (!controller.signal.aborted && !isAbortError(cause)) setHistogramError(errorMessage(cause));
+      },
+    );
     return () => controller.abort();
   }, [api, workflow.id, days]);
 
@@ -110,7 +122,15 @@ export function ThresholdEditor({
     if (proposed === null) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      api.simulateThresholds(workflow.id, proposed, days, controller.signal).then(setSimulation, () => undefined);
+      api.simulateThresholds(workflow.id, proposed, days, controller.signal).then(
+        (fresh) => {
+          setSimulation(fresh);
+          setSimulationError(null);
+        },
+        (cause: unknown) => {
+          if (!controller.signal.aborted && !isAbortError(cause)) setSimulationError(errorMessage(cause));
+        },
+      );
     }, 200);
     return () => {
       clearTimeout(timer);
@@ -150,6 +170,11 @@ export function ThresholdEditor({
   return (
     <section className={styles.panel} aria-labelledby="editor-title">
       <h2 id="editor-title">Threshold editor</h2>
+      {histogramError ? (
+        <p className={styles.error} role="alert">
+          The score distribution could not be loaded: {histogramError}
+        </p>
+      ) : null}
       <div className={styles.grid}>
         <div>
           <h3>Liveness</h3>
@@ -202,6 +227,11 @@ export function ThresholdEditor({
           </span>
         ))}
       </div>
+      {simulationError ? (
+        <p className={styles.error} role="alert">
+          The simulation could not be run: {simulationError}
+        </p>
+      ) : null}
 
       {simulation ? (
         // While a box holds what the server would refuse, nothing is re-simulated: the numbers

@@ -71,8 +71,9 @@ describe('version history', () => {
 
     await waitFor(() => expect(onChange).toHaveBeenCalled());
     expect(api.proposeThresholds).toHaveBeenCalledWith(WORKFLOW_ID, thresholds, 'Roll back to v1: v2 doubled the reviews.');
-    expect(screen.queryByRole('dialog')).toBeNull();
-    expect(document.activeElement).toBe(rollback);
+    // The dialog closes once the proposal is answered, and focus goes back (both after that answer).
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(rollback));
   });
 
   it('Esc cancels a rollback without proposing anything', () => {

@@ -1,9 +1,10 @@
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiTokenView } from '../../../../server/contract/auth.ts';
 import { ApiError } from '../../api/client.ts';
 import type { TokensApi } from './tokens-api.ts';
 import { TokensView } from './TokensView.tsx';
+import { renderWithQuery } from '../../test/render-with-query.tsx';
 
 const live: ApiTokenView = {
   id: '0b7f2c1e-9a8d-4c3b-8e7f-6a5b4c3d2e1f',
@@ -60,7 +61,7 @@ function setClipboard(clipboard: unknown) {
 }
 
 async function createToken(api: TokensApi) {
-  render(<TokensView api={api} />);
+  renderWithQuery(<TokensView api={api} />);
   await screen.findByRole('table', { name: 'API tokens' });
   fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'deploy-bot' } });
   fireEvent.submit(screen.getByRole('form', { name: 'Create a token' }));
@@ -99,7 +100,7 @@ describe('the one-time token', () => {
 
 describe('revoking a token', () => {
   async function openRevokeDialog(api: TokensApi) {
-    render(<TokensView api={api} />);
+    renderWithQuery(<TokensView api={api} />);
     const button = await screen.findByRole('button', { name: 'Revoke ci' });
     button.focus();
     fireEvent.click(button);
@@ -163,7 +164,7 @@ describe('revoking a token', () => {
 
 describe('a token linked from the audit trail', () => {
   it('is marked in the list', async () => {
-    render(<TokensView api={fakeApi()} highlightId={other.id} />);
+    renderWithQuery(<TokensView api={fakeApi()} highlightId={other.id} />);
     const row = (await screen.findByText('nightly-export', { selector: 'td' })).closest('tr');
     expect(row?.getAttribute('aria-current')).toBe('true');
     expect(within(row as HTMLElement).getByText('linked')).toBeTruthy();
@@ -172,7 +173,7 @@ describe('a token linked from the audit trail', () => {
 
   it('shows revoked tokens when the linked one is no longer live', async () => {
     const api = fakeApi();
-    render(<TokensView api={api} highlightId={revoked.id} />);
+    renderWithQuery(<TokensView api={api} highlightId={revoked.id} />);
     const row = (await screen.findByText('old-script', { selector: 'td' })).closest('tr');
     expect(row?.getAttribute('aria-current')).toBe('true');
     expect(api.list).toHaveBeenLastCalledWith(true, expect.any(AbortSignal));

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { roleSchema, type ApiTokenView, type RoleName } from '../../../../server/contract/auth.ts';
+import { useTokenMutations, useTokens } from '../../api/queries.ts';
 import styles from '../audit/Audit.module.css';
 import { ConfirmDialog } from '../common/ConfirmDialog.tsx';
 import { CopyButton } from '../common/CopyButton.tsx';
@@ -17,12 +18,15 @@ const messageOf = (failure: unknown, otherwise: string) => (failure instanceof E
  * trail. Admins only; the server enforces it.
  */
 export function TokensView({ api, highlightId }: { api: TokensApi; highlightId?: string | undefined }) {
-  const [tokens, setTokens] = useState<ApiTokenView[] | undefined>();
   const [showRevoked, setShowRevoked] = useState(false);
+  const list = useTokens(api, showRevoked);
+  const tokens = list.data;
+  const mutations = useTokenMutations(api);
   const [created, setCreated] = useState<{ name: string; token: string } | undefined>();
   const [revoking, setRevoking] = useState<ApiTokenView | undefined>();
   const [notice, setNotice] = useState<{ text: string } | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [writeError, setWriteError] = useState<string | undefined>();
+  const error = writeError ?? (list.error ? messageOf(list.error, 'Tokens could not be loaded.') : undefined);
   const [form, setForm] = useState<{ name: string; role: RoleName; expiresInDays: string }>({
     name: '',
     role: 'viewer',
@@ -33,23 +37,6 @@ export function TokensView({ api, highlightId }: { api: TokensApi; highlightId?:
   const noticeRef = useRef<HTMLParagraphElement>(null);
   const highlightedRow = useRef<HTMLTableRowElement>(null);
   const lookedForRevoked = useRef(false);
-
-  const reload = useCallback(
-    (signal?: AbortSignal) =>
-      api.list(showRevoked, signal).then(
-        (list) => setTokens(list),
-        (failure: unknown) => {
-          if (!signal?.aborted) setError(messageOf(failure, 'Tokens could not be loaded.'));
-        },
-      ),
-    [api, showRevoked],
-  );
-
-  useEffect(() => {
-    const controller = new AbortController();
-    void reload(controller.signal);
-    return () => controller.abort();
-  }, [reload]);
 
   // A linked token that is no longer live is among the revoked ones: show those once to find it.
   const highlightListed = tokens?.some((token) => token.id === highlightId) ?? false;
@@ -74,23 +61,26 @@ export function TokensView({ api, highlightId }: { api: TokensApi; highlightId?:
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
+    setWriteError(undefined);
     setNotice(undefined);
     try {
       const days = form.expiresInDays ? Number(form.expiresInDays) : undefined;
-      const result = await api.create({ name: form.name.trim(), role: form.role, ...(days ? { expiresInDays: days } : {}) });
+      // Resolves once the lists have been read again (with the new token in them).
+      const result = await mutations.create.mutateAsync({
+        name: form.name.trim(),
+        role: form.role,
+        ...(days ? { expiresInDays: days } : {}),
+      });
       setCreated({ name: result.record.name, token: result.token });
       setForm((current) => ({ ...current, name: '' }));
-      await reload();
     } catch (failure) {
-      setError(messageOf(failure, 'The token could not be created.'));
+      setWriteError(messageOf(failure, 'The token could not be created.'));
     }
   };
 
   const revoke = async (token: ApiTokenView) => {
     // Errors propagate: the dialog stays open and shows them.
-    await api.revoke(token.id);
-    await reload();
+    await mutations.revoke.mutateAsync(token);
     setRevoking(undefined);
     setNotice({ text: `Token “${token.name}” revoked: anything using it is refused from its next request.` });
   };
