@@ -18,6 +18,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('threshold_version')
     .addColumn('didit_settings_id', 'text')
     .addColumn('didit_version', 'integer')
+    // What Didit reported just before the push changed it: the thresholds sessions scored before
+    // this version were scored under, when no console version preceded it.
+    .addColumn('replaced_thresholds', 'jsonb')
     .execute();
 
   await db.schema
@@ -61,7 +64,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('webhook_quarantine').execute();
   await db.schema.alterTable('workflow').dropColumn('didit_version').dropColumn('didit_draft_version').execute();
-  await db.schema.alterTable('threshold_version').dropColumn('didit_settings_id').dropColumn('didit_version').execute();
+  await db.schema
+    .alterTable('threshold_version')
+    .dropColumn('didit_settings_id')
+    .dropColumn('didit_version')
+    .dropColumn('replaced_thresholds')
+    .execute();
   for (const column of ['liveness_review', 'liveness_decline', 'face_match_review', 'face_match_decline']) {
     await sql`alter table threshold_version alter column ${sql.ref(column)} type double precision`.execute(db);
   }

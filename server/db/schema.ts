@@ -158,6 +158,13 @@ export interface ThresholdVersionTable {
   /** The Didit settings version the push updated and read back. */
   didit_settings_id: string | null;
   didit_version: number | null;
+  /** Didit's thresholds on that version just before the push changed them. */
+  replaced_thresholds: Json<{
+    livenessReview: number | null;
+    livenessDecline: number | null;
+    faceMatchReview: number | null;
+    faceMatchDecline: number | null;
+  }> | null;
 }
 
 export type Role = 'viewer' | 'analyst' | 'lead' | 'admin';

@@ -147,6 +147,20 @@ export function findThresholdVersionInForce(
   return latestAppliedAt(db, session.workflow_id, scoredAt(session));
 }
 
+/** The first version applied after `at`: what it replaced is what was in force at `at`. */
+export function firstAppliedAfter(db: Database, workflowId: string | null, at: Date) {
+  if (!workflowId) return Promise.resolve(undefined);
+  return db
+    .selectFrom('threshold_version')
+    .selectAll()
+    .where('workflow_id', '=', workflowId)
+    .where('state', '=', 'applied')
+    .where('applied_at', '>', at)
+    .orderBy('applied_at', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** The latest version applied at or before `at` (now: the version in force today). */
 export function latestAppliedAt(db: Database, workflowId: string | null, at: Date) {
   if (!workflowId) return Promise.resolve(undefined);

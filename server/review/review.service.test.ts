@@ -416,6 +416,46 @@ describe('review service', () => {
       });
     });
 
+    it('scored before any console version: the thresholds the first push replaced, not the settings Didit reports now', async () => {
+      // Didit now reports the pushed values (85/65); the session went to review under 70/50.
+      const workflow = await seedWorkflow(ctx.db, {
+        settings: {
+          face_liveness_score_review_threshold: 85,
+          face_liveness_score_decline_threshold: 65,
+          face_match_score_review_threshold: 85,
+          face_match_score_decline_threshold: 65,
+        },
+      });
+      const id = await seedSession(ctx.db, {
+        workflowId: workflow,
+        inReviewSince: new Date(Date.now() - 3_600_000),
+        warningCodes: [],
+      });
+      const v1 = await applyVersion(workflow, 1, new Date(Date.now() - 60_000), 85, 65);
+      await ctx.db
+        .updateTable('threshold_version')
+        .set({
+          replaced_thresholds: JSON.stringify({
+            livenessReview: 70,
+            livenessDecline: 50,
+            faceMatchReview: 70,
+            faceMatchDecline: 50,
+          }),
+        })
+        .where('id', '=', v1)
+        .execute();
+      expect((await loadSessionDetail(ctx.db, id, alice, settings)).thresholds).toEqual({
+        versionId: null,
+        version: null,
+        livenessReview: 70,
+        livenessDecline: 50,
+        faceMatchReview: 70,
+        faceMatchDecline: 50,
+        source: 'didit_settings',
+        nowInForce: { versionId: v1, version: 1 },
+      });
+    });
+
     it("takes Didit's own word from a threshold warning's additional_data", async () => {
       const workflow = await seedWorkflow(ctx.db);
       await applyVersion(workflow, 1, new Date(Date.now() - 7_200_000), 80, 60);

@@ -21,7 +21,9 @@ import {
   enqueueDecisionPush,
   findSessionById,
   findThresholdVersionInForce,
+  firstAppliedAfter,
   latestAppliedAt,
+  scoredAt,
   insertReviewEvent,
   listOtherSessions,
   listReviewEvents,
@@ -459,14 +461,15 @@ export async function loadSessionDetail(
 ): Promise<SessionDetail> {
   const session = await findSessionById(db, id);
   if (!session) throw notFound(id);
-  const [reviewEvents, statusEvents, otherSessions, version, versionNow] = await Promise.all([
+  const [reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter] = await Promise.all([
     listReviewEvents(db, id),
     listStatusEvents(db, id),
     listOtherSessions(db, session),
     findThresholdVersionInForce(db, session),
     latestAppliedAt(db, session.workflow_id, new Date()),
+    session.threshold_version_id === null ? firstAppliedAfter(db, session.workflow_id, scoredAt(session)) : undefined,
   ]);
-  return buildDetail(session, { reviewEvents, statusEvents, otherSessions, version, versionNow }, actor, settings);
+  return buildDetail(session, { reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter }, actor, settings);
 }
 
 interface DetailParts {
@@ -475,6 +478,8 @@ interface DetailParts {
   otherSessions: Awaited<ReturnType<typeof listOtherSessions>>;
   version: Awaited<ReturnType<typeof findThresholdVersionInForce>>;
   versionNow?: Awaited<ReturnType<typeof latestAppliedAt>>;
+  /** The first version applied after Didit scored the session: what it replaced was in force then. */
+  versionAfter?: Awaited<ReturnType<typeof firstAppliedAfter>>;
 }
 
 /** The latest review in Didit's decision that set `status`: who did it and their comment, as Didit reports them. */
@@ -510,8 +515,11 @@ function thresholdsInWarning(warnings: unknown[], risk: string): { review: numbe
  * scored it, Didit's own word from the threshold warnings overriding it feature by feature, and
  * Didit's synced settings when the console has no version. Names today's version when it differs.
  */
-function scoredThresholds(session: SessionRow, parts: Pick<DetailParts, 'version' | 'versionNow'>): Thresholds {
-  const { version, versionNow } = parts;
+function scoredThresholds(session: SessionRow, parts: Pick<DetailParts, 'version' | 'versionNow' | 'versionAfter'>): Thresholds {
+  const { version, versionNow, versionAfter } = parts;
+  // Scored before any console version: Didit's settings then are what the first later push
+  // replaced, not the settings we hold now (the push changed them).
+  const replaced = !version ? versionAfter?.replaced_thresholds : null;
   const base: Thresholds = version
     ? {
         versionId: version.id,
@@ -523,7 +531,9 @@ function scoredThresholds(session: SessionRow, parts: Pick<DetailParts, 'version
         source: 'version',
         nowInForce: null,
       }
-    : { ...thresholdsFromDiditSettings(session.didit_settings), source: 'didit_settings', nowInForce: null };
+    : replaced
+      ? { versionId: null, version: null, ...replaced, source: 'didit_settings', nowInForce: null }
+      : { ...thresholdsFromDiditSettings(session.didit_settings), source: 'didit_settings', nowInForce: null };
   if (!version && base.livenessReview === null && base.faceMatchReview === null) base.source = 'none';
   const liveness = thresholdsInWarning(session.warnings, 'LOW_LIVENESS_SCORE');
   const faceMatch = thresholdsInWarning(session.warnings, 'LOW_FACE_MATCH_SIMILARITY');

@@ -67,7 +67,8 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
   const wanted = versionThresholds(claimed);
   const log = ctx.logger.child({ workflowId: claimed.workflow_id, version: claimed.version });
 
-  let pushed: { group: PublishedWorkflow; readBack: DiditWorkflowSettings; appliedAt: Date } | null = null;
+  let pushed: { group: PublishedWorkflow; readBack: DiditWorkflowSettings; replaced: ThresholdSet; appliedAt: Date } | null =
+    null;
   try {
     for (let round = 0; ; round++) {
       const group = (await ctx.didit.listPublishedWorkflows()).get(claimed.workflow_id);
@@ -96,7 +97,7 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
           readBack.raw,
         );
       }
-      pushed = { group, readBack, appliedAt };
+      pushed = { group, readBack, replaced: thresholdsOf(settings), appliedAt };
     }
   } catch (error) {
     const answer =
@@ -110,7 +111,7 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
     return 'failed';
   }
 
-  const { group, readBack, appliedAt } = pushed;
+  const { group, readBack, replaced, appliedAt } = pushed;
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('threshold_version')
@@ -121,6 +122,7 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
         didit_response: JSON.stringify(readBack.raw),
         didit_settings_id: group.latest.settingsId,
         didit_version: group.latest.version,
+        replaced_thresholds: JSON.stringify(replaced),
       })
       .where('id', '=', claimed.id)
       .execute();

@@ -303,6 +303,18 @@ describe('threshold versions', () => {
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
     expect(detail).toMatchObject({ currentVersion: 2, current: stricter, didit: stricter, drift: null, diditVersion: 2 });
     expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', pushAttempts: 1, pushError: null, diditVersion: 2 });
+    // What Didit had before the push: what sessions scored earlier were scored under.
+    const pushedRow = await app.ctx.db
+      .selectFrom('threshold_version')
+      .select('replaced_thresholds')
+      .where('id', '=', detail.versions[0].id)
+      .executeTakeFirstOrThrow();
+    expect(pushedRow.replaced_thresholds).toEqual({
+      livenessReview: 70,
+      livenessDecline: 50,
+      faceMatchReview: 70,
+      faceMatchDecline: 50,
+    });
     expect(detail.versions[0].appliedAt).toEqual(expect.any(String));
     const late = await app.ctx.db
       .selectFrom('verification_session')
