@@ -60,7 +60,9 @@ export function Component() {
         <>
           <AuditTable entries={entries} canManageTokens={canManageTokens} />
           <div className={styles.footer}>
-            <span aria-live="polite">{entries.length} entries shown</span>
+            <span aria-live="polite">
+              {entries.length} {entries.length === 1 ? 'entry' : 'entries'} shown
+            </span>
             {audit.hasNextPage ? (
               <button
                 type="button"
