@@ -147,33 +147,26 @@ export function findThresholdVersionInForce(
   return latestAppliedAt(db, session.workflow_id, scoredAt(session));
 }
 
-/** The first version applied after `at`: what it replaced is what was in force at `at`. */
-export function firstAppliedAfter(db: Database, workflowId: string | null, at: Date) {
+/** The applied version nearest `at`: the last one at or before it, or the first one after it. */
+function appliedNear(db: Database, workflowId: string | null, at: Date, side: 'at or before' | 'after') {
   if (!workflowId) return Promise.resolve(undefined);
   return db
     .selectFrom('threshold_version')
     .selectAll()
     .where('workflow_id', '=', workflowId)
     .where('state', '=', 'applied')
-    .where('applied_at', '>', at)
-    .orderBy('applied_at', 'asc')
+    .where('applied_at', side === 'after' ? '>' : '<=', at)
+    .orderBy('applied_at', side === 'after' ? 'asc' : 'desc')
     .limit(1)
     .executeTakeFirst();
 }
 
+/** The first version applied after `at`: what it replaced is what was in force at `at`. */
+export const firstAppliedAfter = (db: Database, workflowId: string | null, at: Date) => appliedNear(db, workflowId, at, 'after');
+
 /** The latest version applied at or before `at` (now: the version in force today). */
-export function latestAppliedAt(db: Database, workflowId: string | null, at: Date) {
-  if (!workflowId) return Promise.resolve(undefined);
-  return db
-    .selectFrom('threshold_version')
-    .selectAll()
-    .where('workflow_id', '=', workflowId)
-    .where('state', '=', 'applied')
-    .where('applied_at', '<=', at)
-    .orderBy('applied_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
+export const latestAppliedAt = (db: Database, workflowId: string | null, at: Date) =>
+  appliedNear(db, workflowId, at, 'at or before');
 
 export async function enqueueDecisionPush(trx: Transaction<DB>, reviewEventId: number, sessionId: string): Promise<void> {
   // Transactional outbox: the job exists if and only if the decision committed.
