@@ -56,13 +56,7 @@ describe('trusting the review loop in a browser', () => {
     expect(after.version).toBe(before.version);
 
     // Decide with the keyboard, on the version the page loaded before the refresh.
-    await page.locator('body').focus();
-    await page.keyboard.press('d');
-    await page.getByRole('radio').first().waitFor();
-    await page.keyboard.press('1');
-    await expect.poll(() => page.getByRole('radio', { checked: true }).count()).toBe(1);
-    await addNoteIfOverriding(page);
-    await page.keyboard.press('Enter');
+    await decideByKeys(page, 'd');
 
     // Saved: the status line says so and the run moves on (next session, or the queue when none is left).
     await expect.poll(() => outcome(page, id), { timeout: 30_000 }).toBe('moved on');
@@ -128,13 +122,7 @@ describe('trusting the review loop in a browser', () => {
     expect(await loadedEvidenceImages(page)).toBe(0);
 
     // Decline by keyboard: held back with the question instead of being sent.
-    await page.locator('body').focus();
-    await page.keyboard.press('d');
-    await page.getByRole('radio').first().waitFor();
-    await page.keyboard.press('1');
-    await expect.poll(() => page.getByRole('radio', { checked: true }).count()).toBe(1);
-    await addNoteIfOverriding(page);
-    await page.keyboard.press('Enter');
+    await decideByKeys(page, 'd');
     const question = page.getByRole('alertdialog');
     await question.waitFor();
     expect(await question.textContent()).toContain('The selfie and reference portrait have not loaded.');
@@ -209,13 +197,7 @@ describe('trusting the review loop in a browser', () => {
       // Decided from there: the page stays on it, and no next session is claimed.
       const session = await readSession(page2, free.id);
       await expect.poll(() => loadedEvidenceImages(page2), { timeout: 30_000 }).toBe(evidenceCount(session));
-      await page2.locator('body').focus();
-      await page2.keyboard.press('a');
-      await page2.getByRole('radio').first().waitFor();
-      await page2.keyboard.press('1');
-      await expect.poll(() => page2.getByRole('radio', { checked: true }).count()).toBe(1);
-      await addNoteIfOverriding(page2);
-      await page2.keyboard.press('Enter');
+      await decideByKeys(page2, 'a');
       await expect.poll(() => statusLines(page2), { timeout: 15_000 }).toContainEqual(expect.stringMatching(/^Approved /));
       await page2.waitForTimeout(2_000);
       expect(new URL(page2.url()).pathname).toBe(`/sessions/${free.id}`);
@@ -350,6 +332,17 @@ async function openFromQueue(page: Page, id: string): Promise<string> {
   await page.waitForURL((url) => url.pathname === `/sessions/${id}`);
   await page.getByRole('heading', { name: 'Scores' }).waitFor();
   return id;
+}
+
+/** Decides with the keyboard alone: `a` or `d`, the first reason, a note if overriding, `Enter`. */
+async function decideByKeys(page: Page, key: 'a' | 'd'): Promise<void> {
+  await page.locator('body').focus();
+  await page.keyboard.press(key);
+  await page.getByRole('radio').first().waitFor();
+  await page.keyboard.press('1');
+  await expect.poll(() => page.getByRole('radio', { checked: true }).count()).toBe(1);
+  await addNoteIfOverriding(page);
+  await page.keyboard.press('Enter');
 }
 
 /** When Didit decided the session meanwhile, overriding needs a note: typed after `n`, left with Escape. */
