@@ -282,6 +282,7 @@ export async function runIngestBenchmark(out: (line: string) => void = console.l
         DATABASE_URL: databaseUrl,
         DATABASE_POOL_MAX: String(POOL_MAX),
         DIDIT_WEBHOOK_SECRET: SECRET,
+        DIDIT_MEDIA_ORIGINS: 'https://media.example.test',
       }),
     );
     await migrateToLatest(ctx.db, ctx.pool);

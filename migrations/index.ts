@@ -6,6 +6,10 @@ import * as createAuthTables from './20261125T020000-create-auth-tables.ts';
 import * as reviewQueueIndexes from './20261125T030000-review-queue-indexes.ts';
 import * as thresholdPushAndDrift from './20261125T040000-threshold-push-and-drift.ts';
 import * as diditVersionsAndQuarantine from './20261129T000000-didit-versions-and-quarantine.ts';
+import * as auditKeyedChain from './20261130T000000-audit-keyed-chain.ts';
+import * as mediaRefreshLimits from './20261130T020000-media-refresh-limits.ts';
+import * as webhookRawBody from './20261130T030000-webhook-raw-body.ts';
+import * as sessionDataProblems from './20261130T040000-session-data-problems.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -19,4 +23,8 @@ export const migrations: Record<string, Migration> = {
   '20261125T030000-review-queue-indexes': reviewQueueIndexes,
   '20261125T040000-threshold-push-and-drift': thresholdPushAndDrift,
   '20261129T000000-didit-versions-and-quarantine': diditVersionsAndQuarantine,
+  '20261130T000000-audit-keyed-chain': auditKeyedChain,
+  '20261130T020000-media-refresh-limits': mediaRefreshLimits,
+  '20261130T030000-webhook-raw-body': webhookRawBody,
+  '20261130T040000-session-data-problems': sessionDataProblems,
 };

@@ -71,7 +71,8 @@ function createExpressApp(ctx: AppContext): Express {
   );
 
   app.use(healthRoutes(ctx));
-  app.use(metricsRoutes(ctx.metrics));
+  // Health stays open for load balancers; /metrics needs METRICS_TOKEN or moves to METRICS_PORT (metrics.ts).
+  app.use(metricsRoutes(ctx));
 
   // Who is asking (session cookie or bearer token), then CSRF for cookie-authenticated changes.
   const identify = [sessionMiddleware(ctx), authenticate(ctx), csrfProtection(ctx.config.publicUrl)];

@@ -58,12 +58,27 @@ describe('loadConfig', () => {
       OIDC_CLIENT_ID: 'review-console',
       OIDC_CLIENT_SECRET: 'client-secret-0123456789',
       SESSION_SECRET: 'session-secret-0123456789abcdef0123456789',
+      AUDIT_KEY: 'audit-key-0123456789abcdef0123456789abcdef',
+      DATABASE_OWNER_URL: 'postgres://console_owner@db.internal:5432/console',
     });
     expect(config.database.url).toBe('postgres://console@db.internal:5432/console');
+    expect(config.database.ownerUrl).toBe('postgres://console_owner@db.internal:5432/console');
     expect(config.publicUrl).toBe('https://review.example.com');
     expect(config.port).toBe(3000);
     expect(config.didit.baseUrl).toBe('https://verification.didit.me');
     expect(config.didit.webhookSecrets).toEqual(['whsec-0123456789abcdef', 'whsec-previous-0123456789']);
+  });
+
+  it('requires the audit key in production, and a runtime URL beside the owner URL', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/console' })).toThrowError(
+      /AUDIT_KEY: is required in production/,
+    );
+    expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner@db/console' })).toThrowError(
+      /DATABASE_OWNER_URL: needs DATABASE_URL/,
+    );
+    expect(() => loadConfig({ AUDIT_KEY: 'short' })).toThrowError(
+      /AUDIT_KEY: use at least 32 random characters \(got "\[redacted\]"\)/,
+    );
   });
 
   it('requires the Didit credentials in production and with a custom Didit URL', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Role } from './db/schema.ts';
+import { parseMediaOrigin } from './vendors/didit/media-origin.ts';
 
 /**
  * The console's configuration, parsed once from the environment at start.
@@ -86,9 +87,14 @@ const envSchema = z.object({
   LOG_PRETTY: booleanFromEnv.optional(),
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_OWNER_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: port.default(54329),
+
+  AUDIT_KEY: z.string().min(32, 'use at least 32 random characters').optional(),
+  AUDIT_KEY_PREVIOUS: z.string().min(32, 'use at least 32 random characters').optional(),
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(59).default(15),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -113,6 +119,9 @@ const envSchema = z.object({
   SANDBOX_TRAFFIC_PER_MINUTE: z.coerce.number().min(0).max(6_000).default(6),
   DIDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MEDIA_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  MEDIA_REFRESH_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).max(1_000).default(20),
+  MEDIA_REFRESH_FORCE_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
+  DIDIT_INTERACTIVE_BUDGET_PERCENT: z.coerce.number().int().min(0).max(100).default(30),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(59).default(5),
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(2_160).default(72),
 
@@ -127,6 +136,23 @@ const envSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1_440).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(168).default(12),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+
+  // Prometheus metrics: a bearer token on the main port and/or a separate internal listener (server/metrics.ts).
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'use at least 16 random characters')
+    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'letters, digits and . _ ~ + / = - only (it is sent as a bearer token)')
+    .optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+
+  // Expensive reads, limited per actor and per process (server/http/concurrency-limit.ts).
+  SIMULATION_MAX_DAYS: z.coerce.number().int().min(1).max(366).default(90),
+  SIMULATION_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(16).default(2),
+  SIMULATION_CONCURRENCY_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(4),
+  AUDIT_EXPORT_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(8).default(1),
+  AUDIT_EXPORT_CONCURRENCY_PER_PROCESS: z.coerce.number().int().min(1).max(32).default(2),
+  EXPENSIVE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(20_000),
   DEV_IDP_PORT: port.default(8091),
 
   CLAIM_IDLE_MINUTES: z.coerce
@@ -148,6 +174,12 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
     problems.push('DATABASE_URL: is required in production; the embedded Postgres is for development only (missing)');
   }
+  if (env.NODE_ENV === 'production' && !env.AUDIT_KEY) {
+    problems.push('AUDIT_KEY: is required in production; it keys the audit chain and is never stored in the database (missing)');
+  }
+  if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {
+    problems.push('DATABASE_OWNER_URL: needs DATABASE_URL too, the runtime role the API and worker use (missing)');
+  }
   if (env.NODE_ENV === 'production') {
     for (const name of ['DIDIT_API_KEY', 'DIDIT_WEBHOOK_SECRET'] as const) {
       if (!env[name]) problems.push(`${name}: is required in production; the Didit sandbox is for development only (missing)`);
@@ -160,11 +192,21 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
       }
     }
   }
+  // Media links must point here (server/vendors/didit/media-origin.ts): origins only, https in
+  // production; http outside it, for a Didit sandbox run on its own. Non-URLs are zod's to report.
+  for (const entry of (env.DIDIT_MEDIA_ORIGINS ?? '').split(',').map((value) => value.trim())) {
+    if (!URL.canParse(entry)) continue;
+    const parsed = parseMediaOrigin(entry, { allowHttp: env.NODE_ENV !== 'production' });
+    if ('error' in parsed) problems.push(`DIDIT_MEDIA_ORIGINS: ${parsed.error}`);
+  }
   if (env.OIDC_ISSUER && !env.OIDC_CLIENT_ID) {
     problems.push('OIDC_ISSUER: needs OIDC_CLIENT_ID too (or unset it to use the development identity provider)');
   }
   if (env.DIDIT_BASE_URL && (!env.DIDIT_API_KEY || !env.DIDIT_WEBHOOK_SECRET)) {
     problems.push('DIDIT_BASE_URL: needs DIDIT_API_KEY and DIDIT_WEBHOOK_SECRET too (or unset all three to use the sandbox)');
+  }
+  if (env.METRICS_PORT && env.METRICS_PORT !== '0' && env.METRICS_PORT === (env.PORT ?? '8080')) {
+    problems.push('METRICS_PORT: must differ from PORT; metrics get their own listener (or unset it and use METRICS_TOKEN)');
   }
   return problems;
 }
@@ -179,12 +221,25 @@ export interface Config {
   publicUrl: string;
   log: { level: string; pretty: boolean };
   database: {
-    /** Absent means: start the embedded Postgres under `dataDir`. */
+    /**
+     * The runtime role the API and worker connect as: may only INSERT and SELECT the audit log.
+     * Absent means: start the embedded Postgres under `dataDir` (which sets up both roles).
+     */
     url: string | undefined;
+    /** The role that owns the schema and runs migrations; absent means `url` does both (one role). */
+    ownerUrl: string | undefined;
     poolMax: number;
     embeddedPort: number;
   };
   dataDir: string;
+  audit: {
+    /** AUDIT_KEY: keys the chain. Outside production, when unset, a key file under DATA_DIR is made. */
+    key: string | undefined;
+    /** AUDIT_KEY_PREVIOUS: still verifies rows signed before a rotation. */
+    previousKey: string | undefined;
+    /** How often the worker logs (and exposes as metrics) a checkpoint of the chain's head. */
+    checkpointMinutes: number;
+  };
   worker: { concurrency: number };
   shutdownTimeoutMs: number;
   trustProxy: string;
@@ -203,12 +258,21 @@ export interface Config {
      * 4 minutes with the same timestamp, so the last retry arrives ~5 minutes after the event.
      */
     webhookToleranceSeconds: number;
-    /** Origins the signed media URLs come from (allowed as image sources by the CSP). */
+    /**
+     * Origins the signed media URLs come from (as `scheme://host[:port]`): media links elsewhere
+     * are dropped on ingest, and these are the image sources the CSP allows.
+     */
     mediaOrigins: string[];
     /** Timeout of one HTTP call to Didit. */
     timeoutMs: number;
     /** A session read refreshes its media links when one expires within this margin. */
     mediaRefreshMarginSeconds: number;
+    /** Requests for new media links one person (or token) may make a minute, across replicas. */
+    mediaRefreshPerUserPerMinute: number;
+    /** A reported broken image forces new links of a session at most once per this many seconds. */
+    mediaRefreshForceIntervalSeconds: number;
+    /** 0–1: the share of each Didit rate scope that calls people cause may use; the rest is the worker's. */
+    interactiveBudgetShare: number;
     /** How often the worker walks Didit's session list to repair what webhooks missed. */
     reconcileIntervalMinutes: number;
     /** How far back (by session creation) each reconciliation walk looks. */
@@ -238,6 +302,21 @@ export interface Config {
     maxHours: number;
   };
   authRateLimitPerMinute: number;
+  /**
+   * Who may read `GET /metrics` (server/metrics.ts). On the main port only with `token` (bearer),
+   * or openly outside production when neither is set; with `port`, on a separate listener at
+   * `host:port` instead (health routes too), behind `token` when that is set as well.
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
+  /**
+   * Expensive reads: in flight at once per actor and per process (so N API replicas allow N times
+   * `perProcess`), the simulation window, and the statement_timeout of their queries.
+   */
+  limits: {
+    simulation: { perUser: number; perProcess: number; maxDays: number };
+    auditExport: { perUser: number; perProcess: number };
+    expensiveQueryTimeoutMs: number;
+  };
   devIdp: { port: number };
   review: {
     /** A claim lapses after this long without activity from its holder. */
@@ -284,8 +363,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && Boolean(process.stdout.isTTY)) },
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_PG_PORT },
+    database: {
+      url: e.DATABASE_URL,
+      ownerUrl: e.DATABASE_OWNER_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+    },
     dataDir: e.DATA_DIR,
+    audit: { key: e.AUDIT_KEY, previousKey: e.AUDIT_KEY_PREVIOUS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
@@ -298,10 +383,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ),
       webhookToleranceSeconds: e.DIDIT_WEBHOOK_TOLERANCE_SECONDS,
       mediaOrigins:
-        e.DIDIT_MEDIA_ORIGINS ??
+        e.DIDIT_MEDIA_ORIGINS?.map((origin) => new URL(origin).origin) ??
         (e.NODE_ENV === 'production' ? ['https://service-didit-verification-production-a1c5f9b8.s3.amazonaws.com'] : []),
       timeoutMs: e.DIDIT_TIMEOUT_MS,
       mediaRefreshMarginSeconds: e.MEDIA_REFRESH_MARGIN_SECONDS,
+      mediaRefreshPerUserPerMinute: e.MEDIA_REFRESH_PER_USER_PER_MINUTE,
+      mediaRefreshForceIntervalSeconds: e.MEDIA_REFRESH_FORCE_INTERVAL_SECONDS,
+      interactiveBudgetShare: e.DIDIT_INTERACTIVE_BUDGET_PERCENT / 100,
       reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
       reconcileLookbackHours: e.RECONCILE_LOOKBACK_HOURS,
     },
@@ -321,6 +409,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxHours: e.SESSION_MAX_HOURS,
     },
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    limits: {
+      simulation: {
+        perUser: e.SIMULATION_CONCURRENCY_PER_USER,
+        perProcess: e.SIMULATION_CONCURRENCY_PER_PROCESS,
+        maxDays: e.SIMULATION_MAX_DAYS,
+      },
+      auditExport: { perUser: e.AUDIT_EXPORT_CONCURRENCY_PER_USER, perProcess: e.AUDIT_EXPORT_CONCURRENCY_PER_PROCESS },
+      expensiveQueryTimeoutMs: e.EXPENSIVE_QUERY_TIMEOUT_MS,
+    },
     devIdp: { port: e.DEV_IDP_PORT },
     review: {
       claimIdleMinutes: e.CLAIM_IDLE_MINUTES,
@@ -329,7 +427,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-const secretNames = /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/;
+const secretNames = /SECRET|PASSWORD|KEY|TOKEN|DATABASE_(OWNER_)?URL/;
 
 function redact(name: PropertyKey | undefined, value: string): string {
   return typeof name === 'string' && secretNames.test(name) ? '[redacted]' : value;

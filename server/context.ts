@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { auditKey, loadOrCreateDevelopmentAuditKey, type AuditKeyring } from './audit/audit-key.ts';
+import { useAuditKey } from './audit/audit.repository.ts';
 import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import type { Config } from './config.ts';
 import { createDatabase, createPool, type Database } from './db/database.ts';
@@ -19,6 +21,13 @@ export interface AppContext {
   logger: Logger;
   pool: pg.Pool;
   db: Database;
+  /**
+   * The runtime role (the pool above) and the role that owns the schema and runs migrations
+   * (`migrateAsOwner`); the same URL twice when one role does both.
+   */
+  databaseUrls: { runtime: string; owner: string };
+  /** AUDIT_KEY (signs new rows) then AUDIT_KEY_PREVIOUS: what `audit verify` checks rows against. */
+  auditKeys: AuditKeyring;
   metrics: Metrics;
   /** Didit's API, rate-limited through a budget shared in Postgres by every replica. */
   didit: DiditClient;
@@ -40,6 +49,8 @@ export interface ContextOptions {
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config);
+  const auditKeys = await resolveAuditKeys(config);
+  useAuditKey(auditKeys[0]);
   const target = await resolveDatabase(config, logger);
   const pool = createPool({
     connectionString: target.url,
@@ -52,17 +63,30 @@ export async function createContext(config: Config, options: ContextOptions = {}
     baseUrl: config.didit.baseUrl,
     apiKey: config.didit.apiKey,
     timeoutMs: config.didit.timeoutMs,
-    budget: new PostgresRateBudget(db),
+    budget: new PostgresRateBudget(db, { interactiveShare: config.didit.interactiveBudgetShare }),
     onAttempt: ({ operation, outcome }) => metrics.diditRequests.inc({ operation, outcome }),
+    mediaOrigins: config.didit.mediaOrigins,
+    // The origin only: the link's query is a signature that grants access to the image.
+    onMediaRejected: (event) => logger.warn(event, 'dropped a Didit media link outside DIDIT_MEDIA_ORIGINS'),
   });
   const inbox = new InboxWriter(pool, { onBatch: (size) => metrics.inboxBatchSize.observe(size) });
-  const media = new MediaRefresher({ db, didit, logger, metrics, marginSeconds: config.didit.mediaRefreshMarginSeconds });
+  const media = new MediaRefresher({
+    db,
+    didit,
+    logger,
+    metrics,
+    marginSeconds: config.didit.mediaRefreshMarginSeconds,
+    perActorPerMinute: config.didit.mediaRefreshPerUserPerMinute,
+    forceIntervalSeconds: config.didit.mediaRefreshForceIntervalSeconds,
+  });
   let closed: Promise<void> | undefined;
   return {
     config,
     logger,
     pool,
     db,
+    databaseUrls: { runtime: target.url, owner: target.ownerUrl },
+    auditKeys,
     metrics,
     didit,
     inbox,
@@ -76,4 +100,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return closed;
     },
   };
+}
+
+async function resolveAuditKeys(config: Config): Promise<AuditKeyring> {
+  // loadConfig already refused a production environment without AUDIT_KEY.
+  const current = config.audit.key ?? (await loadOrCreateDevelopmentAuditKey(config.dataDir));
+  const previous = config.audit.previousKey;
+  return previous ? [auditKey(current), auditKey(previous)] : [auditKey(current)];
 }

@@ -62,6 +62,27 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * An error Postgres reported (node-postgres's `DatabaseError`), told by its shape so that a second
+ * copy of `pg` in the tree does not defeat an `instanceof`. Its `message`, `detail` and `where`
+ * may quote the values it refused (`invalid input syntax for type uuid: "…"`, `JSON data, line
+ * 1: {…`), so they are never logged or answered (see `logger.ts`).
+ */
+export function isPostgresError(error: unknown): error is Error & { code: string; severity: string } {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
+}
+
+/**
+ * SQLSTATE class 22 (data exception): Postgres refused a value (a NUL in text, a string that is no
+ * uuid, a number or date out of range). Request schemas refuse these first; this is the net under
+ * them, so a value that slips through is the client's 400, not a 500 that logs the value.
+ */
+function isDataException(error: unknown): boolean {
+  return isPostgresError(error) && error.code.startsWith('22');
+}
+
+/**
  * Didit's answers are never passed on as the console's own status: a Didit 401 must not look like
  * the analyst's session ending, nor a Didit 404 like a missing console route. Didit refusing us is
  * a bad gateway (502), Didit down or unreachable is 503, Didit rate-limiting us is 429 with its
@@ -118,6 +139,13 @@ function toAppError(error: unknown): AppError | undefined {
   if (isDatabaseUnavailable(error)) {
     return new AppError(503, 'database_unavailable', 'The database is unavailable; retry shortly.');
   }
+  if (isDataException(error)) {
+    return new AppError(
+      400,
+      'bad_request',
+      'A value in the request cannot be stored or compared: check it for control characters and out-of-range numbers or dates.',
+    );
+  }
   return undefined;
 }
 
@@ -140,6 +168,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     return;
   }
   if (appError.status >= 500) req.log.warn({ code: appError.code }, appError.message);
+  if (isDataException(error)) {
+    // A request schema let through a value Postgres refuses: the SQLSTATE and routine say which
+    // check is missing (the serializer keeps nothing of the value).
+    req.log.warn({ err: error }, 'database refused a request value the request schema let through');
+  }
   if (appError.status === 503) res.setHeader('Retry-After', '5');
   const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   if (appError.status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));

@@ -1,5 +1,9 @@
-import express, { type Router } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type RequestHandler, type Router } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config.ts';
+import { AppError, notFoundHandler } from './errors.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * Prometheus metrics, one registry per composition root (tests build many contexts in one
@@ -17,6 +21,11 @@ export interface Metrics {
   diditRateLimitWaitSeconds: Histogram<'scope'>;
   reconciliationRepairs: Counter;
   mediaRefreshes: Counter<'outcome'>;
+  authLoginFailures: Counter<'kind'>;
+  concurrencyRejections: Counter<'work' | 'scope'>;
+  concurrencyInFlight: Gauge<'work'>;
+  auditChainRows: Gauge;
+  auditCheckpointTime: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -25,6 +34,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   return {
     registry,
+    concurrencyRejections: new Counter({
+      name: 'console_concurrency_rejections_total',
+      help: 'Expensive requests refused with 429 because too many were in flight, by work (simulation, audit_export) and by the cap that refused (actor, process).',
+      labelNames: ['work', 'scope'],
+      registers,
+    }),
+    concurrencyInFlight: new Gauge({
+      name: 'console_concurrency_in_flight',
+      help: 'Expensive requests running now in this process, by work (simulation, audit_export); capped per process.',
+      labelNames: ['work'],
+      registers,
+    }),
+    auditChainRows: new Gauge({
+      name: 'audit_chain_rows',
+      help: 'Rows in the audit chain at the last checkpoint; `audit verify --expect-head <value>` proves none were cut off.',
+      registers,
+    }),
+    auditCheckpointTime: new Gauge({
+      name: 'audit_chain_checkpoint_timestamp_seconds',
+      help: 'When the worker last wrote a checkpoint of the audit chain head (log line "audit checkpoint").',
+      registers,
+    }),
     webhooksAccepted: new Counter({
       name: 'didit_webhooks_accepted_total',
       help: 'Signed Didit webhooks acknowledged with 2xx, by outcome (stored, duplicate, ignored, quarantined).',
@@ -82,19 +113,89 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     mediaRefreshes: new Counter({
       name: 'didit_media_refreshes_total',
-      help: 'Signed media link refreshes, by outcome (refreshed, coalesced, fresh, rate_limited, failed).',
+      help: 'Signed media link refreshes, by outcome (refreshed, coalesced, fresh, rate_limited, failed, throttled, force_refused).',
       labelNames: ['outcome'],
+      registers,
+    }),
+    authLoginFailures: new Counter({
+      name: 'console_login_failures_total',
+      help: 'Sign-ins refused at /auth/callback, by kind (state, idp_error, oidc); every one, while the audit log keeps one row per address and window.',
+      labelNames: ['kind'],
       registers,
     }),
   };
 }
 
-/** `GET /metrics` in Prometheus text format. */
-export function metricsRoutes(metrics: Metrics): Router {
+/**
+ * Who may read `GET /metrics` where:
+ *   - `METRICS_PORT` set: metrics are served on a separate listener at METRICS_HOST:METRICS_PORT
+ *     (127.0.0.1 unless told otherwise; `server/http/metrics-server.ts`), in every process that
+ *     has the variable: the API, the worker (its only HTTP), `npm start`. The main port answers 404.
+ *   - `METRICS_TOKEN` set: `/metrics` requires `Authorization: Bearer <METRICS_TOKEN>`, compared in
+ *     constant time, wherever it is served (the main port when there is no METRICS_PORT).
+ *   - Neither: outside production the main port serves it openly (the console listens on
+ *     127.0.0.1 by default); in production it answers 404 and a warning is logged at start.
+ *     Refusing to start would turn a missing monitoring setting into an outage; serving openly
+ *     would hand anyone who reaches the port request rates, error rates and Didit traffic. 404
+ *     loses only the scrape, and the warning says how to get it back.
+ * Health routes (`/healthz`, `/readyz`) stay open on every port: load balancers send no token.
+ */
+export type MetricsAccess = 'open' | 'token' | 'off';
+
+/** What the main (public) port does with `GET /metrics`. */
+export function metricsAccessOnMainPort(config: Pick<Config, 'env' | 'metrics'>): MetricsAccess {
+  if (config.metrics.port !== undefined) return 'off';
+  if (config.metrics.token !== undefined) return 'token';
+  return config.env === 'production' ? 'off' : 'open';
+}
+
+/** `GET /metrics` in Prometheus text format, for the main port (see `metricsAccessOnMainPort`). */
+export function metricsRoutes(ctx: { config: Pick<Config, 'env' | 'metrics'>; metrics: Metrics; logger: Logger }): Router {
+  const access = metricsAccessOnMainPort(ctx.config);
+  if (access === 'off' && ctx.config.metrics.port === undefined) {
+    ctx.logger.warn(
+      'GET /metrics answers 404: set METRICS_TOKEN (bearer token on this port) or METRICS_PORT (internal listener)',
+    );
+  }
+  return metricsRouter(ctx.metrics, access === 'off' ? 'off' : { token: ctx.config.metrics.token });
+}
+
+/**
+ * The `/metrics` route itself: behind a bearer token when `token` is set, openly when it is not,
+ * or answering 404 (as an unknown route would) when `'off'`.
+ */
+export function metricsRouter(metrics: Metrics, access: 'off' | { token: string | undefined }): Router {
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  if (access === 'off') {
+    router.get('/metrics', notFoundHandler);
+    return router;
+  }
+  const guard: RequestHandler[] = access.token === undefined ? [] : [requireBearer(access.token)];
+  router.get('/metrics', ...guard, async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
   return router;
+}
+
+/**
+ * Checks `Authorization: Bearer <token>`. Both sides are hashed first, so the comparison takes the
+ * same time whatever the length or content of the guess (`timingSafeEqual` needs equal lengths).
+ */
+function requireBearer(token: string): RequestHandler {
+  const expected = sha256(token);
+  return (req, res, next) => {
+    const given = /^Bearer (\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(sha256(given), expected)) {
+      next();
+      return;
+    }
+    res.setHeader('WWW-Authenticate', `Bearer realm="metrics"${given === undefined ? '' : ', error="invalid_token"'}`);
+    next(new AppError(401, 'unauthenticated', 'Metrics need the metrics bearer token (METRICS_TOKEN).'));
+  };
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
 }

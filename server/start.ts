@@ -2,7 +2,9 @@ import { createApp } from './app.ts';
 import { withDevIdentityProvider } from './auth/dev-idp/for-console.ts';
 import { loadConfig } from './config.ts';
 import { createContext } from './context.ts';
-import { migrateToLatest } from './db/database.ts';
+import { migrateAsOwner } from './db/database.ts';
+import { requireAppendOnlyAudit } from './db/roles.ts';
+import { startMetricsServer } from './http/metrics-server.ts';
 import { listen } from './http/server.ts';
 import { createLogger } from './logger.ts';
 import { failStartup, stopOnSignals, withinTime } from './shutdown.ts';
@@ -39,12 +41,15 @@ async function main(): Promise<void> {
     logger.info('building the web app');
     await buildWebApp();
   }
-  await migrateToLatest(ctx.db, ctx.pool);
+  await migrateAsOwner(ctx.databaseUrls);
+  await requireAppendOnlyAudit(ctx.pool, { production: config.env === 'production', warn: (m) => logger.warn(m) });
 
   const worker = await startWorker(ctx);
   stops.push({ name: 'worker', stop: () => worker.stop() });
   const http = await listen(createApp(ctx), config.host, config.port, logger);
   stops.push({ name: 'HTTP server', stop: () => http.close(config.shutdownTimeoutMs) });
+  const metricsServer = await startMetricsServer(ctx);
+  if (metricsServer) stops.push({ name: 'metrics server', stop: () => metricsServer.close(config.shutdownTimeoutMs) });
 
   const url = config.publicUrl;
   logger.info({ url }, 'console ready');

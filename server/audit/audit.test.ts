@@ -30,7 +30,7 @@ describe('audit log', () => {
       ),
     );
     await appendAudit(ctx.db, { actor: null, action: 'webhook.replayed', details: {} });
-    expect(await verifyAuditChain(ctx.db)).toEqual({ ok: true, rows: 21 });
+    expect(await verifyAuditChain(ctx.db, { keys: ctx.auditKeys })).toMatchObject({ ok: true, rows: 21, unkeyedRows: 0 });
     const system = await ctx.db
       .selectFrom('audit_log')
       .selectAll()
@@ -40,14 +40,14 @@ describe('audit log', () => {
   });
 
   it('rolls back with the transaction that records it', async () => {
-    const before = await verifyAuditChain(ctx.db);
+    const before = await verifyAuditChain(ctx.db, { keys: ctx.auditKeys });
     await expect(
       ctx.db.transaction().execute(async (trx) => {
         await appendAudit(trx, { actor: analyst, action: 'session.decided' });
         throw new Error('decision failed');
       }),
     ).rejects.toThrow('decision failed');
-    expect(await verifyAuditChain(ctx.db)).toEqual(before);
+    expect(await verifyAuditChain(ctx.db, { keys: ctx.auditKeys })).toEqual(before);
   });
 
   it('names the first edited row when someone bypasses the append-only trigger', async () => {
@@ -55,7 +55,7 @@ describe('audit log', () => {
     await sql`alter table audit_log disable trigger audit_log_append_only`.execute(ctx.db);
     await sql`update audit_log set actor_label = 'someone-else@example.test' where id = ${target.id}`.execute(ctx.db);
     await sql`alter table audit_log enable trigger audit_log_append_only`.execute(ctx.db);
-    expect(await verifyAuditChain(ctx.db)).toMatchObject({
+    expect(await verifyAuditChain(ctx.db, { keys: ctx.auditKeys })).toMatchObject({
       ok: false,
       brokenAt: target.id,
       problem: expect.stringContaining('edited'),

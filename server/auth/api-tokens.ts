@@ -1,14 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { Database } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import type { Actor, Role } from './rbac.ts';
+import { highestRole, roleRank, type Actor, type Role } from './rbac.ts';
 
 /**
  * API tokens for automation. A token is `rct_` + 43 base64url characters (256 random bits); only
  * its SHA-256 is stored, so a database leak does not hand out working tokens. The token is
  * returned once, at creation. Creation and revocation are audited in the same transaction.
+ *
+ * A token never holds more than a person lends it. Tokens are managed only by an admin signed in
+ * with the console (a browser session) or by the CLI; a token cannot create, list or revoke tokens,
+ * so a leaked token cannot mint successors that outlive its revocation. A token made in the web app
+ * carries its creator's authority (`created_by_id`): it works only while the creator still holds a
+ * role at least as strong as the token's (`app_user.roles`, as the IdP last said at sign-in or
+ * session refresh), checked on every use, so a demotion suspends it at once and a re-promotion
+ * resumes it; when the creator loses access altogether (no mapped role, or the IdP refuses their
+ * session), their tokens are revoked for good (`revokeTokensOfUser`).
+ *
+ * Tokens made with the CLI have no person behind them unless the operator names one
+ * (`--owner`): whoever runs the CLI holds DATABASE_URL and can do anything a token could, so
+ * tying such a token to a person's roles would not bound anything. They are bounded by their
+ * expiry and by revocation, and the audit log names the operator (`via: cli (user)`).
  */
 
 export const tokenPrefix = 'rct_';
@@ -32,10 +47,15 @@ export interface CreateTokenInput {
   role: Role;
   /** Absent: the token does not expire (it can still be revoked). */
   expiresAt?: Date;
-  /** Who creates it: a signed-in admin, or `null` for the CLI (an operator with database access). */
+  /** Who creates it: an admin signed in with the console (never a token), or `null` for the CLI. */
   createdBy: Actor | null;
   /** Shown as the creator when `createdBy` is null, e.g. `cli (alice)`. */
   createdByLabel?: string;
+  /**
+   * CLI only: the person (`app_user.id`) whose access the token follows, as a token made in the
+   * web app follows its creator. They must hold a role at least as strong as the token's.
+   */
+  ownerId?: string;
 }
 
 export function hashToken(token: string): string {
@@ -47,8 +67,26 @@ export async function createApiToken(db: Database, input: CreateTokenInput): Pro
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new AppError(400, 'validation_failed', 'The expiry must be in the future.');
   }
+  if (input.createdBy && input.createdBy.kind !== 'user') {
+    throw new AppError(403, 'forbidden', 'API tokens cannot create tokens; an admin signed in with the console can.');
+  }
+  if (input.createdBy && roleRank(input.createdBy.role) < roleRank(input.role)) {
+    throw new AppError(403, 'forbidden', `Your role (${input.createdBy.role}) cannot create a ${input.role} token.`);
+  }
+  const ownerId = input.createdBy?.id ?? input.ownerId ?? null;
   const createdByLabel = input.createdBy?.label ?? input.createdByLabel ?? 'cli';
   const record = await db.transaction().execute(async (trx) => {
+    if (ownerId && !input.createdBy) {
+      const owner = await trx.selectFrom('app_user').select(['roles', 'email']).where('id', '=', ownerId).executeTakeFirst();
+      const ownerRole = owner ? highestRole(owner.roles) : undefined;
+      if (!owner || !ownerRole || roleRank(ownerRole) < roleRank(input.role)) {
+        throw new AppError(
+          409,
+          'conflict',
+          `${owner?.email ?? 'That person'} holds no role at least as strong as ${input.role}; the token would not work.`,
+        );
+      }
+    }
     const live = await trx
       .selectFrom('api_token')
       .select('id')
@@ -63,7 +101,7 @@ export async function createApiToken(db: Database, input: CreateTokenInput): Pro
         role: input.role,
         token_hash: hashToken(token),
         token_prefix: token.slice(0, tokenPrefix.length + 6),
-        created_by_id: input.createdBy?.kind === 'user' ? input.createdBy.id : null,
+        created_by_id: ownerId,
         created_by_label: createdByLabel,
         expires_at: input.expiresAt ?? null,
       })
@@ -106,6 +144,9 @@ export async function revokeApiToken(
   revokedBy: Actor | null,
   revokedByLabel = 'cli',
 ): Promise<ApiToken> {
+  if (revokedBy && revokedBy.kind !== 'user') {
+    throw new AppError(403, 'forbidden', 'API tokens cannot revoke tokens; an admin signed in with the console can.');
+  }
   const label = revokedBy?.label ?? revokedByLabel;
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
   return db.transaction().execute(async (trx) => {
@@ -129,17 +170,62 @@ export async function revokeApiToken(
 }
 
 /**
- * The actor behind a bearer token, or `undefined` when the token is unknown, revoked or expired
- * (the caller answers 401 without saying which, so probing learns nothing).
+ * Revokes every live token that carries this person's authority (they lost access to the console,
+ * or an operator offboards them); one `token.revoked` audit row per token, with the reason.
+ * Returns the names revoked.
+ */
+export async function revokeTokensOfUser(
+  trx: Transaction<DB>,
+  userId: string,
+  reason: string,
+  label = 'console (creator lost access)',
+): Promise<string[]> {
+  const rows = await trx
+    .updateTable('api_token')
+    .set({ revoked_at: sql<Date>`now()`, revoked_by_label: label })
+    .where('created_by_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'name', 'role'])
+    .execute();
+  for (const row of rows) {
+    await appendAudit(trx, {
+      actor: null,
+      action: 'token.revoked',
+      targetType: 'api_token',
+      targetId: row.id,
+      details: { name: row.name, role: row.role, via: label, reason, creatorId: userId },
+    });
+  }
+  return rows.map((row) => row.name);
+}
+
+/**
+ * The actor behind a bearer token, or `undefined` when the token is unknown, revoked or expired,
+ * or when the person it carries the authority of no longer holds a role at least as strong as the
+ * token's (the caller answers 401 without saying which, so probing learns nothing).
  */
 export async function authenticateApiToken(db: Database, token: string): Promise<Actor | undefined> {
   if (!tokenShape.test(token)) return undefined;
   const row = await db
     .selectFrom('api_token')
-    .select(['id', 'name', 'role', 'expires_at', 'revoked_at', 'last_used_at'])
-    .where('token_hash', '=', hashToken(token))
+    .leftJoin('app_user', 'app_user.id', 'api_token.created_by_id')
+    .select([
+      'api_token.id',
+      'api_token.name',
+      'api_token.role',
+      'api_token.expires_at',
+      'api_token.revoked_at',
+      'api_token.last_used_at',
+      'api_token.created_by_id',
+      'app_user.roles as creator_roles',
+    ])
+    .where('api_token.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= Date.now())) return undefined;
+  if (row.created_by_id !== null) {
+    const creatorRole = highestRole(row.creator_roles ?? []);
+    if (!creatorRole || roleRank(creatorRole) < roleRank(row.role)) return undefined;
+  }
   // At most one write a minute per token: `last_used_at` is for humans spotting stale tokens.
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     await db

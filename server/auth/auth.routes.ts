@@ -1,13 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository.ts';
+import { safeReturnPath } from '../contract/auth.ts';
 import type { AppContext } from '../context.ts';
 import { destroySession } from './authenticate.ts';
+import { FailedLoginAudit, type LoginFailureKind } from './failed-logins.ts';
 import { buildAuthorizationRequest, completeAuthorization, endSessionUrl } from './oidc.ts';
 import { authPage } from './pages.ts';
 import { mappedRoles, roleFromClaims } from './role-mapping.ts';
-import { sessionCookieName, type PendingLogin } from './session.ts';
-import { upsertUserAtLogin } from './user.repository.ts';
+import { sealRefreshToken, sessionCookieName, type PendingLogin } from './session.ts';
+import { upsertUserAtLogin, withdrawUserAccess } from './user.repository.ts';
 
 const pendingTtlMs = 10 * 60_000;
 const maxPendingPerSession = 5;
@@ -17,26 +19,30 @@ const loginQuery = z.object({
   prompt: z.literal('login').optional(),
 });
 
-/**
- * A return path is honoured only when it stays on this origin and inside the web app
- * (a path, not `//host` or a scheme, and not back into `/auth/*`); anything else becomes `/`.
- */
-export function safeReturnPath(returnTo: string | undefined, publicUrl: string): string {
-  if (!returnTo || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) return '/';
-  let url: URL;
-  try {
-    url = new URL(returnTo, publicUrl);
-  } catch {
-    return '/';
-  }
-  if (url.origin !== new URL(publicUrl).origin || url.pathname.startsWith('/auth/')) return '/';
-  return `${url.pathname}${url.search}${url.hash}`;
+export interface AuthRoutesOptions {
+  /** Where refused sign-ins are counted and (sparingly) audited; tests pass one with their own clock. */
+  failedLogins?: FailedLoginAudit;
 }
 
 /** `/auth/login`, `/auth/callback`, `/auth/logout`: the OpenID Connect code flow with PKCE. */
-export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'logger'>): Router {
+export function authRoutes(
+  ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'logger' | 'metrics'>,
+  options: AuthRoutesOptions = {},
+): Router {
   const router = Router();
   const { config } = ctx;
+  const failedLogins =
+    options.failedLogins ??
+    new FailedLoginAudit(ctx.db, {
+      logger: ctx.logger,
+      onFailure: (kind) => ctx.metrics.authLoginFailures.inc({ kind }),
+    });
+
+  // Summaries of closed failure windows are written as auth traffic comes by (no timer to stop).
+  router.use((req, _res, next) => {
+    failedLogins.flushClosed().catch((error: unknown) => req.log.error({ err: error }, 'could not flush sign-in failures'));
+    next();
+  });
 
   router.get('/login', async (req, res) => {
     const query = loginQuery.parse(req.query);
@@ -52,7 +58,7 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
         {
           codeVerifier: request.codeVerifier,
           nonce: request.nonce,
-          returnTo: safeReturnPath(query.returnTo, config.publicUrl),
+          returnTo: safeReturnPath(query.returnTo),
           createdAt: now,
         } satisfies PendingLogin,
       ],
@@ -72,12 +78,18 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
       await saveSession(req);
     }
     if (!pending || Date.now() - pending.createdAt > pendingTtlMs) {
-      await refuse(req, res, 400, 'unknown, expired or already used state');
+      await refuse(req, res, 'state', 'unknown, expired or already used state');
       return;
     }
     const idpError = typeof req.query.error === 'string' ? req.query.error : undefined;
     if (idpError) {
-      await refuse(req, res, 400, `the identity provider answered ${idpError}`);
+      // The value is the caller's to choose: only its shape goes into the log.
+      await refuse(
+        req,
+        res,
+        'idp_error',
+        `the identity provider answered ${/^[a-z_]{1,40}$/.test(idpError) ? idpError : '(malformed error)'}`,
+      );
       return;
     }
 
@@ -89,7 +101,7 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
         codeVerifier: pending.codeVerifier,
       });
     } catch (error) {
-      await refuse(req, res, 400, describeOidcError(error));
+      await refuse(req, res, 'oidc', describeOidcError(error));
       return;
     }
 
@@ -105,6 +117,8 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
     });
 
     if (!role) {
+      const reason = `no mapped role in the ${config.oidc.rolesClaim} claim`;
+      const revokedTokens = await withdrawUserAccess(ctx.db, user.id, reason);
       await appendAudit(ctx.db, {
         actor: null,
         action: 'auth.login_refused',
@@ -112,7 +126,7 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
         targetId: user.id,
         ip: req.ip,
         userAgent: req.get('user-agent'),
-        details: { email, reason: `no mapped role in the ${config.oidc.rolesClaim} claim` },
+        details: { email, reason, ...(revokedTokens.length > 0 ? { revokedTokens } : {}) },
       });
       res
         .status(403)
@@ -141,8 +155,16 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
       subject: claims.sub,
       authenticatedAt: now,
       rolesCheckedAt: now,
-      idToken: result.idToken,
-      ...(result.refreshToken ? { refreshToken: result.refreshToken } : {}),
+      // Not the ID token: see `SessionLogin`.
+      ...(result.refreshToken
+        ? {
+            sealedRefreshToken: sealRefreshToken(
+              config.session.secret,
+              { issuer: claims.iss, subject: claims.sub },
+              result.refreshToken,
+            ),
+          }
+        : {}),
     };
     await saveSession(req);
     await appendAudit(ctx.db, {
@@ -169,7 +191,7 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
         ip: req.ip,
         userAgent: req.get('user-agent'),
       });
-      redirectTo = (await endSessionUrl(ctx.oidc, login.idToken)) ?? redirectTo;
+      redirectTo = (await endSessionUrl(ctx.oidc)) ?? redirectTo;
     }
     await destroySession(req);
     res.clearCookie(sessionCookieName(config.publicUrl), {
@@ -181,17 +203,11 @@ export function authRoutes(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'log
     res.json({ redirectTo });
   });
 
-  async function refuse(req: Request, res: Response, status: number, reason: string): Promise<void> {
-    await appendAudit(ctx.db, {
-      actor: null,
-      action: 'auth.login_failed',
-      ip: req.ip,
-      userAgent: req.get('user-agent'),
-      details: { reason: reason.slice(0, 500) },
-    });
-    req.log.info({ reason }, 'sign-in refused');
+  async function refuse(req: Request, res: Response, kind: LoginFailureKind, reason: string): Promise<void> {
+    req.log.info({ kind, reason }, 'sign-in refused');
+    await failedLogins.record({ kind, reason, ip: req.ip, userAgent: req.get('user-agent') });
     res
-      .status(status)
+      .status(400)
       .type('html')
       .send(
         authPage(

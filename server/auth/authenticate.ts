@@ -6,7 +6,8 @@ import { authenticateApiToken } from './api-tokens.ts';
 import { refreshClaims } from './oidc.ts';
 import type { Actor } from './rbac.ts';
 import { roleFromClaims } from './role-mapping.ts';
-import { updateUserRoles } from './user.repository.ts';
+import { openRefreshToken, sealRefreshToken, type SessionLogin } from './session.ts';
+import { updateUserRoles, withdrawUserAccess } from './user.repository.ts';
 
 export type AuthMethod = 'session' | 'token';
 
@@ -36,7 +37,11 @@ export function authenticate(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'l
       const actor = match?.[1] ? await authenticateApiToken(ctx.db, match[1]) : undefined;
       if (!actor) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="review-console", error="invalid_token"');
-        throw new AppError(401, 'unauthenticated', 'The API token is not valid (unknown, expired or revoked).');
+        throw new AppError(
+          401,
+          'unauthenticated',
+          'The API token is not valid (unknown, expired, revoked, or its creator no longer holds its role).',
+        );
       }
       req.actor = actor;
       req.authMethod = 'token';
@@ -65,19 +70,33 @@ export function authenticate(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'l
       await destroySession(req);
       throw new AppError(401, 'unauthenticated', 'Your session has ended; sign in again.');
     }
-    if (login.refreshToken && now - login.rolesCheckedAt > ctx.config.oidc.roleRefreshMinutes * 60_000) {
+    scrubLegacyLogin(login, ctx.config.session.secret);
+    if (login.sealedRefreshToken && now - login.rolesCheckedAt > ctx.config.oidc.roleRefreshMinutes * 60_000) {
       // Groups removed at the IdP take effect here, without waiting for the next sign-in.
-      const fresh = await refreshClaims(ctx.oidc, login.refreshToken, login.subject, ctx.logger);
-      const role = fresh ? roleFromClaims(fresh.claims, ctx.config.oidc) : undefined;
-      if (!fresh || !role) {
-        await updateUserRoles(ctx.db, login.userId, []);
+      const refreshToken = openRefreshToken(ctx.config.session.secret, login, login.sealedRefreshToken);
+      const fresh = refreshToken
+        ? await refreshClaims(ctx.oidc, refreshToken, login.subject, ctx.logger)
+        : ({ status: 'unavailable' } as const);
+      const role = fresh.status === 'ok' ? roleFromClaims(fresh.claims, ctx.config.oidc) : undefined;
+      if (fresh.status !== 'ok' || !role) {
+        const actor: Actor = { kind: 'user', id: login.userId, label: login.email, role: login.role };
+        // When the IdP cannot be asked, nothing is known about the person, so their stored roles
+        // (and the tokens they lend authority to) stay as they are; the next sign-in asks again.
+        // Otherwise they have lost access: their roles and tokens go with the session.
+        let details: Record<string, unknown>;
+        if (fresh.status === 'unavailable') {
+          details = { reason: 'the identity provider could not be asked to refresh the session' };
+        } else {
+          const reason = fresh.status === 'ok' ? 'no mapped role any more' : 'the identity provider refused the refresh';
+          details = { reason, revokedTokens: await withdrawUserAccess(ctx.db, login.userId, reason) };
+        }
         await appendAudit(ctx.db, {
-          actor: { kind: 'user', id: login.userId, label: login.email, role: login.role },
+          actor,
           action: 'auth.session_ended',
           targetType: 'user',
           targetId: login.userId,
           ip: req.ip,
-          details: { reason: fresh ? 'no mapped role any more' : 'the identity provider refused the refresh' },
+          details,
         });
         await destroySession(req);
         throw new AppError(401, 'unauthenticated', 'Your access has changed; sign in again.');
@@ -85,8 +104,7 @@ export function authenticate(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'l
       if (role !== login.role) await updateUserRoles(ctx.db, login.userId, [role]);
       login.role = role;
       login.rolesCheckedAt = now;
-      login.refreshToken = fresh.refreshToken;
-      if (fresh.idToken) login.idToken = fresh.idToken;
+      login.sealedRefreshToken = sealRefreshToken(ctx.config.session.secret, login, fresh.refreshToken);
     }
     req.actor = { kind: 'user', id: login.userId, label: login.email, role: login.role } satisfies Actor;
     req.authMethod = 'session';
@@ -104,4 +122,20 @@ export function destroySession(req: Request): Promise<void> {
       error ? reject(error instanceof Error ? error : new Error('session store failed', { cause: error })) : resolve(),
     );
   });
+}
+
+/**
+ * Sessions signed in before tokens were sealed kept the ID token and the refresh token in clear:
+ * the first request after the upgrade drops the one and seals the other (express-session then
+ * saves the changed row).
+ */
+function scrubLegacyLogin(login: SessionLogin, secret: string): void {
+  const legacy = login as SessionLogin & { idToken?: unknown; refreshToken?: unknown };
+  if ('idToken' in legacy) delete legacy.idToken;
+  if ('refreshToken' in legacy) {
+    if (typeof legacy.refreshToken === 'string' && !login.sealedRefreshToken) {
+      login.sealedRefreshToken = sealRefreshToken(secret, login, legacy.refreshToken);
+    }
+    delete legacy.refreshToken;
+  }
 }

@@ -59,13 +59,15 @@ describe('CSRF defence and headers for cookie sessions', () => {
   });
 
   it('exempts bearer-token requests, which browsers never send on their own', async () => {
-    const token = await createApiToken(app.ctx, 'admin');
-    const res = await fetch(`${app.baseUrl}/api/admin/tokens`, {
+    // A change a token may make (tokens may not manage tokens), with no Origin and no custom header.
+    const token = await createApiToken(app.ctx, 'lead');
+    const res = await fetch(`${app.baseUrl}/api/sync/webhooks/1/replay`, {
       method: 'POST',
       headers: { ...authHeaders(token), 'content-type': 'application/json' },
-      body: '{"name":"by-automation","role":"viewer"}',
+      body: '{}',
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(404);
+    expect((await bodyOf(res)).error.code).toBe('not_found');
   });
 
   it('sends a CSP that allows images and video only from self and the Didit media hosts', async () => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { MeResponse } from '../contract/auth.ts';
-import { actorOf, capabilitiesOf, requireSignedIn } from './rbac.ts';
+import { actorOf, capabilitiesOfActor, requireSignedIn } from './rbac.ts';
 
 /** `GET /api/me`: who is signed in and what they may do (the web app hides the rest). */
 export function meRoutes(): Router {
@@ -9,7 +9,7 @@ export function meRoutes(): Router {
     const actor = actorOf(req);
     const body: MeResponse = {
       user: { kind: actor.kind, id: actor.id, label: actor.label, role: actor.role },
-      capabilities: capabilitiesOf(actor.role),
+      capabilities: capabilitiesOfActor(actor),
     };
     res.json(body);
   });

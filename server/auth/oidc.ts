@@ -92,11 +92,13 @@ export async function buildAuthorizationRequest(
 
 export interface SignInResult {
   claims: Record<string, unknown> & { sub: string; iss: string };
-  idToken: string;
   refreshToken: string | undefined;
 }
 
-/** Completes the code flow; throws (openid-client's errors) on any failed check. */
+/**
+ * Completes the code flow; throws (openid-client's errors) on any failed check. The ID token
+ * itself is not returned: its claims are all the console uses, and it is not kept (see `session.ts`).
+ */
 export async function completeAuthorization(
   oidc: OidcClient,
   callbackUrl: URL,
@@ -111,33 +113,49 @@ export async function completeAuthorization(
   });
   const claims = tokens.claims();
   if (!claims || !tokens.id_token) throw new Error('the token response has no ID token');
-  return { claims, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
+  return { claims, refreshToken: tokens.refresh_token };
 }
 
-/** Fresh claims through the refresh token, or `undefined` when the IdP no longer honours it. */
+export type RefreshOutcome =
+  | { status: 'ok'; claims: Record<string, unknown>; refreshToken: string }
+  /** The IdP answered and said no (`invalid_grant`: the person was disabled, or the grant revoked), or named someone else. */
+  | { status: 'refused' }
+  /** The IdP could not be asked (network, timeout, a malformed answer): nothing is known about the person. */
+  | { status: 'unavailable' };
+
+/** Fresh claims through the refresh token. */
 export async function refreshClaims(
   oidc: OidcClient,
   refreshToken: string,
   subject: string,
   logger: Logger,
-): Promise<{ claims: Record<string, unknown>; idToken: string | undefined; refreshToken: string } | undefined> {
+): Promise<RefreshOutcome> {
   const configuration = await oidc.discover();
   try {
     const tokens = await client.refreshTokenGrant(configuration, refreshToken);
     const claims = tokens.claims() ?? (await client.fetchUserInfo(configuration, tokens.access_token, subject));
-    if (claims.sub !== subject) return undefined;
-    return { claims, idToken: tokens.id_token, refreshToken: tokens.refresh_token ?? refreshToken };
+    if (claims.sub !== subject) return { status: 'refused' };
+    return { status: 'ok', claims, refreshToken: tokens.refresh_token ?? refreshToken };
   } catch (error) {
-    logger.info({ err: error }, 'session refresh refused by the identity provider');
-    return undefined;
+    logger.info({ err: error }, 'session refresh failed at the identity provider');
+    // An OAuth error answer from the token endpoint is the IdP's word; anything else is not.
+    return error instanceof client.ResponseBodyError ? { status: 'refused' } : { status: 'unavailable' };
   }
 }
 
-/** The IdP's end-session URL when it has one (RP-initiated logout), else `undefined`. */
-export async function endSessionUrl(oidc: OidcClient, idToken: string): Promise<string | undefined> {
+/**
+ * The IdP's end-session URL when it has one (RP-initiated logout), else `undefined`. It names the
+ * console by `client_id` (OpenID Connect RP-Initiated Logout 1.0 §2) instead of sending the ID
+ * token as `id_token_hint`, so the session does not have to keep the ID token. Some IdPs then
+ * ask the person to confirm the sign-out; the development IdP always does.
+ */
+export async function endSessionUrl(oidc: OidcClient): Promise<string | undefined> {
   const configuration = await oidc.discover().catch(() => undefined);
   if (!configuration?.serverMetadata().end_session_endpoint) return undefined;
   return client
-    .buildEndSessionUrl(configuration, { id_token_hint: idToken, post_logout_redirect_uri: oidc.postLogoutRedirectUri })
+    .buildEndSessionUrl(configuration, {
+      client_id: configuration.clientMetadata().client_id,
+      post_logout_redirect_uri: oidc.postLogoutRedirectUri,
+    })
     .toString();
 }

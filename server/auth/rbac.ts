@@ -76,7 +76,21 @@ export function capabilitiesOf(role: Role): Capability[] {
   return (Object.keys(grantedFrom) as Capability[]).filter((capability) => can(role, capability));
 }
 
-/** Guards a route: 401 without an actor, 403 when the actor's role lacks the capability. */
+/**
+ * Capabilities only a person signed in with the console exercises, whatever an API token's role:
+ * a token that could manage tokens could mint successors that outlive its own revocation.
+ */
+const personOnly: ReadonlySet<Capability> = new Set<Capability>(['token.manage']);
+
+/** What this actor may do: its role's capabilities, less the person-only ones for a token. */
+export function capabilitiesOfActor(actor: Actor): Capability[] {
+  return capabilitiesOf(actor.role).filter((capability) => actor.kind === 'user' || !personOnly.has(capability));
+}
+
+/**
+ * Guards a route: 401 without an actor, 403 when the actor's role lacks the capability, or when
+ * the actor is a token and the capability is one only a signed-in person exercises.
+ */
 export function requireCapability(capability: Capability): RequestHandler {
   return (req, _res, next) => {
     if (!req.actor) {
@@ -85,6 +99,10 @@ export function requireCapability(capability: Capability): RequestHandler {
     }
     if (!can(req.actor.role, capability)) {
       next(new AppError(403, 'forbidden', `Your role (${req.actor.role}) cannot do this (needs ${capability}).`));
+      return;
+    }
+    if (req.actor.kind !== 'user' && personOnly.has(capability)) {
+      next(new AppError(403, 'forbidden', `API tokens cannot do this (${capability}); an admin signed in with the console can.`));
       return;
     }
     next();

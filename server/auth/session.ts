@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import connectPgSimple from 'connect-pg-simple';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
@@ -22,10 +23,13 @@ export interface SessionLogin {
   authenticatedAt: number;
   /** Epoch ms the role was last derived from the IdP's claims. */
   rolesCheckedAt: number;
-  /** For the IdP's end-session endpoint (`id_token_hint`). */
-  idToken: string;
-  /** When the IdP issued one: lets the session re-check the user's groups without a new login. */
-  refreshToken?: string;
+  /**
+   * When the IdP issued one: the refresh token, which lets the session re-check the person's groups
+   * without a new sign-in, sealed with `sealRefreshToken`. Nothing else from the token response is
+   * kept: not the ID token (its claims were read at sign-in; sign-out names the console by
+   * `client_id` instead of `id_token_hint`), not the access token.
+   */
+  sealedRefreshToken?: string;
 }
 
 export interface PendingLogin {
@@ -40,6 +44,43 @@ declare module 'express-session' {
     login?: SessionLogin;
     /** Sign-ins in progress, by `state` (a user may start one per tab). */
     pending?: Record<string, PendingLogin>;
+  }
+}
+
+/**
+ * The refresh token is a credential for the person at the IdP, so it is not stored in clear in
+ * `http_session` (backups, read replicas, anyone who can read the table): AES-256-GCM under a key
+ * derived (HKDF) from SESSION_SECRET, bound to the person's issuer and subject. The session secret
+ * already decides whether a session is valid at all (it signs the cookie), so rotating it ends
+ * sessions and their sealed tokens together; the database alone holds nothing that works.
+ */
+const sealVersion = 'v1';
+
+function refreshTokenKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'review-console', 'http_session refresh token v1', 32));
+}
+
+export function sealRefreshToken(secret: string, owner: { issuer: string; subject: string }, token: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', refreshTokenKey(secret), iv);
+  cipher.setAAD(Buffer.from(`${owner.issuer} ${owner.subject}`));
+  const sealed = Buffer.concat([cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${sealVersion}.${iv.toString('base64url')}.${sealed.toString('base64url')}`;
+}
+
+/** The refresh token, or `undefined` when the value was not sealed for this person with this secret. */
+export function openRefreshToken(secret: string, owner: { issuer: string; subject: string }, sealed: string): string | undefined {
+  const [version, iv, body] = sealed.split('.');
+  if (version !== sealVersion || !iv || !body) return undefined;
+  try {
+    const bytes = Buffer.from(body, 'base64url');
+    if (bytes.length < 17) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', refreshTokenKey(secret), Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(`${owner.issuer} ${owner.subject}`));
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,7 +14,10 @@ import { actorOf, requireCapability } from './rbac.ts';
 const listQuery = z.object({ includeRevoked: z.enum(['true', 'false']).optional() });
 const tokenIdParams = z.object({ id: z.uuid() });
 
-/** `/api/admin/tokens`: list, create (the token is in this one response only) and revoke. Admins only. */
+/**
+ * `/api/admin/tokens`: list, create (the token is in this one response only) and revoke. Admins
+ * signed in with the console only: `token.manage` is refused to every API token (see `rbac.ts`).
+ */
 export function tokenRoutes(ctx: Pick<AppContext, 'db'>): Router {
   const router = Router();
   router.use('/admin/tokens', requireCapability('token.manage'));

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { revokeTokensOfUser } from './api-tokens.ts';
 import type { Role } from './rbac.ts';
 
 export interface SignedInUser {
@@ -44,4 +45,20 @@ export async function updateUserRoles(db: Database, userId: string, roles: Role[
     .set({ roles, updated_at: sql<Date>`now()` })
     .where('id', '=', userId)
     .execute();
+}
+
+/**
+ * The person has lost access to the console (their groups no longer map to a role, or the IdP
+ * refused to refresh their session: disabled, or the grant revoked): no stored role, and every
+ * API token they created revoked, in one transaction. Returns the names of the revoked tokens.
+ */
+export async function withdrawUserAccess(db: Database, userId: string, reason: string): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('app_user')
+      .set({ roles: [], updated_at: sql<Date>`now()` })
+      .where('id', '=', userId)
+      .execute();
+    return revokeTokensOfUser(trx, userId, reason);
+  });
 }

@@ -3,8 +3,9 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf } from '../../test/helpers/http.ts';
-import { createTestContext, startTestServer, type TestContext } from '../../test/helpers/test-context.ts';
+import { createTestContext, startTestServer, testAuditKey, type TestContext } from '../../test/helpers/test-context.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
+import { updateUserRoles, upsertUserAtLogin } from '../auth/user.repository.ts';
 
 const run = promisify(execFile);
 
@@ -14,7 +15,7 @@ describe('CLI: token and audit commands', () => {
   const cli = async (...args: string[]) => {
     try {
       const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: test.database.url, LOG_LEVEL: 'silent' },
+        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: test.database.url, AUDIT_KEY: testAuditKey, LOG_LEVEL: 'silent' },
       });
       return { code: 0, stdout, stderr };
     } catch (error) {
@@ -57,6 +58,45 @@ describe('CLI: token and audit commands', () => {
     expect(trail.map((r) => r.action)).toEqual(['token.created', 'token.revoked']);
     expect(trail[0]?.details).toMatchObject({ name: 'ci', role: 'analyst', via: expect.stringMatching(/^cli/) });
   });
+
+  it('ties a token to a person with --owner: it follows their role, and revoke --owner ends all of theirs', async () => {
+    const person = await upsertUserAtLogin(test.ctx.db, {
+      issuer: 'https://idp.example',
+      subject: 'owner-1',
+      email: 'owner@example.test',
+      displayName: null,
+      roles: ['lead'],
+    });
+    const tooStrong = await cli('token', 'create', '--role', 'admin', '--name', 'owned-admin', '--owner', 'owner@example.test');
+    expect(tooStrong.code).not.toBe(0);
+    expect(tooStrong.stderr).toMatch(/holds no role at least as strong as admin/);
+    expect(await test.ctx.db.selectFrom('api_token').select('id').where('name', '=', 'owned-admin').execute()).toHaveLength(0);
+
+    const created = await cli('token', 'create', '--role', 'lead', '--name', 'owned-lead', '--owner', 'owner@example.test');
+    expect(created.code).toBe(0);
+    const token = /(rct_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
+    const me = () => fetch(`${baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
+    expect(await me()).toBe(200);
+    const row = await test.ctx.db
+      .selectFrom('api_token')
+      .select(['created_by_id', 'created_by_label'])
+      .where('name', '=', 'owned-lead')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      created_by_id: person.id,
+      created_by_label: expect.stringMatching(/^cli.* for owner@example\.test$/),
+    });
+
+    await updateUserRoles(test.ctx.db, person.id, ['analyst']);
+    expect(await me()).toBe(401);
+    await updateUserRoles(test.ctx.db, person.id, ['lead']);
+    expect(await me()).toBe(200);
+
+    const revoked = await cli('token', 'revoke', '--owner', 'owner@example.test');
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('Revoked 1 token(s) of owner@example.test: owned-lead.');
+    expect(await me()).toBe(401);
+  }, 60_000); // four CLI processes
 
   it('refuses an unknown role and a malformed expiry', async () => {
     expect((await cli('token', 'create', '--role', 'superuser', '--name', 'x')).code).not.toBe(0);

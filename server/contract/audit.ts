@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { lineSchema } from './text.ts';
 
 /** `GET /api/audit`: filters, keyset pagination (newest first) and the CSV export. */
 
-const optionalText = z
-  .string()
-  .trim()
+const optionalText = lineSchema
   .max(200)
   .optional()
   .transform((value) => (value ? value : undefined));
@@ -17,6 +16,12 @@ const optionalInstant = z
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: 'custom', message: 'not a date or timestamp' });
+      return z.NEVER;
+    }
+    // JavaScript dates reach 271821 BC; Postgres's timestamptz refuses anything before 4713 BC.
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) {
+      ctx.addIssue({ code: 'custom', message: 'must be between the years 1 and 9999' });
       return z.NEVER;
     }
     return date.toISOString();
@@ -35,7 +40,8 @@ export const auditQuerySchema = z.object({
   /** Keyset cursor: the `nextCursor` of the previous page. */
   cursor: z
     .string()
-    .regex(/^\d{1,18}$/, 'not a cursor from this API')
+    .regex(/^\d{1,16}$/, 'not a cursor from this API')
+    .refine((value) => Number.isSafeInteger(Number(value)), 'not a cursor from this API')
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   format: z.enum(['json', 'csv']).default('json'),

@@ -38,6 +38,57 @@ export const meResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
+/**
+ * The web app's pages a sign-in may return to (`:param` stands for one path segment of letters,
+ * digits, `-` and `_`, which every id the console routes on is). `web/src/routes/login.test.tsx`
+ * checks this list against `web/src/routes.tsx`, so a new page is returnable once it is added here.
+ */
+export const returnableRoutes = [
+  '/',
+  '/queue',
+  '/sessions/:id',
+  '/workflows',
+  '/workflows/:id',
+  '/sync',
+  '/audit',
+  '/admin/tokens',
+] as const;
+
+const returnableRoutePatterns = returnableRoutes.map(
+  (route) => new RegExp(`^${route.replace(/:[A-Za-z]+/g, '[A-Za-z0-9_-]{1,128}')}$`),
+);
+
+/** Stands in for the console's origin: the check needs only "same origin as where it started". */
+const probeOrigin = 'https://console.invalid';
+
+/**
+ * Where a sign-in may send the browser afterwards: `returnTo` when, once parsed and normalised as a
+ * browser would (dot segments removed, `%2e` read as `.`), it is still a path on this origin that
+ * starts with a single `/` and names one of `returnableRoutes`; otherwise `/`. The server decides
+ * (`GET /auth/login`); the sign-in page runs the same function only to build its link.
+ *
+ * The raw string is also refused when it holds anything a URL parser or a browser strips, folds or
+ * reinterprets (control characters, whitespace, backslashes, non-ASCII), rather than guessing what
+ * a browser will make of it: `/\evil`, `/\t/evil`, `/.//evil`, `/%2e//evil` and `https://evil`
+ * all become `/`.
+ */
+export function safeReturnPath(returnTo: unknown): string {
+  if (typeof returnTo !== 'string' || returnTo.length > 2_000) return '/';
+  if (!/^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(returnTo)) return '/';
+  let url: URL;
+  try {
+    url = new URL(returnTo, probeOrigin);
+  } catch {
+    return '/';
+  }
+  const path = url.pathname;
+  if (url.origin !== probeOrigin || !returnableRoutePatterns.some((pattern) => pattern.test(path))) return '/';
+  const normalised = `${path}${url.search}${url.hash}`;
+  // What the browser will resolve the Location header to must be this very path again.
+  if (normalised.startsWith('//') || new URL(normalised, probeOrigin).href !== url.href) return '/';
+  return normalised;
+}
+
 /** `POST /auth/logout` answers where the browser goes next (the IdP's end-session page when it has one). */
 export const logoutResponseSchema = z.object({ redirectTo: z.string() });
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { cursorParamSchema } from './cursor.ts';
 import { diditIdSchema } from './ids.ts';
+import { lineSchema, textSchema } from './text.ts';
 
 /**
  * The review loop's HTTP contract, shared by the server (validation) and the web app
@@ -57,13 +59,13 @@ export const queueQuerySchema = z
     assignee: z.enum(assigneeFilters).default('anyone'),
     /** Only sessions waiting at least this many minutes. */
     minAgeMinutes: z.coerce.number().int().min(0).max(525_600).optional(),
-    q: z.string().trim().min(1).max(200).optional(),
+    q: lineSchema.min(1).max(200).optional(),
     sort: queueSortSchema.default('age'),
     dir: z.enum(['asc', 'desc']).optional(),
     /** Keyset position: the page after it (a page's `nextCursor`). */
-    cursor: z.string().max(500).optional(),
+    cursor: cursorParamSchema.optional(),
     /** Keyset position: the page before it (a page's `prevCursor`); never with `cursor`. */
-    before: z.string().max(500).optional(),
+    before: cursorParamSchema.optional(),
     /** Page size; the console offers `queuePageSizes`, the API takes any size in range. */
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
@@ -174,12 +176,32 @@ export const mediaSchema = z.object({
   expiresAt: z.string().nullable(),
   /** True when Didit refused a refresh (rate limit) and these are the previous links. */
   stale: z.boolean(),
-  /** Why a refresh left the previous links: Didit rate-limited us, or could not be reached. */
-  staleReason: z.enum(['rate_limited', 'didit_unavailable']).nullable().optional(),
+  /**
+   * Why a refresh left the previous links: Didit rate-limited us, or could not be reached, or
+   * this person asked for new links more often than the console allows a minute.
+   */
+  staleReason: z.enum(['rate_limited', 'didit_unavailable', 'refresh_limit']).nullable().optional(),
   /** When Didit said to try again (rate limit), in seconds. */
   retryAfterSeconds: z.number().nullable().optional(),
 });
 export type Media = z.infer<typeof mediaSchema>;
+
+/** `POST /api/sessions/:id/refresh-media`: new links are fetched only when these near expiry, or one is reported broken. */
+export const refreshMediaRequestSchema = z.object({
+  /** A link that failed to load in the page (one of the session's current links, else ignored). */
+  brokenUrl: z.string().min(1).max(4_096).optional(),
+});
+export type RefreshMediaRequest = z.infer<typeof refreshMediaRequestSchema>;
+
+export const refreshMediaResponseSchema = z.object({
+  sessionId: z.string(),
+  media: mediaSchema,
+  /** New links were fetched for this answer. */
+  refreshed: z.boolean(),
+  reason: z.enum(['rate_limited', 'didit_unavailable', 'refresh_limit']).nullable(),
+  retryAfterSeconds: z.number().nullable(),
+});
+export type RefreshMediaResponse = z.infer<typeof refreshMediaResponseSchema>;
 
 export const timelineEntrySchema = z.discriminatedUnion('source', [
   z.object({ source: z.literal('didit'), at: z.string(), status: z.string(), webhookType: z.string() }),
@@ -253,8 +275,8 @@ export function withoutEvidenceNote(missing: readonly EvidenceKind[]): string {
 
 export const decisionRequestSchema = z.object({
   decision: z.enum(decisionValues),
-  reason: z.string().min(1).max(64),
-  note: z.string().trim().max(5_000).optional(),
+  reason: lineSchema.min(1).max(64),
+  note: textSchema.max(5_000).optional(),
   /** The session version the analyst saw; a mismatch answers 409 with the fresh state. */
   expectedVersion: z.number().int().min(1),
   /**
@@ -265,7 +287,7 @@ export const decisionRequestSchema = z.object({
 });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 
-export const noteRequestSchema = z.object({ note: z.string().trim().min(1).max(5_000) });
+export const noteRequestSchema = z.object({ note: textSchema.min(1).max(5_000) });
 
 export const claimNextRequestSchema = z.object({ filters: z.record(z.string(), z.unknown()).default({}) });
 

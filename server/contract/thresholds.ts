@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { diditIdSchema } from './ids.ts';
+import { textSchema } from './text.ts';
 
 /**
  * Threshold tuning's HTTP contract (issue 7), shared by the server (validation) and the web app.
@@ -42,15 +43,16 @@ export type ThresholdSetInput = z.input<typeof thresholdSetSchema>;
 
 export const proposeThresholdsSchema = z.object({
   thresholds: thresholdSetSchema,
-  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(2000),
+  reason: textSchema.min(3, 'say why (at least 3 characters)').max(2000),
 });
 export type ProposeThresholdsInput = z.input<typeof proposeThresholdsSchema>;
 
-export const decideProposalSchema = z.object({ note: z.string().trim().max(2000).optional() });
-export const rejectProposalSchema = z.object({ note: z.string().trim().min(3, 'say why it is rejected').max(2000) });
+export const decideProposalSchema = z.object({ note: textSchema.max(2000).optional() });
+export const rejectProposalSchema = z.object({ note: textSchema.min(3, 'say why it is rejected').max(2000) });
 
 export const workflowParamsSchema = z.object({ id: diditIdSchema });
-export const versionParamsSchema = z.object({ id: diditIdSchema, version: z.coerce.number().int().min(1) });
+/** Versions are `integer` in Postgres: a larger number is no version of ours (and would not cast). */
+export const versionParamsSchema = z.object({ id: diditIdSchema, version: z.coerce.number().int().min(1).max(2_147_483_647) });
 
 const isoDate = z.iso.datetime({ offset: true });
 

@@ -2,6 +2,7 @@ import { Kysely, Migrator, PostgresDialect, type MigrationResultSet, sql } from 
 import { Logger as WorkerLogger, runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.ts';
+import { currentRole, grantRuntimeAccess } from './roles.ts';
 import type { DB } from './schema.ts';
 
 /**
@@ -100,6 +101,30 @@ export async function migrateToLatest(db: AnyKysely, pool: pg.Pool): Promise<Mig
   const result = unwrap(await createMigrator(db).migrateToLatest());
   await runMigrations({ pgPool: pool, logger: quietWorkerLogger });
   return result;
+}
+
+/**
+ * Migrates as the owner role, then grants the runtime role its share: everything it needs, and
+ * only INSERT and SELECT on the audit log (`roles.ts`). With one role for both, just migrates.
+ */
+export async function migrateAsOwner(urls: { owner: string; runtime: string }): Promise<MigrationResultSet> {
+  return asOwner(urls.owner, async (db, pool) => {
+    const result = await migrateToLatest(db, pool);
+    const [owner, runtime] = await Promise.all([currentRole(urls.owner), currentRole(urls.runtime)]);
+    if (owner !== runtime) await grantRuntimeAccess(urls.owner, runtime);
+    return result;
+  });
+}
+
+/** A short-lived pool as the owner role, for schema changes. */
+export async function asOwner<T>(ownerUrl: string, use: (db: Database, pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = createPool({ connectionString: ownerUrl, max: 2, applicationName: 'review-console-migrate' });
+  const db = createDatabase(pool);
+  try {
+    return await use(db, pool);
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** Reverts the most recent migration of ours. */

@@ -20,6 +20,8 @@ export interface DB {
   didit_rate_scope: DiditRateScopeTable;
   didit_rate_grant: DiditRateGrantTable;
   didit_call_stat: DiditCallStatTable;
+  media_refresh_request: MediaRefreshRequestTable;
+  media_forced_refresh: MediaForcedRefreshTable;
   webhook_quarantine: WebhookQuarantineTable;
 }
 
@@ -41,6 +43,8 @@ export interface WebhookEventTable {
   signature_variant: SignatureVariant;
   is_test: Generated<boolean>;
   payload: Json<Record<string, unknown>>;
+  /** The signed bytes, kept only when `payload` differs from them (characters jsonb refuses replaced). */
+  raw_body: Buffer | null;
   received_at: CreatedAt;
   processed_at: Timestamp | null;
   attempts: Generated<number>;
@@ -61,12 +65,15 @@ export interface VerificationSessionTable {
   status: string;
   liveness_status: string | null;
   face_match_status: string | null;
+  /** 0–100 (a check constraint); null when Didit sent none or one out of range (see `data_problems`). */
   liveness_score: number | null;
   face_match_score: number | null;
   liveness_method: string | null;
   // Both default in the database, so inserts may omit them.
   warnings: ColumnType<unknown[], string | undefined, string>;
   warning_codes: ColumnType<string[], string[] | undefined, string[]>;
+  /** What the console could not take from Didit's decision as sent (`DataProblemCode`s). */
+  data_problems: ColumnType<string[], string[] | undefined, string[]>;
   decision: Json<Record<string, unknown>> | null;
   media: ColumnType<Record<string, string>, string | undefined, string>;
   media_expires_at: Timestamp | null;
@@ -195,6 +202,8 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>;
   prev_hash: string | null;
   hash: string;
+  /** Id of the AUDIT_KEY that keyed `hash`; null for rows from before the chain was keyed. */
+  key_id: string | null;
 }
 
 export interface WorkerHeartbeatTable {
@@ -252,6 +261,20 @@ export interface DiditRateGrantTable {
   id: Generated<number>;
   scope: string;
   granted_at: CreatedAt;
+}
+
+/** One request for new media links by one actor (a sliding log per actor, pruned past the window). */
+export interface MediaRefreshRequestTable {
+  id: Generated<number>;
+  /** `user:<id>` or `token:<id>`. */
+  actor_key: string;
+  requested_at: Timestamp;
+}
+
+/** When a reported broken image last forced new links of a session. */
+export interface MediaForcedRefreshTable {
+  session_id: string;
+  forced_at: Timestamp;
 }
 
 export interface DiditCallStatTable {

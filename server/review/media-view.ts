@@ -1,11 +1,25 @@
-import type { Media } from '../contract/review.ts';
+import { sql } from 'kysely';
+import { appendAudit } from '../audit/audit.repository.ts';
+import { can, type Actor } from '../auth/rbac.ts';
+import type { Media, SessionDetail } from '../contract/review.ts';
+import type { AppContext } from '../context.ts';
+import { isAllowedMediaUrl } from '../vendors/didit/media-origin.ts';
+import type { MediaRefreshResult } from '../sync/media-refresh.ts';
+import type { RequestOrigin } from './review.service.ts';
+
+/**
+ * The evidence rules: every answer that carries a session's signed selfie, portrait or video
+ * links goes through here (opening a session, claiming, releasing, deciding, a note, a 409's
+ * fresh state, a media refresh). People without 'media.view' get no links; a person's look at a
+ * session's face is on the audit record (who, whose, when, from where) before the links leave.
+ */
 
 /** The session's stored media links as the session page shows them. */
 export function mediaView(
   media: Record<string, string>,
   expiresAt: Date | null,
   stale = false,
-  why: { reason: 'rate_limited' | 'didit_unavailable' | null; retryAfterSeconds: number | null } = {
+  why: { reason: MediaRefreshResult['reason']; retryAfterSeconds: number | null } = {
     reason: null,
     retryAfterSeconds: null,
   },
@@ -18,4 +32,99 @@ export function mediaView(
     stale,
     ...(stale ? { staleReason: why.reason, retryAfterSeconds: why.retryAfterSeconds } : {}),
   };
+}
+
+/** Repeated views by the same person within this window are one "opening" in the audit log. */
+export const EVIDENCE_VIEW_WINDOW_MINUTES = 10;
+
+function hasLinks(media: Media): boolean {
+  return Boolean(media.selfie || media.portrait || media.video);
+}
+
+/**
+ * Links outside DIDIT_MEDIA_ORIGINS never reach a browser: they are dropped on the way in, and
+ * here again for rows stored before that check (or before the origins were narrowed).
+ */
+function withinMediaOrigins(media: Media, origins: readonly string[]): Media {
+  const keep = (url: string | null): string | null => (url !== null && isAllowedMediaUrl(url, origins) ? url : null);
+  return { ...media, selfie: keep(media.selfie), portrait: keep(media.portrait), video: keep(media.video) };
+}
+
+/** The same media without links, for people who may not see faces. */
+function withoutLinks(media: Media): Media {
+  return { ...media, selfie: null, portrait: null, video: null };
+}
+
+/**
+ * Applies the evidence rules to a session answer: strips the links for people without
+ * 'media.view', otherwise records the look (once per person and session within the window).
+ */
+export async function withEvidenceRules(
+  ctx: Pick<AppContext, 'db' | 'config'>,
+  actor: Actor,
+  detail: SessionDetail,
+  origin: RequestOrigin,
+): Promise<SessionDetail> {
+  if (!can(actor.role, 'media.view')) return { ...detail, media: withoutLinks(detail.media) };
+  const media = withinMediaOrigins(detail.media, ctx.config.didit.mediaOrigins);
+  if (hasLinks(media)) {
+    await recordMediaView(ctx.db, actor, detail.id, origin, { details: { vendorData: detail.vendorData } });
+  }
+  return { ...detail, media };
+}
+
+/**
+ * The evidence rules for an answer that carries only media (a refresh): no links without
+ * 'media.view'; new links minted for this person are always a new entry (`newLinks`), the same
+ * links again are one look within the window.
+ */
+export async function mediaWithEvidenceRules(
+  ctx: Pick<AppContext, 'db' | 'config'>,
+  actor: Actor,
+  sessionId: string,
+  stored: Media,
+  origin: RequestOrigin,
+  record: { newLinks: boolean; details: Record<string, unknown> },
+): Promise<Media> {
+  if (!can(actor.role, 'media.view')) return withoutLinks(stored);
+  const media = withinMediaOrigins(stored, ctx.config.didit.mediaOrigins);
+  if (hasLinks(media)) {
+    await recordMediaView(ctx.db, actor, sessionId, origin, { always: record.newLinks, details: record.details });
+  }
+  return media;
+}
+
+/** Appends `session.media_viewed` unless this person has one for the session within the window. */
+async function recordMediaView(
+  db: AppContext['db'],
+  actor: Actor,
+  sessionId: string,
+  origin: RequestOrigin,
+  { always = false, details }: { always?: boolean; details: Record<string, unknown> },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // Two tabs opening the same session at once are still one look.
+    await sql`select pg_advisory_xact_lock(hashtext(${`media_viewed:${actor.kind}:${actor.id}:${sessionId}`}))`.execute(trx);
+    if (!always) {
+      const recent = await trx
+        .selectFrom('audit_log')
+        .select('id')
+        .where('target_type', '=', 'session')
+        .where('target_id', '=', sessionId)
+        .where('action', '=', 'session.media_viewed')
+        .where('actor_id', '=', actor.id)
+        .where('occurred_at', '>', sql<Date>`now() - make_interval(mins => ${EVIDENCE_VIEW_WINDOW_MINUTES})`)
+        .limit(1)
+        .executeTakeFirst();
+      if (recent) return;
+    }
+    await appendAudit(trx, {
+      actor,
+      action: 'session.media_viewed',
+      targetType: 'session',
+      targetId: sessionId,
+      details,
+      ...origin,
+    });
+  });
 }

@@ -7,6 +7,7 @@ import {
   type SqlBool,
   type Transaction,
 } from 'kysely';
+import { encodeQueueCursor, queueCursorSchema, type QueueCursor } from '../contract/queue-cursor.ts';
 import type { QueueQuery, QueueSort } from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -33,29 +34,40 @@ const sortExpressions: Record<QueueSort, { expr: RawBuilder<unknown>; cast: RawB
   face_match: { expr: sql`coalesce(verification_session.face_match_score, -1)`, cast: sql`float8` },
 };
 
-export interface QueueCursor {
-  sort: QueueSort;
-  dir: 'asc' | 'desc';
-  /** The sort value as Postgres printed it (text keeps microseconds and exact floats). */
-  value: string;
-  id: string;
-}
+export type { QueueCursor };
 
 export function encodeCursor(cursor: QueueCursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.dir, cursor.value, cursor.id])).toString('base64url');
+  return encodeQueueCursor(cursor);
 }
 
-export function decodeCursor(raw: string, sort: QueueSort, dir: 'asc' | 'desc'): QueueCursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 4 && parsed.every((part) => typeof part === 'string')) {
-      const [cursorSort, cursorDir, value, id] = parsed as [string, string, string, string];
-      if (cursorSort === sort && cursorDir === dir && /^[0-9a-f-]{36}$/.test(id)) return { sort, dir, value, id };
-    }
-  } catch {
-    // fall through to the error below
+/**
+ * The position a `cursor=` or `before=` names, for this sort order. A token that is not one this
+ * API made (not base64url JSON, a value Postgres would not cast, an id that is no Didit id) or
+ * that belongs to another sort order is a 400 naming the parameter, before any SQL runs.
+ */
+export function decodeCursor(
+  raw: string,
+  sort: QueueSort,
+  dir: 'asc' | 'desc',
+  param: 'cursor' | 'before' = 'cursor',
+): QueueCursor {
+  const parsed = queueCursorSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(400, 'validation_failed', 'The page cursor is not one this console made; start from the first page.', {
+      issues: [{ path: param, message: 'not a cursor from this API' }],
+    });
   }
-  throw new AppError(400, 'validation_failed', 'The page cursor does not belong to this sort order; start from the first page.');
+  if (parsed.data.sort !== sort || parsed.data.dir !== dir) {
+    throw new AppError(
+      400,
+      'validation_failed',
+      'The page cursor does not belong to this sort order; start from the first page.',
+      {
+        issues: [{ path: param, message: 'belongs to another sort order' }],
+      },
+    );
+  }
+  return parsed.data;
 }
 
 export interface QueueScope {
@@ -155,8 +167,12 @@ export interface QueueRow {
 export function buildQueuePageQuery(db: Database, query: QueueQuery, scope: QueueScope) {
   const readDir = readDirectionOf(query);
   const { expr, cast } = sortExpressions[query.sort];
-  const position = query.before ?? query.cursor;
-  const cursor = position ? decodeCursor(position, query.sort, directionOf(query)) : undefined;
+  const cursor =
+    query.before !== undefined
+      ? decodeCursor(query.before, query.sort, directionOf(query), 'before')
+      : query.cursor !== undefined
+        ? decodeCursor(query.cursor, query.sort, directionOf(query), 'cursor')
+        : undefined;
   const page = db
     .selectFrom('verification_session')
     .select('verification_session.id')

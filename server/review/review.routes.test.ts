@@ -9,6 +9,7 @@ import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
 import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { postDelivery, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
+import { repairSessionFromDidit } from '../sync/repair-session.ts';
 
 /** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
 describe('review routes', () => {
@@ -168,9 +169,12 @@ describe('review routes', () => {
     it('open, the links are refreshed, decide: saved', async () => {
       const id = await inReviewSession('user-refreshed-links');
       // Bring our copy in line with Didit's decision first (the seed is not Didit's word).
-      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      await repairSessionFromDidit(app.ctx, id);
       const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
-      const refreshed = await post('analyst@example.test', `/api/sessions/${id}/refresh-media`);
+      // An image failed to load in the page: new links are forced.
+      const refreshed = await post('analyst@example.test', `/api/sessions/${id}/refresh-media`, {
+        brokenUrl: opened.media.selfie,
+      });
       expect((await bodyOf(refreshed)).refreshed).toBe(true);
       const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
       expect(after.media.selfie).not.toBe(opened.media.selfie);
@@ -200,10 +204,14 @@ describe('review routes', () => {
 
     it('still answers 409 when Didit changes the scores after the analyst opened the session', async () => {
       const id = await inReviewSession('user-rescored');
-      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      await repairSessionFromDidit(app.ctx, id);
       const opened = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
       await app.ctx.db.updateTable('verification_session').set({ face_match_score: 12.5 }).where('id', '=', id).execute();
-      expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+      // New links (an image failed) come with Didit's decision as it stands: its scores again.
+      const refreshed = await post('analyst@example.test', `/api/sessions/${id}/refresh-media`, {
+        brokenUrl: opened.media.selfie,
+      });
+      expect((await bodyOf(refreshed)).refreshed).toBe(true);
       const after = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
       expect(after.version).toBeGreaterThan(opened.version);
       expect((await decide(id, opened.version)).status).toBe(409);
@@ -280,7 +288,7 @@ describe('review routes', () => {
       reviewer_email: 'risk.lead@company.example',
     });
     // The re-read applies Didit's decision, as a webhook or reconciliation would.
-    expect((await post('analyst@example.test', `/api/sessions/${id}/refresh-media`)).status).toBe(200);
+    await repairSessionFromDidit(app.ctx, id);
     const detail = await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`));
     expect(detail).toMatchObject({ status: 'Declined', decisionSource: 'outside' });
     expect(detail.diditReview).toMatchObject({
@@ -375,6 +383,90 @@ describe('review routes', () => {
     expect((await bodyOf(res)).session).toMatchObject({ id, claim: { label: 'analyst2@example.test' } });
     const none = await post('analyst@example.test', '/api/queue/claim-next', { filters: { q: 'user-claim-next' } });
     expect(none.status).toBe(404);
+  });
+
+  describe('every answer that carries media links is on the evidence record (issue 15)', () => {
+    /** A session with links to its images that nobody has opened. */
+    async function unopenedSessionWithImages(vendorData: string): Promise<string> {
+      const id = await inReviewSession(vendorData);
+      await repairSessionFromDidit(app.ctx, id);
+      const { media } = await app.ctx.db
+        .selectFrom('verification_session')
+        .select('media')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(media['selfie']).toBeTruthy();
+      return id;
+    }
+    const mediaViews = (id: string) =>
+      app.ctx.db
+        .selectFrom('audit_log')
+        .select(['actor_label', 'details'])
+        .where('target_id', '=', id)
+        .where('action', '=', 'session.media_viewed')
+        .orderBy('id')
+        .execute();
+
+    it("a note's answer carries the links only with a media_viewed entry for who added it", async () => {
+      const id = await unopenedSessionWithImages('user-note-unopened');
+      expect(await mediaViews(id)).toEqual([]);
+      const res = await post('analyst@example.test', `/api/sessions/${id}/notes`, { note: 'Called the user.' });
+      expect(res.status).toBe(201);
+      const body = await bodyOf(res);
+      expect(body.media.selfie).toBeTruthy();
+      expect(await mediaViews(id)).toEqual([
+        { actor_label: 'analyst@example.test', details: { vendorData: 'user-note-unopened' } },
+      ]);
+    });
+
+    it("a decision's answer carries the links only with a media_viewed entry for who decided", async () => {
+      const id = await unopenedSessionWithImages('user-decided-unopened');
+      const token = await createApiToken(app.ctx, 'analyst', 'decides-unopened');
+      const { version } = await app.ctx.db
+        .selectFrom('verification_session')
+        .select('version')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const res = await fetch(`${app.baseUrl}/api/sessions/${id}/decision`, {
+        method: 'POST',
+        headers: { ...authHeaders(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'Declined', reason: 'different_person', expectedVersion: version }),
+      });
+      expect(res.status).toBe(201);
+      expect((await bodyOf(res)).media.selfie).toBeTruthy();
+      expect((await mediaViews(id)).map((row) => row.actor_label)).toEqual(['decides-unopened']);
+      await runWorker(); // its push, so no job is left for later tests
+    });
+
+    it("a stale decision's 409 carries the fresh state's links only with a media_viewed entry", async () => {
+      const id = await unopenedSessionWithImages('user-conflict-unopened');
+      const res = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+        decision: 'Approved',
+        reason: 'same_person',
+        expectedVersion: 999,
+      });
+      expect(res.status).toBe(409);
+      expect((await bodyOf(res)).error.details.session.media.selfie).toBeTruthy();
+      expect((await mediaViews(id)).map((row) => row.actor_label)).toEqual(['analyst@example.test']);
+    });
+
+    it('a media refresh is on the record: new links always, the same links once per look', async () => {
+      const id = await unopenedSessionWithImages('user-refresh-record');
+      const { media } = await app.ctx.db
+        .selectFrom('verification_session')
+        .select('media')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const same = await post('viewer@example.test', `/api/sessions/${id}/refresh-media`);
+      expect(await bodyOf(same)).toMatchObject({ refreshed: false, media: { selfie: media['selfie'] } });
+      expect(await post('viewer@example.test', `/api/sessions/${id}/refresh-media`)).toMatchObject({ status: 200 });
+      const forced = await post('viewer@example.test', `/api/sessions/${id}/refresh-media`, { brokenUrl: media['selfie'] });
+      expect((await bodyOf(forced)).refreshed).toBe(true);
+      expect((await mediaViews(id)).map((row) => row.details)).toEqual([
+        { refreshed: false, stale: false },
+        { refreshed: true, stale: false },
+      ]);
+    });
   });
 
   it('records who opened a session with images in the audit log, once per look', async () => {

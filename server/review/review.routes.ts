@@ -1,9 +1,7 @@
 import { Router, type Request } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { diditIdSchema } from '../contract/ids.ts';
-import { actorOf, can, requireCapability, type Actor } from '../auth/rbac.ts';
-import { appendAudit } from '../audit/audit.repository.ts';
+import { actorOf, can, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import {
   claimNextRequestSchema,
@@ -15,6 +13,8 @@ import {
   type ReasonCatalog,
 } from '../contract/review.ts';
 import { AppError } from '../errors.ts';
+import type { MediaRefreshResult } from '../sync/media-refresh.ts';
+import { withEvidenceRules } from './media-view.ts';
 import { countQueue, listQueue } from './queue.repository.ts';
 import {
   addNote,
@@ -70,32 +70,31 @@ export function reviewRoutes(ctx: AppContext): Router {
     const actor = actorOf(req);
     const id = await ctx.db.transaction().execute((trx) => claimNextSession(trx, query, actor, settings, originOf(req)));
     if (!id) throw new AppError(404, 'not_found', 'No unclaimed session matches this view.');
-    res.json({ session: await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)) });
+    res.json({ session: await sessionAnswer(req, id) });
   });
 
   router.get('/sessions/:id', requireCapability('session.read'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
     await touchClaim(ctx.db, id, actor, settings);
-    // Links expiring within the margin are refreshed first (coalesced; old links + a flag if Didit says wait).
-    const media = can(actor.role, 'media.view') ? await ctx.media.ensureFresh(id) : undefined;
-    const detail = await loadSessionDetail(ctx.db, id, actor, settings);
-    detail.media.stale = media?.stale ?? false;
-    res.json(await withEvidenceRules(req, detail));
+    // Links expiring within the margin are refreshed first (coalesced; old links + a flag if
+    // Didit, or this person's refresh limit, says wait).
+    const media = can(actor.role, 'media.view') ? await ctx.media.ensureFresh(id, actor) : undefined;
+    res.json(await sessionAnswer(req, id, media));
   });
 
   router.post('/sessions/:id/claim', requireCapability('session.claim'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => claimSession(trx, id, actor, settings, originOf(req)));
-    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+    res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/release', requireCapability('session.claim'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => releaseSession(trx, id, actor, settings, originOf(req)));
-    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+    res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/decision', requireCapability('session.decide'), async (req, res) => {
@@ -107,19 +106,19 @@ export function reviewRoutes(ctx: AppContext): Router {
     } catch (error) {
       // A conflict answers with the fresh state so the analyst sees what changed.
       if (error instanceof AppError && error.status === 409) {
-        const session = await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings));
+        const session = await sessionAnswer(req, id);
         throw new AppError(409, error.code, error.message, { ...(error.details as object), session });
       }
       throw error;
     }
-    res.status(201).json(await loadSessionDetail(ctx.db, id, actor, settings));
+    res.status(201).json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/decision/retry', requireCapability('session.decide'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => retryDecisionPush(trx, id, actor, originOf(req)));
-    res.json(await withEvidenceRules(req, await loadSessionDetail(ctx.db, id, actor, settings)));
+    res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/notes', requireCapability('session.note'), async (req, res) => {
@@ -127,54 +126,27 @@ export function reviewRoutes(ctx: AppContext): Router {
     const { note } = noteRequestSchema.parse(req.body);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => addNote(trx, id, actor, note, settings, originOf(req)));
-    res.status(201).json(await loadSessionDetail(ctx.db, id, actor, settings));
+    res.status(201).json(await sessionAnswer(req, id));
   });
 
   /**
-   * Every response that carries a session's media links goes through here: people without
-   * 'media.view' get none, and the first look of a person at a session's face within the audit
-   * window is recorded (who, whose, when, from where), however the page got there (opening it,
-   * claim next, a decision's fresh state).
+   * The only way a session leaves these routes: loaded, then through the evidence rules
+   * (media-view.ts), so no answer carries a face's links without the look being on record.
+   * `refresh`: what a read's refresh of the links did (stale links are flagged, with why).
    */
-  async function withEvidenceRules(req: Request, detail: SessionDetail): Promise<SessionDetail> {
+  async function sessionAnswer(req: Request, id: string, refresh?: MediaRefreshResult): Promise<SessionDetail> {
     const actor = actorOf(req);
-    if (!can(actor.role, 'media.view'))
-      return { ...detail, media: { ...detail.media, selfie: null, portrait: null, video: null } };
-    if (detail.media.selfie || detail.media.portrait || detail.media.video) {
-      await recordEvidenceView(ctx.db, actor, detail, originOf(req));
+    const detail = await loadSessionDetail(ctx.db, id, actor, settings);
+    if (refresh?.stale) {
+      detail.media = {
+        ...detail.media,
+        stale: true,
+        staleReason: refresh.reason,
+        retryAfterSeconds: refresh.retryAfterSeconds,
+      };
     }
-    return detail;
+    return withEvidenceRules(ctx, actor, detail, originOf(req));
   }
 
   return router;
-}
-
-/** Repeated views by the same person within this window are one "opening" in the audit log. */
-const evidenceViewWindowMinutes = 10;
-
-async function recordEvidenceView(
-  db: AppContext['db'],
-  actor: Actor,
-  detail: SessionDetail,
-  origin: RequestOrigin,
-): Promise<void> {
-  const recent = await db
-    .selectFrom('audit_log')
-    .select('id')
-    .where('target_type', '=', 'session')
-    .where('target_id', '=', detail.id)
-    .where('action', '=', 'session.media_viewed')
-    .where('actor_id', '=', actor.id)
-    .where('occurred_at', '>', sql<Date>`now() - make_interval(mins => ${evidenceViewWindowMinutes})`)
-    .limit(1)
-    .executeTakeFirst();
-  if (recent) return;
-  await appendAudit(db, {
-    actor,
-    action: 'session.media_viewed',
-    targetType: 'session',
-    targetId: detail.id,
-    details: { vendorData: detail.vendorData },
-    ...origin,
-  });
 }

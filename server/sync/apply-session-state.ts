@@ -160,6 +160,8 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
             })),
           ),
           warning_codes: [...new Set(snapshot.warnings.map((w) => w.risk))],
+          // Scores out of range arrive as null with their problem named here (and in `warnings`).
+          data_problems: snapshot.dataProblems,
           decision: JSON.stringify(snapshot.decision),
           media: JSON.stringify(snapshot.media),
           media_expires_at: snapshot.mediaExpiresAt,

@@ -33,6 +33,7 @@ beforeAll(async () => {
       baseUrl: sandbox.url,
       apiKey: sandbox.apiKey,
       budget: new PostgresRateBudget(ctx.db),
+      mediaOrigins: ctx.didit.mediaOrigins,
       baseBackoffMs: 5,
       maxBackoffMs: 20,
     }),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ZodError } from 'zod';
-import { adaptDiditDecision, type SessionSnapshot } from '../vendors/didit/adapt.ts';
+import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import { sessionEventSchema } from '../vendors/didit/didit-schemas.ts';
 import { INBOX_SHARDS, PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
@@ -180,9 +180,10 @@ async function incomingFromRow(deps: SyncDeps, payload: unknown, eventTimestamp:
     diditCreatedAt: event.created_at ? new Date(event.created_at * 1000) : null,
   };
   if (event.decision) {
-    const snapshot = adaptDiditDecision(
+    // Through the client: the same media-origin policy as a decision read.
+    const snapshot = deps.didit.adaptDecision(
       { session_id: event.session_id, status: event.status, ...event.decision },
-      eventTimestamp,
+      { receivedAt: eventTimestamp },
     );
     return { ...base, snapshot };
   }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { Actor } from '../auth/rbac.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +15,12 @@ import { fromFetchedSnapshot } from './inbox-processor.ts';
  * this process through a shared promise, across replicas through the session's sync lock and a
  * re-check after it. When Didit cannot be asked right now (rate budget spent, Didit failing) the
  * old links come back with their expiry and a flag saying so, never an error.
+ *
+ * People cannot spend the worker's budget (issue 15): Didit is asked only when the links are
+ * near expiry, or when a person reports a current link broken, which forces new links of a
+ * session at most once per `forceIntervalSeconds`; each person's requests are limited per minute
+ * (shared by every replica through Postgres); and every such call is `interactive` in the rate
+ * budget, so it can only use the interactive share of Didit's limits.
  */
 
 export interface MediaRefreshResult {
@@ -23,7 +31,8 @@ export interface MediaRefreshResult {
   refreshed: boolean;
   /** The links are the old ones because Didit could not be asked. */
   stale: boolean;
-  reason: 'rate_limited' | 'didit_unavailable' | null;
+  /** Didit rate-limited us (or the budget is spent), Didit failed, or this person is past their limit. */
+  reason: 'rate_limited' | 'didit_unavailable' | 'refresh_limit' | null;
   retryAfterSeconds: number | null;
 }
 
@@ -33,7 +42,28 @@ export interface MediaRefresherDeps {
   logger: Logger;
   metrics: Metrics;
   marginSeconds: number;
+  /** Requests for new links one actor may make per minute (MEDIA_REFRESH_PER_USER_PER_MINUTE); default 20. */
+  perActorPerMinute?: number;
+  /** A reported broken link forces new links of a session at most this often (MEDIA_REFRESH_FORCE_INTERVAL_SECONDS); default 60. */
+  forceIntervalSeconds?: number;
+  /** Milliseconds since the epoch, for the per-actor log and the force interval (tests move it). */
+  now?: () => number;
 }
+
+/** What the session page says when it asks for links. */
+export interface MediaRefreshRequest {
+  /** A link that failed to load in the page: forces new links if it is still the current one. */
+  brokenUrl?: string | undefined;
+}
+
+/** The web app asks for new links when fewer than 60 s are left: a smaller margin would answer those asks with "still fresh". */
+const MIN_MARGIN_SECONDS = 90;
+
+/** The per-actor limit's window. */
+const ACTOR_WINDOW_MS = 60_000;
+
+/** Advisory-lock namespace (first key of the two-int form) for the per-actor refresh log. */
+const ACTOR_LOCK_NAMESPACE = 7302;
 
 interface MediaRow {
   media: Record<string, string>;
@@ -42,24 +72,86 @@ interface MediaRow {
 
 export class MediaRefresher {
   private readonly inflight = new Map<string, Promise<MediaRefreshResult>>();
+  private readonly marginSeconds: number;
+  private readonly perActorPerMinute: number;
+  private readonly forceIntervalSeconds: number;
+  private readonly now: () => number;
 
-  constructor(private readonly deps: MediaRefresherDeps) {}
-
-  /** True when a link expires within the margin (or its expiry is unknown). */
-  needsRefresh(row: MediaRow, now = Date.now()): boolean {
-    if (Object.keys(row.media).length === 0) return false;
-    if (!row.media_expires_at) return true;
-    return row.media_expires_at.getTime() - now <= this.deps.marginSeconds * 1000;
+  constructor(private readonly deps: MediaRefresherDeps) {
+    this.marginSeconds = Math.max(deps.marginSeconds, MIN_MARGIN_SECONDS);
+    this.perActorPerMinute = deps.perActorPerMinute ?? 20;
+    this.forceIntervalSeconds = deps.forceIntervalSeconds ?? 60;
+    this.now = deps.now ?? Date.now;
   }
 
-  /** For session reads: refreshes only when a link expires within the margin. */
-  async ensureFresh(sessionId: string): Promise<MediaRefreshResult> {
+  /** True when a link expires within the margin (or its expiry is unknown). */
+  needsRefresh(row: MediaRow, now = this.now()): boolean {
+    if (Object.keys(row.media).length === 0) return false;
+    if (!row.media_expires_at) return true;
+    return row.media_expires_at.getTime() - now <= this.marginSeconds * 1000;
+  }
+
+  /**
+   * For session reads: refreshes only when a link expires within the margin. With `actor`, a
+   * refresh counts against that person's limit; past it the old links come back flagged stale.
+   */
+  async ensureFresh(sessionId: string, actor?: Pick<Actor, 'kind' | 'id'>): Promise<MediaRefreshResult> {
     const row = await this.read(sessionId);
     if (!this.needsRefresh(row)) return unchanged(sessionId, row);
+    if (actor) {
+      const slot = await this.takeActorSlot(actor);
+      if (!slot.ok) {
+        this.deps.metrics.mediaRefreshes.inc({ outcome: 'throttled' });
+        return { ...unchanged(sessionId, row), stale: true, reason: 'refresh_limit', retryAfterSeconds: slot.retryAfterSeconds };
+      }
+    }
     return this.refresh(sessionId, { force: false });
   }
 
-  /** `force`: refresh even if the links look fresh (the reviewer saw one fail to load). */
+  /**
+   * `POST /api/sessions/:id/refresh-media`: a person asks for usable links. Counts against
+   * their per-minute limit (429 past it). Didit is asked when the links near expiry, or when the
+   * page reports a current link broken and no report forced new links of this session within
+   * the interval; otherwise the current links come back as they are.
+   */
+  async requestRefresh(
+    sessionId: string,
+    actor: Pick<Actor, 'kind' | 'id'>,
+    request: MediaRefreshRequest = {},
+  ): Promise<MediaRefreshResult> {
+    const slot = await this.takeActorSlot(actor);
+    if (!slot.ok) {
+      this.deps.metrics.mediaRefreshes.inc({ outcome: 'throttled' });
+      throw new AppError(
+        429,
+        'rate_limited',
+        `Too many requests for new media links: at most ${this.perActorPerMinute} a minute per person. Try again in ${slot.retryAfterSeconds} s.`,
+        { retryAfterSeconds: slot.retryAfterSeconds, limitPerMinute: this.perActorPerMinute },
+      );
+    }
+    const row = await this.read(sessionId);
+    if (this.needsRefresh(row)) return this.refresh(sessionId, { force: false });
+    const reportedCurrent = request.brokenUrl !== undefined && Object.values(row.media).includes(request.brokenUrl);
+    if (!reportedCurrent) {
+      // Fresh links, or a report about links already replaced: the current ones are the answer.
+      this.deps.metrics.mediaRefreshes.inc({ outcome: 'fresh' });
+      return unchanged(sessionId, row);
+    }
+    const forcedAt = await this.claimForcedRefresh(sessionId);
+    if (!forcedAt) {
+      this.deps.metrics.mediaRefreshes.inc({ outcome: 'force_refused' });
+      return unchanged(sessionId, row);
+    }
+    const result = await this.refresh(sessionId, { force: true });
+    // Didit could not be asked: the next report may try again rather than wait out the interval.
+    if (result.stale) await this.releaseForcedRefresh(sessionId, forcedAt);
+    return result;
+  }
+
+  /**
+   * Coalesced per session. `force`: refresh even if the links look fresh. No limits of its own:
+   * routes go through `requestRefresh` / `ensureFresh`, which apply them.
+   */
   refresh(sessionId: string, { force }: { force: boolean }): Promise<MediaRefreshResult> {
     const key = sessionId;
     const running = this.inflight.get(key);
@@ -70,6 +162,69 @@ export class MediaRefresher {
     const promise = this.run(sessionId, force).finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
+  }
+
+  /**
+   * One request in the actor's sliding log, if the last minute has room: checked and appended
+   * under a per-actor advisory lock, so replicas share the limit.
+   */
+  private async takeActorSlot(
+    actor: Pick<Actor, 'kind' | 'id'>,
+  ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    const key = `${actor.kind}:${actor.id}`;
+    const limit = this.perActorPerMinute;
+    const now = this.now();
+    const windowStart = new Date(now - ACTOR_WINDOW_MS);
+    return this.deps.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${ACTOR_LOCK_NAMESPACE}, hashtext(${key}))`.execute(trx);
+      const recent = await trx
+        .selectFrom('media_refresh_request')
+        .select('requested_at')
+        .where('actor_key', '=', key)
+        .where('requested_at', '>', windowStart)
+        .orderBy('requested_at', 'desc')
+        .limit(limit)
+        .execute();
+      // Room comes back when the limit-th most recent request leaves the window.
+      const blocking = recent.length >= limit ? recent[limit - 1] : undefined;
+      if (blocking) {
+        const waitMs = blocking.requested_at.getTime() + ACTOR_WINDOW_MS - now;
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+      }
+      await trx
+        .insertInto('media_refresh_request')
+        .values({ actor_key: key, requested_at: new Date(now) })
+        .execute();
+      await trx
+        .deleteFrom('media_refresh_request')
+        .where('actor_key', '=', key)
+        .where('requested_at', '<=', windowStart)
+        .execute();
+      return { ok: true };
+    });
+  }
+
+  /** The session's forcing slot when the last forced refresh is past the interval (atomic across replicas). */
+  private async claimForcedRefresh(sessionId: string): Promise<Date | null> {
+    const now = new Date(this.now());
+    const cutoff = new Date(now.getTime() - this.forceIntervalSeconds * 1000);
+    const row = await this.deps.db
+      .insertInto('media_forced_refresh')
+      .values({ session_id: sessionId, forced_at: now })
+      .onConflict((oc) =>
+        oc.column('session_id').doUpdateSet({ forced_at: now }).where('media_forced_refresh.forced_at', '<=', cutoff),
+      )
+      .returning('session_id')
+      .executeTakeFirst();
+    return row ? now : null;
+  }
+
+  private async releaseForcedRefresh(sessionId: string, forcedAt: Date): Promise<void> {
+    await this.deps.db
+      .deleteFrom('media_forced_refresh')
+      .where('session_id', '=', sessionId)
+      .where('forced_at', '=', forcedAt)
+      .execute();
   }
 
   private async read(sessionId: string): Promise<MediaRow> {
@@ -99,8 +254,9 @@ export class MediaRefresher {
       }
       let snapshot;
       try {
-        // Interactive: never queue behind the worker's use of the budget; one quick retry on a blip.
-        snapshot = await this.deps.didit.getDecision(sessionId, { maxBudgetWaitMs: 0, maxAttempts: 2 });
+        // Never queue for the budget, and only from its interactive share (the rest is the
+        // worker's); one quick retry on a blip.
+        snapshot = await this.deps.didit.getDecision(sessionId, { maxBudgetWaitMs: 0, maxAttempts: 2, priority: 'interactive' });
       } catch (error) {
         if (!(error instanceof DiditApiError)) throw error;
         const rateLimited = error.code === 'rate_limited';

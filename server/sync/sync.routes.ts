@@ -7,7 +7,8 @@ import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
-import { mediaView } from '../review/media-view.ts';
+import { mediaView, mediaWithEvidenceRules } from '../review/media-view.ts';
+import { refreshMediaRequestSchema, type RefreshMediaResponse } from '../contract/review.ts';
 import { readSyncStatus } from './sync-status.ts';
 
 const webhookIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
@@ -65,27 +66,30 @@ export function syncRoutes(ctx: AppContext): Router {
     res.status(202).json({ id: row.id, sessionId: row.session_id, status: 'queued' });
   });
 
-  // The session page calls this when its links near expiry (or an image fails to load).
+  // The session page calls this when its links near expiry, or with `brokenUrl` when an image
+  // fails to load. Limited per person; Didit is asked only when the links need it (media-refresh.ts).
   router.post('/sessions/:id/refresh-media', requireCapability('media.view'), async (req, res) => {
     const { id } = sessionIdParams.parse(req.params);
-    const result = await ctx.media.refresh(id, { force: true });
-    // New links to someone's face are a new look at it: on the record like opening the session.
-    await appendAudit(ctx.db, {
-      actor: actorOf(req),
-      action: 'session.media_viewed',
-      targetType: 'session',
-      targetId: id,
-      ip: req.ip,
-      userAgent: req.get('user-agent'),
-      details: { refreshed: result.refreshed, stale: result.stale },
-    });
-    res.json({
+    const request = refreshMediaRequestSchema.parse(req.body ?? {});
+    const actor = actorOf(req);
+    const result = await ctx.media.requestRefresh(id, actor, request);
+    // Through the evidence rules like every answer with links: new links are a new look.
+    const media = await mediaWithEvidenceRules(
+      ctx,
+      actor,
+      id,
+      mediaView(result.media, result.mediaExpiresAt, result.stale, result),
+      { ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 300) },
+      { newLinks: result.refreshed, details: { refreshed: result.refreshed, stale: result.stale } },
+    );
+    const body: RefreshMediaResponse = {
       sessionId: result.sessionId,
-      media: mediaView(result.media, result.mediaExpiresAt, result.stale, result),
+      media,
       refreshed: result.refreshed,
       reason: result.reason,
       retryAfterSeconds: result.retryAfterSeconds,
-    });
+    };
+    res.json(body);
   });
 
   return router;

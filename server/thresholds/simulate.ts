@@ -186,7 +186,11 @@ const round = (value: number) => Math.round(value * 100) / 100;
 export const HISTOGRAM_BIN_WIDTH = 2;
 const BINS = 100 / HISTOGRAM_BIN_WIDTH;
 
-/** Liveness and face-match score histograms of the window, split by final outcome. */
+/**
+ * Liveness and face-match score histograms of the window, split by final outcome. Only scores in
+ * 0–100 are binned (the columns refuse others since issue 15; the bin is cast after clamping, so
+ * no stored value can overflow it).
+ */
 export async function scoreHistogram(db: Database, workflowId: string, window: SimWindow): Promise<HistogramDto> {
   const rows = await sql<{ k: 'l' | 'f'; bin: number; o: FinalOutcome; n: number }>`
     with s as materialized (
@@ -202,11 +206,11 @@ export async function scoreHistogram(db: Database, workflowId: string, window: S
       from verification_session vs
       where ${windowSql(workflowId, window)}
     )
-    select 'l' as k, least(floor(s.l / ${HISTOGRAM_BIN_WIDTH})::int, ${BINS - 1}) as bin, s.o, count(*)::int as n
-      from s where s.l is not null group by 1, 2, 3
+    select 'l' as k, least(floor(s.l / ${HISTOGRAM_BIN_WIDTH}), ${BINS - 1})::int as bin, s.o, count(*)::int as n
+      from s where s.l >= 0 and s.l <= 100 group by 1, 2, 3
     union all
-    select 'f', least(floor(s.f / ${HISTOGRAM_BIN_WIDTH})::int, ${BINS - 1}), s.o, count(*)::int
-      from s where s.f is not null group by 1, 2, 3`.execute(db);
+    select 'f', least(floor(s.f / ${HISTOGRAM_BIN_WIDTH}), ${BINS - 1})::int, s.o, count(*)::int
+      from s where s.f >= 0 and s.f <= 100 group by 1, 2, 3`.execute(db);
   const empty = () =>
     Object.fromEntries(finalOutcomes.map((o) => [o, Array.from({ length: BINS }, () => 0)])) as Record<FinalOutcome, number[]>;
   const liveness = empty();

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import {
@@ -10,8 +10,11 @@ import {
   windowSchema,
   workflowParamsSchema,
 } from '../contract/thresholds.ts';
+import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { scoreHistogram, simulate } from './simulate.ts';
+import { boundedQuery, clientGoneSignal } from '../http/bounded-query.ts';
+import { ConcurrencyLimit } from '../http/concurrency-limit.ts';
+import { scoreHistogram, simulate, type SimWindow } from './simulate.ts';
 import { latestAppliedVersion } from './thresholds.repository.ts';
 import {
   approveThresholds,
@@ -32,9 +35,48 @@ function originOf(req: Request): RequestOrigin {
   return { ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 300) };
 }
 
+/**
+ * A simulation's cost grows with its window (every session decided in it is replayed): a window
+ * longer than SIMULATION_MAX_DAYS is refused with a message the editor shows as it is.
+ */
+function requireWindowWithin(window: SimWindow, maxDays: number): void {
+  const days = (window.to.getTime() - window.from.getTime()) / 86_400_000;
+  if (days <= maxDays) return;
+  throw new AppError(
+    400,
+    'validation_failed',
+    `Simulations cover at most ${maxDays} days; this window is ${Math.ceil(days)} days. Choose a shorter window.`,
+    { maxDays, issues: [{ path: 'window', message: `at most ${maxDays} days` }] },
+  );
+}
+
 /** Workflows and threshold versions (issue 7). Mounted under `/api`. */
 export function thresholdRoutes(ctx: AppContext): Router {
   const router = Router();
+  const { limits } = ctx.config;
+  // Simulations and score distributions replay the window's sessions: they share one cap per
+  // actor and per process (this router is built once per process). The editor runs both at once.
+  const simulations = new ConcurrencyLimit({
+    what: { one: 'threshold simulation', many: 'threshold simulations' },
+    perActor: limits.simulation.perUser,
+    perProcess: limits.simulation.perProcess,
+    retryAfterSeconds: 2,
+    onReject: (scope) => ctx.metrics.concurrencyRejections.inc({ work: 'simulation', scope }),
+    onInFlight: (total) => ctx.metrics.concurrencyInFlight.set({ work: 'simulation' }, total),
+  });
+  const replay = <T>(req: Request, res: Response, what: string, work: (db: Database) => Promise<T>): Promise<T> =>
+    simulations.run(actorOf(req), () =>
+      boundedQuery(
+        ctx.db,
+        {
+          timeoutMs: limits.expensiveQueryTimeoutMs,
+          signal: clientGoneSignal(res),
+          what,
+          hint: 'try a shorter window, or retry when the console is less busy',
+        },
+        work,
+      ),
+    );
 
   router.get('/workflows', requireCapability('workflow.read'), async (_req, res) => {
     res.json({ items: await listWorkflows(ctx.db) });
@@ -71,17 +113,23 @@ export function thresholdRoutes(ctx: AppContext): Router {
   router.post('/workflows/:id/thresholds/simulate', requireCapability('workflow.read'), async (req, res) => {
     const { id } = workflowParamsSchema.parse(req.params);
     const body = simulateSchema.parse(req.body);
+    requireWindowWithin(body.window, limits.simulation.maxDays);
     const workflow = await requireWorkflow(ctx.db, id);
     checkAgainstWorkflow(body.thresholds, workflow);
     const current = currentThresholds(workflow, await latestAppliedVersion(ctx.db, id));
-    res.json(await simulate(ctx.db, { workflowId: id, current, proposed: body.thresholds, window: body.window }));
+    res.json(
+      await replay(req, res, 'The simulation', (db) =>
+        simulate(db, { workflowId: id, current, proposed: body.thresholds, window: body.window }),
+      ),
+    );
   });
 
   router.get('/workflows/:id/score-distribution', requireCapability('workflow.read'), async (req, res) => {
     const { id } = workflowParamsSchema.parse(req.params);
     const window = windowSchema.parse(req.query);
+    requireWindowWithin(window, limits.simulation.maxDays);
     await requireWorkflow(ctx.db, id);
-    res.json(await scoreHistogram(ctx.db, id, window));
+    res.json(await replay(req, res, 'The score distribution', (db) => scoreHistogram(db, id, window)));
   });
 
   router.post('/workflows/:id/thresholds/:version/approve', requireCapability('threshold.approve'), async (req, res) => {

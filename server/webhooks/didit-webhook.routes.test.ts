@@ -257,8 +257,8 @@ describe('POST /webhooks/didit', () => {
       expect(await repairJobsFor(sessionId)).toHaveLength(1);
     });
 
-    it('a body Postgres refuses as jsonb (\\u0000): acknowledged, since a retry would be refused the same way', async () => {
-      const event = sessionEvent({ extra: { metadata: { note: 'nul \u0000 byte' } } });
+    it('a body nested deeper than the cap: acknowledged, since a retry would be refused the same way', async () => {
+      const event = sessionEvent({ extra: { metadata: { note: JSON.parse(`${'['.repeat(80)}1${']'.repeat(80)}`) as unknown } } });
       const sessionId = String(event['session_id']);
       const res = await postDelivery(baseUrl, signedDelivery(event, SECRET));
       expect(res.status).toBe(200);
@@ -268,6 +268,18 @@ describe('POST /webhooks/didit', () => {
         expect.objectContaining({ reason: 'unstorable', repair_state: 'queued' }),
       ]);
       expect(await repairJobsFor(sessionId)).toHaveLength(1);
+    });
+
+    it('a body jsonb cannot hold as sent (\\u0000) is no such delivery: stored as an event, its bytes kept', async () => {
+      const event = sessionEvent({ extra: { metadata: { note: 'nul \u0000 byte' } } });
+      const sessionId = String(event['session_id']);
+      const delivery = signedDelivery(event, SECRET);
+      const res = await postDelivery(baseUrl, delivery);
+      expect(await bodyOf(res)).toEqual({ status: 'stored' });
+      const [row] = await rowsFor(sessionId);
+      expect(row?.payload['metadata']).toEqual({ note: 'nul \ufffd byte' });
+      expect(row?.raw_body?.equals(delivery.body)).toBe(true);
+      expect(await quarantinedFor(sessionId)).toEqual([]);
     });
 
     it('signed bytes that are not JSON', async () => {

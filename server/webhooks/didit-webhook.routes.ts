@@ -10,6 +10,7 @@ import {
 } from '../vendors/didit/didit-schemas.ts';
 import { dedupeKeyOf } from './dedupe-key.ts';
 import { quarantineDelivery, type QuarantineInput } from './quarantine.ts';
+import { inspectJson, MAX_WEBHOOK_DEPTH, storableBody } from './storable-body.ts';
 import { verifyDiditWebhook } from './verify-signature.ts';
 
 export const diditWebhookPath = '/webhooks/didit';
@@ -137,8 +138,26 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
     });
     throw new AppError(400, 'malformed_json', detail);
   }
+  const inspection = inspectJson(rawBody, MAX_WEBHOOK_DEPTH);
+  if (inspection.tooDeep) {
+    // Not Didit's shape, and nothing downstream should walk it: kept, its session re-read, and
+    // acknowledged, since a retry would carry the same bytes.
+    await quarantine(ctx, {
+      rawBody,
+      reason: 'unstorable',
+      detail: `The body nests deeper than ${MAX_WEBHOOK_DEPTH} levels.`,
+      variant: verdict.variant,
+      headerTimestamp,
+      payload: verdict.payload,
+    });
+    metrics.webhooksAccepted.inc({ outcome: 'quarantined' });
+    return { status: 200, body: { status: 'quarantined' } };
+  }
+  // What jsonb refuses (\u0000, a lone surrogate) is replaced before anything reads the body, so
+  // the envelope, the dedupe key and the text columns see the same values as the stored payload.
+  const storable = storableBody(rawBody, rawBody.toString('utf8'), verdict.payload, inspection);
+  const { payload } = storable;
   // One parse: the session-event schema for the types we apply, the bare envelope for others.
-  const { payload } = verdict;
   const type = typeof payload === 'object' && payload !== null && 'webhook_type' in payload ? payload.webhook_type : undefined;
   const known = typeof type === 'string' && sessionEventTypes.includes(type);
   const envelope = known ? sessionEventSchema.safeParse(payload) : webhookEnvelopeSchema.safeParse(payload);
@@ -168,7 +187,8 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
       eventId: envelope.data.event_id ?? null,
       signatureVariant: verdict.variant,
       isTest: header(req, 'x-didit-test-webhook') === 'true',
-      payloadJson: rawBody.toString('utf8'),
+      payloadJson: storable.json,
+      rawBody: storable.altered ? rawBody : null,
       actionable: session !== undefined,
     });
   } catch (error) {
@@ -177,8 +197,9 @@ async function handle(ctx: AppContext, req: IncomingMessage): Promise<{ status: 
       // 503 + Retry-After: Didit retries 5xx.
       throw new AppError(503, 'database_unavailable', 'The inbox is unavailable; retry shortly.');
     }
-    // Postgres refused this body (e.g. jsonb cannot hold \u0000): a retry would be refused the same
-    // way, so keep the bytes in the quarantine, repair the session from Didit, and acknowledge.
+    // Postgres refused this row for something `storableBody` does not replace: a retry would be
+    // refused the same way, so keep the bytes in the quarantine, repair the session from Didit,
+    // and acknowledge. Logged by SQLSTATE only: the error's text quotes the body.
     const code = (error as { code?: unknown }).code;
     ctx.logger.warn({ code, sessionId: session?.session_id }, 'webhook could not be stored as an event; quarantined');
     await quarantine(ctx, {

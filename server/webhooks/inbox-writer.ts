@@ -21,8 +21,10 @@ export interface InboxRow {
   eventId: string | null;
   signatureVariant: 'v2' | 'v1';
   isTest: boolean;
-  /** The body as JSON text (stored as jsonb). */
+  /** The body as JSON text (stored as jsonb), with anything jsonb refuses replaced. */
   payloadJson: string;
+  /** The signed bytes, when `payloadJson` is not them (see `storable-body.ts`); else null. */
+  rawBody: Buffer | null;
   /** false: stored for the record and marked processed at once (e.g. unknown webhook types). */
   actionable: boolean;
 }
@@ -57,13 +59,15 @@ export const INBOX_SHARDS = 8;
 const insertSql = `
 with input as (
   select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                       $8::boolean[], $9::text[], $10::boolean[])
-    as t(dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, actionable)
+                       $8::boolean[], $9::text[], $10::boolean[], $11::bytea[])
+    as t(dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, actionable,
+         raw_body)
 ), inserted as (
   insert into webhook_event
-    (dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, processed_at)
+    (dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload, raw_body,
+     processed_at)
   select dedupe_key, webhook_type, session_id, status, event_timestamp, event_id, signature_variant, is_test, payload::jsonb,
-         case when actionable then null else now() end
+         raw_body, case when actionable then null else now() end
     from input
    order by dedupe_key
   on conflict (dedupe_key) do nothing
@@ -150,6 +154,7 @@ export class InboxWriter {
       list.map((r) => r.isTest),
       list.map((r) => r.payloadJson),
       list.map((r) => r.actionable),
+      list.map((r) => r.rawBody),
     ]);
     return new Map(result.rows.map((r) => [r.dedupe_key, Number(r.id)]));
   }

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { diditCanonicalJson } from './didit-canonical-json.ts';
+import { nestsDeeperThan } from './storable-body.ts';
 
 /**
  * Authenticates a Didit webhook delivery (docs/didit-contract.md §13): `X-Signature-V2` over
@@ -80,7 +81,7 @@ export function verifyDiditWebhook(
     // bytes, those bytes are what Didit signed; only otherwise rebuild the canonical string.
     if (matchesAnySecret(rawBody, headers.signatureV2, secrets)) variant = 'v2';
     else {
-      const canonical = canonicalOrUndefined(payload);
+      const canonical = canonicalOrUndefined(rawBody, payload);
       if (canonical !== undefined && matchesAnySecret(Buffer.from(canonical, 'utf8'), headers.signatureV2, secrets))
         variant = 'v2';
     }
@@ -103,7 +104,14 @@ export function verifyDiditWebhook(
   return { ok: true, variant, payload, timestamp };
 }
 
-function canonicalOrUndefined(payload: unknown): string | undefined {
+/**
+ * Python's encoder stops at its recursion limit (1000), so Didit cannot have signed the canonical
+ * form of anything deeper; the serializer here recurses, so it is not asked to.
+ */
+const maxCanonicalDepth = 1000;
+
+function canonicalOrUndefined(rawBody: Buffer, payload: unknown): string | undefined {
+  if (nestsDeeperThan(rawBody, maxCanonicalDepth)) return undefined;
   try {
     return diditCanonicalJson(payload, { asciiOnly: false });
   } catch {

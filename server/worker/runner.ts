@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger as WorkerLogger, parseCronItems, run, type Runner, type TaskList } from 'graphile-worker';
+import { auditCronItems, auditTasks, startupAuditJobs } from '../audit/audit.tasks.ts';
 import type { AppContext } from '../context.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
 import { startupSyncJobs, syncCronItems, syncTasks } from '../sync/sync.tasks.ts';
@@ -14,6 +15,7 @@ export function buildTaskList(ctx: AppContext, identity: WorkerIdentity): TaskLi
     push_review_decision: pushDecisionTask(ctx),
     ...syncTasks(ctx),
     ...thresholdTasks(ctx),
+    ...auditTasks(ctx),
   };
 }
 
@@ -48,11 +50,13 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
       { task: 'heartbeat', match: '* * * * *', identifier: 'heartbeat', options: { backfillPeriod: 0 } },
       ...syncCronItems(ctx),
       ...thresholdCronItems(),
+      ...auditCronItems(ctx),
     ]),
   });
   // The cron's first tick can be up to a minute away; say we're alive now.
   await recordHeartbeat(ctx.db, identity);
-  for (const job of [...startupSyncJobs, ...startupThresholdJobs]) await runner.addJob(job.task, {}, { jobKey: job.jobKey });
+  for (const job of [...startupSyncJobs, ...startupThresholdJobs, ...startupAuditJobs])
+    await runner.addJob(job.task, {}, { jobKey: job.jobKey });
   ctx.logger.info({ workerId: identity.workerId }, 'worker started');
   return {
     identity,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
@@ -27,6 +28,29 @@ describe('signing in through the development IdP', () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     // The 401 from /api/me is expected here; nothing else may fail.
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
+    await page.close();
+  });
+
+  it('a crafted sign-in link cannot send the person off-site afterwards', async () => {
+    // Issue #15, finding 1: `/.//evil.example/x` normalises to `//evil.example/x`.
+    const page = await browser.newPage();
+    const offSite: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).hostname === 'evil.example') offSite.push(request.url());
+    });
+    await page.goto(`${app.baseUrl}/login?returnTo=${encodeURIComponent('/.//evil.example/x')}`);
+    expect(await page.getByRole('link', { name: 'Sign in with SSO' }).getAttribute('href')).toBe('/auth/login?returnTo=%2F');
+    // Straight to the server too, as an attacker's link would go.
+    await page.goto(`${app.baseUrl}/auth/login?returnTo=${encodeURIComponent('/a/..//evil.example')}`);
+    await page.waitForURL((url) => url.pathname.startsWith('/interaction/') || url.origin === new URL(app.baseUrl).origin);
+    if (new URL(page.url()).pathname.startsWith('/interaction/')) {
+      await page.getByLabel('Email').fill('viewer@example.test');
+      await page.getByLabel('Password').fill('demo');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.waitForURL((url) => url.origin === new URL(app.baseUrl).origin && url.pathname === '/queue');
+    expect(offSite).toEqual([]);
+    await signOut(page, app.baseUrl);
     await page.close();
   });
 
@@ -102,9 +126,15 @@ describe('signing in through the development IdP', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL((url) => url.searchParams.get('action') === 'auth.logout');
     await expect.poll(() => table.getByRole('row').filter({ hasText: 'viewer@example.test' }).count()).toBeGreaterThan(0);
-    expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe(
-      '/api/audit?action=auth.logout&format=csv',
-    );
+    // The export is fetched (a refusal shows as a message) and saved under the server's file name.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^audit-.+\.csv$/);
+    const csv = await readFile(await download.path(), 'utf8');
+    expect(csv.split('\n')[0]).toContain('action');
+    expect(csv).toContain('auth.logout');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Tokens' }).click();

@@ -36,17 +36,20 @@ describe('trusting the review loop in a browser', () => {
     const before = await readSession(page, id);
     await expect.poll(() => loadedEvidenceImages(page), { timeout: 30_000 }).toBe(evidenceCount(before));
 
-    // The links are refreshed (as the page itself does when they near expiry or an image fails):
+    // The links are refreshed (as the page itself does when an image fails, reporting its link):
     // Didit hands out new ones, which must not count as a change to what the analyst judged.
-    const refreshed = await page.evaluate(async (sessionId) => {
-      const res = await fetch(`/api/sessions/${sessionId}/refresh-media`, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { Accept: 'application/json', 'X-Requested-With': 'review-console', 'Content-Type': 'application/json' },
-        body: '{}',
-      });
-      return { status: res.status, body: (await res.json()) as { refreshed: boolean; media: { selfie: string | null } } };
-    }, id);
+    const refreshed = await page.evaluate(
+      async ({ sessionId, brokenUrl }) => {
+        const res = await fetch(`/api/sessions/${sessionId}/refresh-media`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { Accept: 'application/json', 'X-Requested-With': 'review-console', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ brokenUrl }),
+        });
+        return { status: res.status, body: (await res.json()) as { refreshed: boolean; media: { selfie: string | null } } };
+      },
+      { sessionId: id, brokenUrl: before.media.selfie ?? undefined },
+    );
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refreshed).toBe(true);
     expect(refreshed.body.media.selfie).not.toBeNull();

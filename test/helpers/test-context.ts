@@ -19,8 +19,27 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   return { ctx, database };
 }
 
+/** The audit chain's key in tests (production takes it from AUDIT_KEY; never a constant). */
+export const testAuditKey = 'test-audit-key-0123456789abcdef0123456789';
+
+/** The media host of `test/helpers/didit-events.ts`' signed deliveries. */
+export const TEST_MEDIA_ORIGIN = 'https://media.example.test';
+
+/**
+ * A test configuration. Media links are kept from the test media host and, when the test points
+ * the console at a Didit sandbox, from the sandbox's origin (as `npm start` does for its embedded
+ * sandbox); set DIDIT_MEDIA_ORIGINS to choose otherwise.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const mediaOrigins = [TEST_MEDIA_ORIGIN, ...(env.DIDIT_BASE_URL ? [new URL(env.DIDIT_BASE_URL).origin] : [])];
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    DIDIT_MEDIA_ORIGINS: mediaOrigins.join(','),
+    AUDIT_KEY: testAuditKey,
+    ...env,
+  });
 }
 
 /** Serves the app on a random loopback port; returns its base URL. */

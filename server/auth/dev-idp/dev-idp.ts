@@ -38,6 +38,11 @@ export interface DevIdp {
   port: number;
   /** Changes a demo user's groups, as an administrator would at a real IdP. */
   setGroups(email: string, groups: string[]): void;
+  /**
+   * Disables (or re-enables) a demo user, as an administrator would at a real IdP: they cannot
+   * sign in, and refreshing their tokens is refused with `invalid_grant`.
+   */
+  setDisabled(email: string, disabled: boolean): void;
   close(): Promise<void>;
 }
 
@@ -47,7 +52,9 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   }
   const accounts = new Map<string, DemoUser>(demoUsers.map((user) => [user.email, { ...user, groups: [...user.groups] }]));
   const subjectOf = (email: string) => `dev-${email.split('@')[0] ?? email}`;
-  const bySubject = (sub: string) => [...accounts.values()].find((user) => subjectOf(user.email) === sub);
+  const disabled = new Set<string>();
+  const bySubject = (sub: string) =>
+    [...accounts.values()].find((user) => subjectOf(user.email) === sub && !disabled.has(user.email));
 
   // The issuer URL contains the port, so the provider is built after the server has one.
   const late: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
@@ -150,7 +157,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     const body = req.body as { email?: unknown; password?: unknown };
     const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
     const user = accounts.get(email);
-    if (!user || body.password !== demoPassword) {
+    if (!user || body.password !== demoPassword || disabled.has(email)) {
       res
         .status(401)
         .type('html')
@@ -183,6 +190,11 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       const user = accounts.get(email);
       if (!user) throw new Error(`no demo user ${email}`);
       user.groups = [...groups];
+    },
+    setDisabled(email, isDisabled) {
+      if (!accounts.has(email)) throw new Error(`no demo user ${email}`);
+      if (isDisabled) disabled.add(email);
+      else disabled.delete(email);
     },
     close: () =>
       new Promise<void>((resolve) => {

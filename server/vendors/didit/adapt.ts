@@ -1,5 +1,7 @@
+import { SCORE_MAX, SCORE_MIN, SCORE_OUT_OF_RANGE, type DataProblemCode } from '../../contract/data-problems.ts';
 import { diditDecisionSchema, type DiditDecision } from './didit-schemas.ts';
 import { DiditApiError } from './didit-error.ts';
+import { keepAllowedMedia, type RejectedMedia } from './media-origin.ts';
 
 /**
  * Didit's decision JSON turned into the console's terms. The raw decision is kept whole
@@ -44,11 +46,18 @@ export interface SessionSnapshot {
   status: string;
   livenessStatus: string | null;
   faceMatchStatus: string | null;
+  /** 0–100, or null when Didit sent none or one out of range (see `dataProblems`). */
   livenessScore: number | null;
   faceMatchScore: number | null;
   livenessMethod: LivenessMethod | null;
+  /** Didit's warnings, then one the console raises per data problem (`SCORE_OUT_OF_RANGE`). */
   warnings: SessionWarning[];
+  /** What the console could not take from the decision as sent (each also explained in `warnings`). */
+  dataProblems: DataProblemCode[];
+  /** Links on the configured media origins only (see `media-origin.ts`). */
   media: SessionMedia;
+  /** Links Didit sent that were dropped for pointing elsewhere: role and origin, for a log line. */
+  rejectedMedia: RejectedMedia[];
   /** Earliest expiry among the media links; null when there are none. */
   mediaExpiresAt: Date | null;
   reviews: DecisionReview[];
@@ -61,8 +70,18 @@ export interface SessionSnapshot {
 /** Links without a parseable expiry are treated as valid for 60 minutes (docs/didit-contract.md §10). */
 export const DEFAULT_MEDIA_LIFETIME_MS = 60 * 60 * 1000;
 
+export interface AdaptOptions {
+  /** Origins media links may point at (`config.didit.mediaOrigins`); links elsewhere are dropped. */
+  mediaOrigins: readonly string[];
+  /** When the decision arrived; links without an expiry live 60 minutes from then. Default now. */
+  receivedAt?: Date;
+  /** For fetched decisions: when the request that read it was sent. */
+  fetchedAt?: Date | null;
+}
+
 /** Parses and adapts a decision; throws `invalid_response` when it does not fit the contract. */
-export function adaptDiditDecision(raw: unknown, receivedAt: Date = new Date(), fetchedAt: Date | null = null): SessionSnapshot {
+export function adaptDiditDecision(raw: unknown, options: AdaptOptions): SessionSnapshot {
+  const { mediaOrigins, receivedAt = new Date(), fetchedAt = null } = options;
   const parsed = diditDecisionSchema.safeParse(raw);
   if (!parsed.success) {
     throw new DiditApiError(
@@ -73,13 +92,14 @@ export function adaptDiditDecision(raw: unknown, receivedAt: Date = new Date(), 
       },
     );
   }
-  return { ...adaptParsedDecision(parsed.data, raw as Record<string, unknown>, receivedAt), fetchedAt };
+  return { ...adaptParsedDecision(parsed.data, raw as Record<string, unknown>, receivedAt, mediaOrigins), fetchedAt };
 }
 
 function adaptParsedDecision(
   d: DiditDecision,
   raw: Record<string, unknown>,
   receivedAt: Date,
+  mediaOrigins: readonly string[],
 ): Omit<SessionSnapshot, 'fetchedAt'> {
   const liveness = d.liveness_checks?.[0] ?? d.liveness ?? null;
   const faceMatch = d.face_matches?.[0] ?? d.face_match ?? null;
@@ -101,10 +121,15 @@ function adaptParsedDecision(
       });
     }
   }
-  const media: SessionMedia = {};
-  if (liveness?.reference_image) media.selfie = liveness.reference_image;
-  if (liveness?.video_url) media.video = liveness.video_url;
-  Object.assign(media, faceMatchImages(media.selfie, faceMatch?.source_image ?? null, faceMatch?.target_image ?? null));
+  const dataProblems: DataProblemCode[] = [];
+  const livenessScore = checkedScore(liveness?.score, 'LIVENESS', dataProblems, warnings);
+  const faceMatchScore = checkedScore(faceMatch?.score, 'FACEMATCH', dataProblems, warnings);
+  const sent: SessionMedia = {};
+  if (liveness?.reference_image) sent.selfie = liveness.reference_image;
+  if (liveness?.video_url) sent.video = liveness.video_url;
+  // Roles are told apart on the links as sent (the selfie identifies the portrait), then filtered.
+  Object.assign(sent, faceMatchImages(sent.selfie, faceMatch?.source_image ?? null, faceMatch?.target_image ?? null));
+  const { media, rejected: rejectedMedia } = keepAllowedMedia(sent, mediaOrigins);
   return {
     sessionId: d.session_id,
     sessionNumber: d.session_number ?? null,
@@ -113,11 +138,13 @@ function adaptParsedDecision(
     status: d.status,
     livenessStatus: liveness?.status ?? null,
     faceMatchStatus: faceMatch?.status ?? null,
-    livenessScore: liveness?.score ?? null,
-    faceMatchScore: faceMatch?.score ?? null,
+    livenessScore,
+    faceMatchScore,
     livenessMethod: normaliseMethod(liveness?.method),
     warnings,
+    dataProblems,
     media,
+    rejectedMedia,
     mediaExpiresAt: earliestExpiry(Object.values(media), receivedAt),
     reviews: (d.reviews ?? []).map((r) => ({
       user: r.user ?? null,
@@ -128,6 +155,37 @@ function adaptParsedDecision(
     diditCreatedAt: parseDate(d.created_at),
     decision: raw,
   };
+}
+
+/**
+ * A score as the console stores it: a number from 0 to 100. Anything else Didit sends (1e308,
+ * -5, 100.5, a string) is not a score we can compare with thresholds: it is left out (null, so
+ * statistics skip the session), recorded as a data problem, and explained to the analyst by a
+ * warning the console adds. The raw decision keeps the value as sent.
+ */
+function checkedScore(
+  value: unknown,
+  feature: 'LIVENESS' | 'FACEMATCH',
+  problems: DataProblemCode[],
+  warnings: SessionWarning[],
+): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= SCORE_MIN && value <= SCORE_MAX) return value;
+  const name = feature === 'LIVENESS' ? 'liveness score' : 'face match score';
+  const received = typeof value === 'number' ? String(value) : `${JSON.stringify(value).slice(0, 40)} (not a number)`;
+  problems.push(feature === 'LIVENESS' ? 'liveness_score_out_of_range' : 'face_match_score_out_of_range');
+  warnings.push({
+    feature,
+    risk: SCORE_OUT_OF_RANGE,
+    logType: 'error',
+    shortDescription: `Didit sent a ${name} of ${received}, outside ${SCORE_MIN}–${SCORE_MAX}.`,
+    longDescription:
+      `The console did not store this ${name}: the session shows no ${name}, and statistics and ` +
+      `threshold simulations leave it out. Judge this check from the evidence.`,
+    nodeId: null,
+    additionalData: null,
+  });
+  return null;
 }
 
 /** The S3 object a presigned link points at: origin and path, without the signature. */

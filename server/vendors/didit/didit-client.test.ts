@@ -31,6 +31,7 @@ function client(options: Partial<ConstructorParameters<typeof DiditClient>[0]> =
     baseUrl: sandbox.url,
     apiKey: sandbox.apiKey,
     budget,
+    mediaOrigins: [new URL(sandbox.url).origin],
     baseBackoffMs: 10,
     maxBackoffMs: 50,
     ...options,

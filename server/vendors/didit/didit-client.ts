@@ -9,7 +9,7 @@ import {
   diditWorkflowSchema,
   type DiditSessionSummary,
 } from './didit-schemas.ts';
-import { retryAfterHeaderMs, type RateBudget, type RateScope } from './rate-budget.ts';
+import { retryAfterHeaderMs, type RateBudget, type RatePriority, type RateScope } from './rate-budget.ts';
 import {
   adaptWorkflowSettings,
   adaptWorkflowVersion,
@@ -44,6 +44,13 @@ export interface DiditClientOptions {
   maxBudgetWaitMs?: number;
   random?: () => number;
   onAttempt?: (event: { operation: string; outcome: string; status?: number; durationMs: number }) => void;
+  /**
+   * Origins decision media links may point at (`config.didit.mediaOrigins`); links elsewhere are
+   * dropped from every decision read. Default none: no links are kept.
+   */
+  mediaOrigins?: readonly string[];
+  /** Told about each dropped media link (role and origin only, never the signed URL). */
+  onMediaRejected?: (event: { sessionId: string; role: string; origin: string }) => void;
 }
 
 export interface CallOptions {
@@ -51,6 +58,8 @@ export interface CallOptions {
   /** Overrides the client default, e.g. 0 for an interactive refresh that must not queue. */
   maxBudgetWaitMs?: number;
   maxAttempts?: number;
+  /** `interactive` for calls a person caused: they may use only a share of the budget (see rate-budget.ts). */
+  priority?: RatePriority;
 }
 
 export interface SessionListPage {
@@ -96,6 +105,21 @@ export class DiditClient {
     this.random = options.random ?? Math.random;
   }
 
+  /** Where decision media links may point (see `DiditClientOptions.mediaOrigins`). */
+  get mediaOrigins(): readonly string[] {
+    return this.options.mediaOrigins ?? [];
+  }
+
+  /**
+   * Adapts a decision from Didit (a read, or a webhook's `decision`) with this client's media
+   * origins, reporting the links it drops.
+   */
+  adaptDecision(raw: unknown, times: { receivedAt?: Date; fetchedAt?: Date | null } = {}): SessionSnapshot {
+    const snapshot = adaptDiditDecision(raw, { ...times, mediaOrigins: this.mediaOrigins });
+    for (const rejected of snapshot.rejectedMedia) this.options.onMediaRejected?.({ sessionId: snapshot.sessionId, ...rejected });
+    return snapshot;
+  }
+
   get configured(): boolean {
     return Boolean(this.options.baseUrl && this.options.apiKey);
   }
@@ -108,7 +132,7 @@ export class DiditClient {
         method: 'GET',
         path: `/v3/session/${encodeURIComponent(sessionId)}/decision/`,
         scopes: ['generic-get', 'session-decision'],
-        parse: (json, sentAt) => adaptDiditDecision(json, new Date(), sentAt),
+        parse: (json, sentAt) => this.adaptDecision(json, { fetchedAt: sentAt }),
       },
       options,
     );
@@ -238,7 +262,11 @@ export class DiditClient {
     let lastError: DiditApiError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       // Every attempt, retries included, spends budget: Didit counts them too.
-      await this.options.budget.acquire(spec.scopes, { maxWaitMs: budgetWait, signal: options.signal });
+      await this.options.budget.acquire(spec.scopes, {
+        maxWaitMs: budgetWait,
+        signal: options.signal,
+        priority: options.priority,
+      });
       try {
         return await this.attempt(spec, baseUrl, apiKey, options.signal);
       } catch (error) {

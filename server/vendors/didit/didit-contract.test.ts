@@ -176,7 +176,10 @@ describe('Didit contract: sessions (recorded from docs.didit.me/sessions-api)', 
 
   it('reads the documented face-match block, telling the portrait from the selfie', () => {
     const legacy = fixture('decision-face-match.legacy-v2').body as Record<string, unknown>;
-    const snapshot = adaptDiditDecision({ session_id: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', status: 'In Review', ...legacy });
+    const snapshot = adaptDiditDecision(
+      { session_id: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', status: 'In Review', ...legacy },
+      { mediaOrigins: ['https://example.com'] },
+    );
     // Didit's own example id is 8-4-4-4-12 hex, not RFC 4122; kept, lowercased.
     expect(snapshot.sessionId).toBe('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
     expect(snapshot).toMatchObject({ faceMatchStatus: 'In Review', faceMatchScore: 65.43 });

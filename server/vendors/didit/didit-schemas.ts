@@ -12,6 +12,12 @@ import { diditIdSchema, isDiditId } from '../../contract/ids.ts';
 const diditIdLike = z.string().transform((id) => (isDiditId(id) ? id.toLowerCase() : id));
 
 const nullableNumber = z.number().nullable().optional();
+/**
+ * A feature score as sent. Not narrowed here: a score out of contract (1e308, which JSON.parse
+ * may even turn into Infinity, -5, a string) must not reject the whole decision; `adapt.ts`
+ * leaves it out and flags the session instead.
+ */
+const sentScore = z.unknown().optional();
 const nullableString = z.string().nullable().optional();
 
 export const diditWarningSchema = z.looseObject({
@@ -28,7 +34,7 @@ export const diditLivenessSchema = z.looseObject({
   node_id: nullableString,
   status: nullableString,
   method: nullableString,
-  score: nullableNumber,
+  score: sentScore,
   reference_image: nullableString,
   video_url: nullableString,
   age_estimation: nullableNumber,
@@ -40,7 +46,7 @@ export const diditLivenessSchema = z.looseObject({
 export const diditFaceMatchSchema = z.looseObject({
   node_id: nullableString,
   status: nullableString,
-  score: nullableNumber,
+  score: sentScore,
   source_image_session_id: nullableString,
   source_image: nullableString,
   target_image: nullableString,

@@ -7,6 +7,7 @@ const signed = (path: string, signature: string) =>
 const selfie = signed('face/s1/liveness/reference.jpg', 'a'.repeat(64));
 const selfieAgain = signed('face/s1/liveness/reference.jpg', 'b'.repeat(64)); // same object, other signature
 const portrait = signed('portraits/user-42.jpg', 'c'.repeat(64));
+const media = { mediaOrigins: ['https://media.example.test'] };
 
 const decision = (source: string | null, target: string | null) => ({
   session_id: '7c0e9a52-0000-4000-8000-00000000abcd',
@@ -17,7 +18,7 @@ const decision = (source: string | null, target: string | null) => ({
 
 describe('telling the reference portrait from the selfie', () => {
   it('finds the portrait in target_image when source_image is the selfie', () => {
-    expect(adaptDiditDecision(decision(selfieAgain, portrait)).media).toEqual({
+    expect(adaptDiditDecision(decision(selfieAgain, portrait), media).media).toEqual({
       selfie,
       portrait,
       faceMatchSelfie: selfieAgain,
@@ -25,7 +26,7 @@ describe('telling the reference portrait from the selfie', () => {
   });
 
   it('finds the portrait in source_image when target_image is the selfie', () => {
-    expect(adaptDiditDecision(decision(portrait, selfieAgain)).media).toEqual({
+    expect(adaptDiditDecision(decision(portrait, selfieAgain), media).media).toEqual({
       selfie,
       portrait,
       faceMatchSelfie: selfieAgain,

@@ -8,10 +8,25 @@ import { DiditApiError } from './didit-error.ts';
  * scope has a 60-second sliding log of the calls we allowed ourselves, checked and appended
  * under a per-scope advisory lock, plus what Didit last said (`Retry-After`, `X-RateLimit-*`),
  * which can block a scope until a given time. In memory this would multiply the budget by the
- * number of worker replicas.
+ * number of worker replicas. Calls people cause (`priority: 'interactive'`) are also logged under
+ * `<scope>:interactive` and limited to a share of the scope, so the rest stays the worker's.
  */
 
 export type RateScope = 'generic-get' | 'generic-write' | 'session-decision';
+
+/**
+ * Who is asking. `background` is the worker's sync work (webhook inbox, reconciliation, decision
+ * pushes), which must not stall; `interactive` is a call made because a person asked for it (a
+ * media-link refresh), which may use only a share of each scope, so people, however many or
+ * however fast, can never take the worker's part of the budget.
+ */
+export type RatePriority = 'background' | 'interactive';
+
+/** Default share of each scope that interactive calls may use (27 of the 90 decision reads a minute). */
+export const DEFAULT_INTERACTIVE_SHARE = 0.3;
+
+/** A scope of the sliding log: a Didit scope, or the interactive share of one. */
+type BudgetKey = RateScope | `${RateScope}:interactive`;
 
 /**
  * 90 % of Didit's documented limits: the remaining tenth absorbs calls made with the same key
@@ -27,6 +42,8 @@ export interface AcquireOptions {
   /** Give up (with `rate_limited`) rather than wait longer than this. */
   maxWaitMs: number;
   signal?: AbortSignal;
+  /** Default `background`. An `interactive` call is also counted against the scope's interactive share. */
+  priority?: RatePriority;
 }
 
 export interface RateObservation {
@@ -48,21 +65,52 @@ export interface RateBudget {
 /** Advisory-lock namespace (first key of the two-int form) for rate scopes. */
 const RATE_LOCK_NAMESPACE = 7301;
 
+export interface RateBudgetOptions {
+  limits?: Partial<Record<RateScope, number>>;
+  windowMs?: number;
+  /** 0–1: the share of each scope's limit interactive calls may use; default `DEFAULT_INTERACTIVE_SHARE`. */
+  interactiveShare?: number;
+}
+
+/** One scope's use of the current window, as `usage` reports it. */
+export interface ScopeUsage {
+  scope: RateScope;
+  limit: number;
+  used: number;
+  interactiveLimit: number;
+  interactiveUsed: number;
+}
+
 export class PostgresRateBudget implements RateBudget {
   readonly limits: Readonly<Record<RateScope, number>>;
   readonly windowMs: number;
+  readonly interactiveShare: number;
 
   constructor(
     private readonly db: Database,
-    options: { limits?: Partial<Record<RateScope, number>>; windowMs?: number } = {},
+    options: RateBudgetOptions = {},
   ) {
     this.limits = { ...DEFAULT_RATE_BUDGETS, ...options.limits };
     this.windowMs = options.windowMs ?? 60_000;
+    this.interactiveShare = Math.min(1, Math.max(0, options.interactiveShare ?? DEFAULT_INTERACTIVE_SHARE));
   }
 
-  async acquire(scopes: readonly RateScope[], { maxWaitMs, signal }: AcquireOptions): Promise<number> {
+  /** How many calls of a scope interactive callers may make per window. */
+  interactiveLimit(scope: RateScope): number {
+    return Math.floor(this.limits[scope] * this.interactiveShare);
+  }
+
+  private limitOf(key: BudgetKey): number {
+    const [scope, share] = key.split(':') as [RateScope, string | undefined];
+    return share === undefined ? this.limits[scope] : this.interactiveLimit(scope);
+  }
+
+  async acquire(scopes: readonly RateScope[], { maxWaitMs, signal, priority = 'background' }: AcquireOptions): Promise<number> {
     const started = Date.now();
-    const ordered = [...new Set(scopes)].sort();
+    // An interactive call is granted in the scope *and* in its interactive share: the share
+    // bounds what people can take, the scope still bounds the total.
+    const keys: BudgetKey[] = priority === 'interactive' ? scopes.flatMap((s) => [s, `${s}:interactive` as const]) : [...scopes];
+    const ordered = [...new Set(keys)].sort();
     for (;;) {
       const waitMs = await this.tryAcquire(ordered);
       if (waitMs === 0) return Date.now() - started;
@@ -82,7 +130,7 @@ export class PostgresRateBudget implements RateBudget {
   }
 
   /** 0 when granted (and recorded); otherwise how long until the tightest scope has room. */
-  private async tryAcquire(scopes: readonly RateScope[]): Promise<number> {
+  private async tryAcquire(scopes: readonly BudgetKey[]): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       for (const scope of scopes) {
         await sql`select pg_advisory_xact_lock(${RATE_LOCK_NAMESPACE}, hashtext(${scope}))`.execute(trx);
@@ -104,7 +152,12 @@ export class PostgresRateBudget implements RateBudget {
           left join didit_rate_scope r on r.scope = s.scope`.execute(trx);
       let waitMs = 0;
       for (const row of rows) {
-        const limit = this.limits[row.scope as RateScope];
+        const limit = this.limitOf(row.scope as BudgetKey);
+        // A share of nothing (interactiveShare 0) never has room: say so for a whole window.
+        if (limit <= 0) {
+          waitMs = Math.max(waitMs, this.windowMs);
+          continue;
+        }
         const blocked = row.wait_ms > 0 && row.used < limit ? row.wait_ms : 0;
         const full = row.used >= limit ? Math.max(row.wait_ms, 1) : 0;
         waitMs = Math.max(waitMs, blocked, full);
@@ -124,11 +177,28 @@ export class PostgresRateBudget implements RateBudget {
    * The grant that must leave the window before another fits is the (limit)th most recent one;
    * scopes in one call have different limits, so this is computed per scope in SQL below.
    */
-  private limitOffsetSql(scopes: readonly RateScope[]) {
+  private limitOffsetSql(scopes: readonly BudgetKey[]) {
     return sql`(case s.scope ${sql.join(
-      scopes.map((scope) => sql`when ${scope} then ${Math.max(0, this.limits[scope] - 1)}`),
+      scopes.map((scope) => sql`when ${scope} then ${Math.max(0, this.limitOf(scope) - 1)}`),
       sql` `,
     )} else 0 end)`;
+  }
+
+  /** Each scope's use of the current window, in all and by interactive calls (for status pages and tests). */
+  async usage(): Promise<ScopeUsage[]> {
+    const scopes = Object.keys(this.limits) as RateScope[];
+    const { rows } = await sql<{ scope: string; used: number }>`
+      select scope, count(*)::int as used from didit_rate_grant
+       where granted_at > now() - make_interval(secs => ${this.windowMs / 1000})
+       group by scope`.execute(this.db);
+    const used = new Map(rows.map((row) => [row.scope, row.used]));
+    return scopes.map((scope) => ({
+      scope,
+      limit: this.limits[scope],
+      used: used.get(scope) ?? 0,
+      interactiveLimit: this.interactiveLimit(scope),
+      interactiveUsed: used.get(`${scope}:interactive`) ?? 0,
+    }));
   }
 
   async observe({ scopes, operation, outcome, headers, status }: RateObservation): Promise<void> {

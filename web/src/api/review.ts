@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import {
-  mediaSchema,
   queuePageSchema,
   reasonCatalogSchema,
+  refreshMediaResponseSchema,
   sessionDetailSchema,
   type DecisionRequest,
   type Media,
@@ -25,7 +25,6 @@ const request = <T>(method: string, path: string, body: unknown, schema: z.ZodTy
   apiRequest(method, path, schema, { body, signal });
 
 const claimNextResponseSchema = z.object({ session: sessionDetailSchema });
-const refreshMediaResponseSchema = z.object({ media: mediaSchema });
 
 /** Every call the analyst's screens make. Components receive it through `ReviewApiProvider`. */
 export interface ReviewApi {
@@ -39,7 +38,11 @@ export interface ReviewApi {
   decide(id: string, body: DecisionRequest): Promise<SessionDetail>;
   addNote(id: string, note: string): Promise<SessionDetail>;
   retryPush(id: string): Promise<SessionDetail>;
-  refreshMedia(id: string): Promise<Media>;
+  /**
+   * Asks for usable links: new ones when they near expiry, or when `brokenUrl` (a link that failed
+   * to load here) is still current; otherwise the current ones. Limited per person (429).
+   */
+  refreshMedia(id: string, brokenUrl?: string): Promise<Media>;
   getReasons(): Promise<ReasonCatalog>;
 }
 
@@ -65,7 +68,10 @@ export const httpReviewApi: ReviewApi = {
   decide: (id, body) => request('POST', `${sessionPath(id)}/decision`, body, sessionOrWrapped),
   addNote: (id, note) => request('POST', `${sessionPath(id)}/notes`, { note }, sessionOrWrapped),
   retryPush: (id) => request('POST', `${sessionPath(id)}/decision/retry`, {}, sessionOrWrapped),
-  refreshMedia: (id) => request('POST', `${sessionPath(id)}/refresh-media`, {}, refreshMediaResponseSchema).then((r) => r.media),
+  refreshMedia: (id, brokenUrl) =>
+    request('POST', `${sessionPath(id)}/refresh-media`, brokenUrl ? { brokenUrl } : {}, refreshMediaResponseSchema).then(
+      (r) => r.media,
+    ),
   getReasons: () => request('GET', '/api/review/reasons', undefined, reasonCatalogSchema),
 };
 

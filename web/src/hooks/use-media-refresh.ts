@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Media } from '../../../server/contract/review.ts';
-import { errorMessage } from '../api/review.ts';
+import { ApiError, errorMessage } from '../api/review.ts';
 import { useNow } from './use-now.ts';
 import { useReviewApi } from './use-review-api.tsx';
 
@@ -25,7 +25,11 @@ export interface MediaRefreshState {
   loaded: (url: string | null) => boolean;
   /** Whether this link failed to load. */
   failed: (url: string | null) => boolean;
-  /** Ask for fresh links now (the "Retry now" button), whatever was tried before. */
+  /**
+   * Ask for fresh links now (the "Retry now" button), whatever was tried before. With a failed
+   * image this reports its link broken; the server forces new links at most once a minute per
+   * session and otherwise answers the current ones, which are then loaded again.
+   */
   retry: () => void;
 }
 
@@ -64,29 +68,37 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
     setMedia(initial);
   }
 
-  const refresh = useCallback(() => {
-    if (inFlight.current) return;
-    inFlight.current = true;
-    setRetryAt(Date.now() + retryAfterMs);
-    setRefreshing(true);
-    api.refreshMedia(sessionId).then(
-      (fresh) => {
-        inFlight.current = false;
-        setRefreshing(false);
-        setError(null);
-        setMedia(fresh);
-        // Didit said when to come back (rate limit): not before then.
-        if (fresh.stale) setRetryAt(Date.now() + Math.max(5_000, (fresh.retryAfterSeconds ?? retryAfterMs / 1000) * 1000));
-        onRefreshedRef.current?.(fresh);
-      },
-      (cause: unknown) => {
-        inFlight.current = false;
-        setRefreshing(false);
-        setError(errorMessage(cause));
-        setRetryAt(Date.now() + retryAfterMs);
-      },
-    );
-  }, [api, sessionId]);
+  /** `brokenUrl`: a link that failed to load here (the server may then force new links). */
+  const refresh = useCallback(
+    (brokenUrl?: string) => {
+      if (inFlight.current) return;
+      inFlight.current = true;
+      setRetryAt(Date.now() + retryAfterMs);
+      setRefreshing(true);
+      api.refreshMedia(sessionId, brokenUrl).then(
+        (fresh) => {
+          inFlight.current = false;
+          setRefreshing(false);
+          setError(null);
+          setMedia(fresh);
+          // Didit said when to come back (rate limit): not before then.
+          if (fresh.stale) setRetryAt(Date.now() + Math.max(5_000, (fresh.retryAfterSeconds ?? retryAfterMs / 1000) * 1000));
+          // The server kept the links (new ones were forced for this session a moment ago, or the
+          // failed link is already replaced): load them again rather than show them as failed.
+          if (brokenUrl !== undefined && !fresh.stale) setFailedNow(new Set());
+          onRefreshedRef.current?.(fresh);
+        },
+        (cause: unknown) => {
+          inFlight.current = false;
+          setRefreshing(false);
+          setError(errorMessage(cause));
+          // Asked too often (429): not before the server says there is room again.
+          setRetryAt(Date.now() + Math.max(retryAfterMs, retryAfterSecondsOf(cause) * 1000));
+        },
+      );
+    },
+    [api, sessionId],
+  );
 
   const expiresAt = media.expiresAt ? Date.parse(media.expiresAt) : NaN;
   const secondsLeft = Number.isNaN(expiresAt) ? null : Math.floor((expiresAt - now) / 1000);
@@ -105,10 +117,14 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
       setFailedNow((set) => (set.has(url) ? set : new Set(set).add(url)));
       if (autoRefreshUsed.current) return;
       autoRefreshUsed.current = true;
-      refresh();
+      refresh(url);
     },
     [refresh],
   );
+  const retry = useCallback(() => {
+    const current = [media.selfie, media.portrait, media.video];
+    refresh(current.find((url): url is string => url !== null && failedNow.has(url)));
+  }, [refresh, media, failedNow]);
   const onMediaLoad = useCallback((url: string) => {
     autoRefreshUsed.current = false;
     setLoadedUrls((set) => (set.has(url) ? set : new Set(set).add(url)));
@@ -116,5 +132,12 @@ export function useMediaRefresh(sessionId: string, initial: Media, onRefreshed?:
   const loaded = useCallback((url: string | null) => url !== null && loadedUrls.has(url), [loadedUrls]);
   const failed = useCallback((url: string | null) => url !== null && failedNow.has(url), [failedNow]);
 
-  return { media, secondsLeft, refreshing, error, retryInSeconds, onMediaError, onMediaLoad, loaded, failed, retry: refresh };
+  return { media, secondsLeft, refreshing, error, retryInSeconds, onMediaError, onMediaLoad, loaded, failed, retry };
+}
+
+/** The wait a 429 asked for (`details.retryAfterSeconds`), else 0. */
+function retryAfterSecondsOf(cause: unknown): number {
+  if (!(cause instanceof ApiError) || cause.status !== 429) return 0;
+  const seconds = (cause.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : 0;
 }

@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { auditCsvUrl } from '../api/audit.ts';
+import { downloadAuditCsv } from '../api/audit.ts';
 import { useAuditLog } from '../api/queries.ts';
 import { errorMessage } from '../api/review.ts';
 import { AuditFilters } from '../components/audit/AuditFilters.tsx';
@@ -19,6 +20,16 @@ export function Component() {
   const filterSearch = searchFromFilters(filters);
   const key = filterSearch.toString();
   const audit = useAuditLog(key, allowed);
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string>();
+
+  const exportCsv = () => {
+    setExporting(true);
+    setExportError(undefined);
+    downloadAuditCsv(filterSearch)
+      .catch((problem: unknown) => setExportError(errorMessage(problem)))
+      .finally(() => setExporting(false));
+  };
 
   if (!allowed) {
     return (
@@ -38,10 +49,15 @@ export function Component() {
   return (
     <>
       <PageHeader title="Audit trail">
-        <a className={styles.button} href={auditCsvUrl(filterSearch)} download>
-          Export CSV
-        </a>
+        <button type="button" className={styles.button} onClick={exportCsv} disabled={exporting}>
+          {exporting ? 'Exporting…' : 'Export CSV'}
+        </button>
       </PageHeader>
+      {exportError ? (
+        <p role="alert" className={styles.error}>
+          {exportError}
+        </p>
+      ) : null}
       <AuditFilters key={key} value={filters} onApply={(next) => setParams(searchFromFilters(next))} />
       {error ? (
         <p role="alert" className={styles.error}>

@@ -1,5 +1,6 @@
 import { useSearchParams } from 'react-router';
 import { z } from 'zod';
+import { safeReturnPath } from '../../../server/contract/auth.ts';
 import { signInUrl } from '../api/client.ts';
 import styles from '../components/auth/SignIn.module.css';
 
@@ -12,8 +13,8 @@ const searchSchema = z.object({
 export function Component() {
   const [params] = useSearchParams();
   const search = searchSchema.parse(Object.fromEntries(params));
-  // The server re-checks the return path; only same-origin paths survive.
-  const returnTo = search.returnTo?.startsWith('/') && !search.returnTo.startsWith('//') ? search.returnTo : '/';
+  // The server's own check (it decides again at /auth/login): a normalised path to one of our pages, else `/`.
+  const returnTo = safeReturnPath(search.returnTo);
   return (
     <main id="main" className={styles.page}>
       <section className={styles.card} aria-labelledby="sign-in-title">

@@ -17,6 +17,8 @@ const errorCodes = new Set([
   'PHONE_NUMBER_IN_BLOCKLIST',
   'EMAIL_IN_BLOCKLIST',
   'DUPLICATED_FACE',
+  // Raised by the console itself: Didit sent a score outside 0–100 (server/contract/data-problems.ts).
+  'SCORE_OUT_OF_RANGE',
 ]);
 const warningCodes = new Set([
   'LOW_LIVENESS_SCORE',

@@ -39,13 +39,18 @@ export interface MediaCompareProps {
   shortcutsEnabled: boolean;
 }
 
-/** Why the links are old, in one of three distinct messages, with when the next try is. */
+/**
+ * Why the links are old, in distinct messages, with when the next try is: Didit rate-limiting,
+ * Didit unavailable, this person past the console's refresh limit, or the console's own error.
+ */
 export function staleNotice(media: Media, refreshError: string | null, retryInSeconds: number | null): string {
   const when = retryInSeconds !== null && retryInSeconds > 0 ? `retrying in ${retryInSeconds} s` : 'retrying shortly';
+  if (refreshError !== null) return `Fresh links could not be fetched (${refreshError}); showing the previous links, ${when}.`;
   if (media.stale && media.staleReason === 'rate_limited') return `Didit is rate-limiting; showing the previous links, ${when}.`;
-  if (media.stale || refreshError !== null) {
-    return `Didit is unavailable${refreshError ? ` (${refreshError})` : ''}; showing the previous links, ${when}.`;
+  if (media.stale && media.staleReason === 'refresh_limit') {
+    return `You have asked for new links often in the last minute; showing the previous links, ${when}.`;
   }
+  if (media.stale) return `Didit is unavailable; showing the previous links, ${when}.`;
   return '';
 }
 

@@ -477,6 +477,57 @@ describe('session detail', () => {
     await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(2));
   });
 
+  it('reports which link failed when an image fails, and nothing when the links only near expiry', async () => {
+    const session = sessionDetail();
+    const freshMedia = { ...session.media, selfie: 'https://media.example/selfie-2.jpg' };
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve(freshMedia));
+    renderSession(session, { refreshMedia });
+    fireEvent.error(await screen.findByRole('img', { name: 'Live selfie' }));
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledWith(session.id, session.media.selfie));
+    cleanup();
+
+    const expiring = sessionDetail();
+    expiring.media = { ...expiring.media, expiresAt: new Date(Date.now() + 30_000).toISOString() };
+    const onExpiry = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve(freshMedia));
+    renderSession(expiring, { refreshMedia: onExpiry });
+    await waitFor(() => expect(onExpiry).toHaveBeenCalledTimes(1));
+    expect(onExpiry).toHaveBeenCalledWith(expiring.id, undefined);
+  });
+
+  it('"Retry now" loads the same links again when the server keeps them (new links were forced a moment ago)', async () => {
+    const session = sessionDetail();
+    // The server answers the current links: a report forced new ones for this session within the minute.
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() => Promise.resolve(session.media));
+    renderSession(session, { refreshMedia });
+    fireEvent.error(await screen.findByRole('img', { name: 'Live selfie' }));
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(1));
+    // Loaded again, and failing again: the frame says so (no second automatic refresh).
+    fireEvent.error(await screen.findByRole('img', { name: 'Live selfie' }));
+    const evidence = screen.getByRole('region', { name: 'Evidence images' });
+    expect(await within(evidence).findByText(/The image did not load/)).toBeTruthy();
+    expect(refreshMedia).toHaveBeenCalledTimes(1);
+    fireEvent.click(within(evidence).getAllByRole('button', { name: 'Retry now' })[0]!);
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(2));
+    expect(refreshMedia).toHaveBeenLastCalledWith(session.id, session.media.selfie);
+    expect(await screen.findByRole('img', { name: 'Live selfie' })).toBeTruthy();
+  });
+
+  it('says when the console refuses more refreshes (429), without blaming Didit, and waits as long as it asks', async () => {
+    const session = sessionDetail();
+    session.media = { ...session.media, expiresAt: new Date(Date.now() + 30_000).toISOString() };
+    const message = 'Too many requests for new media links: at most 20 a minute per person. Try again in 45 s.';
+    const refreshMedia = vi.fn<ReviewApi['refreshMedia']>(() =>
+      Promise.reject(new ApiError(429, 'rate_limited', message, { retryAfterSeconds: 45 })),
+    );
+    renderSession(session, { refreshMedia });
+    await waitFor(() => expect(refreshMedia).toHaveBeenCalledTimes(1));
+    expect(
+      await screen.findByText(
+        /^Fresh links could not be fetched \(Too many requests for new media links: .*\); showing the previous links, retrying in (45|44) s\./,
+      ),
+    ).toBeTruthy();
+  });
+
   it('zooms both images together with + / - / 0 and the buttons', async () => {
     renderSession(sessionDetail());
     await screen.findByRole('heading', { level: 1 });

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { additionalText } from './WarningList.tsx';
+import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Warning } from '../../../../server/contract/review.ts';
+import { additionalText, WarningList } from './WarningList.tsx';
+
+afterEach(cleanup);
 
 describe("Didit's additional data, in words", () => {
   it('reads a threshold warning as a sentence', () => {
@@ -17,5 +21,24 @@ describe("Didit's additional data, in words", () => {
     );
     expect(additionalText({ feature: null, additionalData: 'free text' })).toBe('free text');
     expect(additionalText({ feature: null, additionalData: null })).toBeNull();
+  });
+});
+
+describe('warnings the console raised', () => {
+  it('shows a score Didit sent outside 0–100 as a sentence, marked as the console’s and not Didit’s', () => {
+    const outOfRange: Warning = {
+      feature: 'LIVENESS',
+      risk: 'SCORE_OUT_OF_RANGE',
+      logType: 'error',
+      shortDescription: 'Didit sent a liveness score of 1e+308, outside 0–100.',
+      longDescription: 'The console did not store this liveness score.',
+      additionalData: null,
+    };
+    const didit: Warning = { ...outOfRange, risk: 'LOW_FACE_MATCH_SIMILARITY', shortDescription: 'Low face match similarity' };
+    render(<WarningList warnings={[outOfRange, didit]} />);
+    const [first, second] = screen.getAllByRole('listitem');
+    expect(first?.textContent).toContain('Didit sent a liveness score of 1e+308, outside 0–100.');
+    expect(first?.textContent).toContain('raised by the console');
+    expect(second?.textContent).not.toContain('raised by the console');
   });
 });

@@ -1,3 +1,4 @@
+import { consoleWarningCodes } from '../../../../server/contract/data-problems.ts';
 import type { Warning } from '../../../../server/contract/review.ts';
 import { normaliseLogType } from '../queue/warning-codes.ts';
 import { WarningChip } from '../queue/WarningChip.tsx';
@@ -42,7 +43,10 @@ export function additionalText(warning: Pick<Warning, 'feature' | 'additionalDat
   return plain(value);
 }
 
-/** Every warning with its code, log type, feature and Didit's short and long descriptions (as text). */
+/**
+ * Every warning with its code, log type, feature and Didit's short and long descriptions (as text).
+ * Warnings the console raised itself (a score Didit sent outside 0–100) say so.
+ */
 export function WarningList({ warnings }: { warnings: Warning[] }) {
   if (warnings.length === 0) return <p className={styles.muted}>No warnings.</p>;
   return (
@@ -56,6 +60,7 @@ export function WarningList({ warnings }: { warnings: Warning[] }) {
               <WarningChip code={warning.risk} logType={logType} />
               <span className={styles.logType}>{warning.logType ?? 'no log type'}</span>
               {warning.feature ? <span className={styles.feature}>{warning.feature}</span> : null}
+              {consoleWarningCodes.includes(warning.risk) ? <span className={styles.feature}>raised by the console</span> : null}
             </div>
             {warning.shortDescription ? <p className={styles.short}>{warning.shortDescription}</p> : null}
             {warning.longDescription ? <p className={styles.long}>{warning.longDescription}</p> : null}
