@@ -202,7 +202,8 @@ export async function seed(pool: pg.Pool, total: number): Promise<void> {
          event_at, didit_created_at, first_seen_at, media)
        select gen_random_uuid(), g, ($3::uuid[])[w + 1], 'user-' || (g % 200000), status, status,
          case when fm is null then null else status end, lv, fm, ($4::text[])[w + 1],
-         coalesce((select jsonb_agg(jsonb_build_object('feature', f, 'risk', r, 'log_type', 'warning', 'short_description', r, 'long_description', r))
+         coalesce((select jsonb_agg(jsonb_build_object('feature', f, 'risk', r, 'logType', 'warning', 'shortDescription', r,
+                                                        'longDescription', r, 'nodeId', null, 'additionalData', null))
                    from unnest(array['LIVENESS', 'FACEMATCH'], codes.c) as x(f, r) where r is not null), '[]'::jsonb),
          array_remove(codes.c, null),
          case when status = 'In Review' then now() - random() * interval '3 days' end,

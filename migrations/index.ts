@@ -10,6 +10,8 @@ import * as auditKeyedChain from './20261130T000000-audit-keyed-chain.ts';
 import * as mediaRefreshLimits from './20261130T020000-media-refresh-limits.ts';
 import * as webhookRawBody from './20261130T030000-webhook-raw-body.ts';
 import * as sessionDataProblems from './20261130T040000-session-data-problems.ts';
+import * as diditCallLeases from './20261130T100000-didit-call-leases.ts';
+import * as sessionWarningsDomainShape from './20261130T110000-session-warnings-domain-shape.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   '20261130T020000-media-refresh-limits': mediaRefreshLimits,
   '20261130T030000-webhook-raw-body': webhookRawBody,
   '20261130T040000-session-data-problems': sessionDataProblems,
+  '20261130T100000-didit-call-leases': diditCallLeases,
+  '20261130T110000-session-warnings-domain-shape': sessionWarningsDomainShape,
 };

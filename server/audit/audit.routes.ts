@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import { boundedQuery, clientGoneSignal } from '../http/bounded-query.ts';
 import { ConcurrencyLimit } from '../http/concurrency-limit.ts';
+import { originOf } from '../http/request-origin.ts';
 import { appendAudit } from './audit.repository.ts';
 import { auditCsvHeader, auditCsvLine, listAuditEntries } from './audit.query.ts';
 
@@ -45,8 +46,7 @@ export function auditRoutes(ctx: Pick<AppContext, 'db' | 'config' | 'metrics'>):
       await appendAudit(ctx.db, {
         actor: actorOf(req),
         action: 'audit.exported',
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
+        ...originOf(req),
         details: { filters },
       });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,8 +1,7 @@
-import type { CronItem, TaskList } from 'graphile-worker';
+import type { CronItem } from 'graphile-worker';
 import type { AppContext } from '../context.ts';
+import { cronItem, jobs, type JobHandlers, type PayloadlessJob } from '../worker/jobs.ts';
 import { appendAudit, formatAuditHead, readAuditHead } from './audit.repository.ts';
-
-export const AUDIT_CHECKPOINT_TASK = 'audit_checkpoint';
 
 /**
  * Checkpoints of the audit chain's head, written where the database cannot reach: the log (ship
@@ -19,27 +18,20 @@ export async function writeAuditCheckpoint(ctx: AppContext, now: Date = new Date
   return checkpoint;
 }
 
-export function auditTasks(ctx: AppContext): TaskList {
+export function auditHandlers(ctx: AppContext): Pick<JobHandlers, 'auditCheckpoint'> {
   return {
-    [AUDIT_CHECKPOINT_TASK]: async () => {
+    auditCheckpoint: async () => {
       await writeAuditCheckpoint(ctx);
     },
   };
 }
 
 export function auditCronItems(ctx: AppContext): CronItem[] {
-  return [
-    {
-      task: AUDIT_CHECKPOINT_TASK,
-      match: `*/${ctx.config.audit.checkpointMinutes} * * * *`,
-      identifier: AUDIT_CHECKPOINT_TASK,
-      options: { backfillPeriod: 0, jobKey: AUDIT_CHECKPOINT_TASK, jobKeyMode: 'replace', maxAttempts: 3 },
-    },
-  ];
+  return [cronItem(jobs.auditCheckpoint, `*/${ctx.config.audit.checkpointMinutes} * * * *`)];
 }
 
 /** One at start too, so a fresh deployment has a checkpoint before the first tick. */
-export const startupAuditJobs = [{ task: AUDIT_CHECKPOINT_TASK, jobKey: AUDIT_CHECKPOINT_TASK }] as const;
+export const startupAuditJobs: readonly PayloadlessJob[] = [jobs.auditCheckpoint];
 
 /**
  * Rows from before the chain was keyed end with a keyed row, whose HMAC covers their last hash:

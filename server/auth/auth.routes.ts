@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { safeReturnPath } from '../contract/auth.ts';
 import type { AppContext } from '../context.ts';
+import { originOf } from '../http/request-origin.ts';
 import { destroySession } from './authenticate.ts';
 import { FailedLoginAudit, type LoginFailureKind } from './failed-logins.ts';
 import { buildAuthorizationRequest, completeAuthorization, endSessionUrl } from './oidc.ts';
@@ -124,8 +125,7 @@ export function authRoutes(
         action: 'auth.login_refused',
         targetType: 'user',
         targetId: user.id,
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
+        ...originOf(req),
         details: { email, reason, ...(revokedTokens.length > 0 ? { revokedTokens } : {}) },
       });
       res
@@ -172,8 +172,7 @@ export function authRoutes(
       action: 'auth.login',
       targetType: 'user',
       targetId: user.id,
-      ip: req.ip,
-      userAgent: req.get('user-agent'),
+      ...originOf(req),
       details: { role, issuer: claims.iss },
     });
     res.redirect(303, pending.returnTo);
@@ -188,8 +187,7 @@ export function authRoutes(
         action: 'auth.logout',
         targetType: 'user',
         targetId: login.userId,
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
+        ...originOf(req),
       });
       redirectTo = (await endSessionUrl(ctx.oidc)) ?? redirectTo;
     }
@@ -205,7 +203,8 @@ export function authRoutes(
 
   async function refuse(req: Request, res: Response, kind: LoginFailureKind, reason: string): Promise<void> {
     req.log.info({ kind, reason }, 'sign-in refused');
-    await failedLogins.record({ kind, reason, ip: req.ip, userAgent: req.get('user-agent') });
+    const { ip, userAgent } = originOf(req);
+    await failedLogins.record({ kind, reason, ip, userAgent });
     res
       .status(400)
       .type('html')

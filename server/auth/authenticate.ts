@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { originOf } from '../http/request-origin.ts';
 import { authenticateApiToken } from './api-tokens.ts';
 import { refreshClaims } from './oidc.ts';
 import type { Actor } from './rbac.ts';
@@ -51,8 +52,7 @@ export function authenticate(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'l
           action: 'token.used',
           targetType: 'http',
           targetId: `${req.method} ${req.baseUrl}${req.path}`,
-          ip: req.ip,
-          userAgent: req.get('user-agent'),
+          ...originOf(req),
           details: { status: res.statusCode },
         }).catch((error: unknown) => req.log.error({ err: error }, 'could not audit a token request'));
       });
@@ -95,7 +95,7 @@ export function authenticate(ctx: Pick<AppContext, 'config' | 'db' | 'oidc' | 'l
           action: 'auth.session_ended',
           targetType: 'user',
           targetId: login.userId,
-          ip: req.ip,
+          ...originOf(req),
           details,
         });
         await destroySession(req);

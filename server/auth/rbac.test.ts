@@ -18,6 +18,12 @@ describe('roles', () => {
     expect(can('admin', 'token.manage')).toBe(true);
   });
 
+  it("lets leads free a session someone else holds, not analysts: its own capability, not threshold approval's", () => {
+    expect(can('analyst', 'claim.release_others')).toBe(false);
+    expect(can('lead', 'claim.release_others')).toBe(true);
+    expect(can('admin', 'claim.release_others')).toBe(true);
+  });
+
   it('picks the strongest of several mapped roles', () => {
     expect(highestRole(['viewer', 'lead', 'analyst'])).toBe('lead');
     expect(highestRole([])).toBeUndefined();

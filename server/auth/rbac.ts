@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { capabilitySchema, type CapabilityName } from '../contract/auth.ts';
 import type { Role } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 
@@ -10,19 +11,8 @@ export type { Role };
  */
 export const roles: readonly Role[] = ['viewer', 'analyst', 'lead', 'admin'];
 
-export type Capability =
-  | 'session.read'
-  | 'media.view'
-  | 'workflow.read'
-  | 'sync.read'
-  | 'session.claim'
-  | 'session.decide'
-  | 'session.note'
-  | 'threshold.propose'
-  | 'threshold.approve'
-  | 'webhook.replay'
-  | 'audit.read'
-  | 'token.manage';
+/** The capability names are the contract's (`capabilitySchema`), which the web app reads too. */
+export type Capability = CapabilityName;
 
 const grantedFrom: Record<Capability, Role> = {
   'session.read': 'viewer',
@@ -32,6 +22,8 @@ const grantedFrom: Record<Capability, Role> = {
   'session.claim': 'analyst',
   'session.decide': 'analyst',
   'session.note': 'analyst',
+  // Freeing a session someone else holds (who left for the day) is a lead's call.
+  'claim.release_others': 'lead',
   'threshold.propose': 'lead',
   'threshold.approve': 'lead',
   'webhook.replay': 'lead',
@@ -73,7 +65,7 @@ export function can(role: Role, capability: Capability): boolean {
 }
 
 export function capabilitiesOf(role: Role): Capability[] {
-  return (Object.keys(grantedFrom) as Capability[]).filter((capability) => can(role, capability));
+  return capabilitySchema.options.filter((capability) => can(role, capability));
 }
 
 /**

@@ -17,6 +17,7 @@ export const capabilitySchema = z.enum([
   'session.claim',
   'session.decide',
   'session.note',
+  'claim.release_others',
   'threshold.propose',
   'threshold.approve',
   'webhook.replay',

@@ -92,6 +92,11 @@ export function defaultDirection(_sort: QueueSort): 'asc' | 'desc' {
   return 'asc';
 }
 
+/** The direction a queue view is sorted in: its `dir`, or its sort's default when `dir` is omitted. */
+export function effectiveDirection(query: { sort: QueueSort; dir?: 'asc' | 'desc' | undefined }): 'asc' | 'desc' {
+  return query.dir ?? defaultDirection(query.sort);
+}
+
 export const claimSchema = z.object({
   userId: z.string(),
   label: z.string(),

@@ -41,6 +41,36 @@ export const thresholdSetSchema = z
 export type ThresholdSet = z.output<typeof thresholdSetSchema>;
 export type ThresholdSetInput = z.input<typeof thresholdSetSchema>;
 
+/**
+ * Didit's documented defaults (docs/didit-contract.md §8), review 70 and decline 50 for each
+ * feature the workflow runs: what is in force when nothing better is known.
+ */
+export function defaultThresholds(hasFaceMatch: boolean): ThresholdSet {
+  return {
+    livenessReview: 70,
+    livenessDecline: 50,
+    faceMatchReview: hasFaceMatch ? 70 : null,
+    faceMatchDecline: hasFaceMatch ? 50 : null,
+  };
+}
+
+/**
+ * The rule a valid set must also meet for its workflow: face-match thresholds exactly when the
+ * workflow matches faces. Null when it does; else the issue, on the face-match review field.
+ */
+export function faceMatchIssue(
+  t: Pick<ThresholdSet, 'faceMatchReview' | 'faceMatchDecline'>,
+  hasFaceMatch: boolean,
+): { path: 'faceMatchReview'; message: string } | null {
+  if (!hasFaceMatch && (t.faceMatchReview !== null || t.faceMatchDecline !== null)) {
+    return { path: 'faceMatchReview', message: 'the workflow is liveness only' };
+  }
+  if (hasFaceMatch && (t.faceMatchReview === null || t.faceMatchDecline === null)) {
+    return { path: 'faceMatchReview', message: 'required for a face-match workflow' };
+  }
+  return null;
+}
+
 export const proposeThresholdsSchema = z.object({
   thresholds: thresholdSetSchema,
   reason: textSchema.min(3, 'say why (at least 3 characters)').max(2000),
@@ -48,7 +78,9 @@ export const proposeThresholdsSchema = z.object({
 export type ProposeThresholdsInput = z.input<typeof proposeThresholdsSchema>;
 
 export const decideProposalSchema = z.object({ note: textSchema.max(2000).optional() });
-export const rejectProposalSchema = z.object({ note: textSchema.min(3, 'say why it is rejected').max(2000) });
+export const rejectProposalSchema = z.object({
+  note: textSchema.min(3, 'say why it is rejected (at least 3 characters)').max(2000),
+});
 
 export const workflowParamsSchema = z.object({ id: diditIdSchema });
 /** Versions are `integer` in Postgres: a larger number is no version of ours (and would not cast). */

@@ -1,4 +1,8 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { QuarantineReason, QuarantineRepairState } from '../contract/sync.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
+import type { CursorState } from '../sync/reconcile.ts';
+import type { WorkflowThresholds } from '../vendors/didit/workflows.ts';
 
 /**
  * The database as Kysely sees it. Column types match what `pg` returns with the parsers
@@ -22,6 +26,7 @@ export interface DB {
   didit_call_stat: DiditCallStatTable;
   media_refresh_request: MediaRefreshRequestTable;
   media_forced_refresh: MediaForcedRefreshTable;
+  media_refresh_lease: MediaRefreshLeaseTable;
   webhook_quarantine: WebhookQuarantineTable;
 }
 
@@ -42,6 +47,7 @@ export interface WebhookEventTable {
   event_id: string | null;
   signature_variant: SignatureVariant;
   is_test: Generated<boolean>;
+  /** The body as Didit sent it (any JSON object): the inbox parses it with zod when it applies the event. */
   payload: Json<Record<string, unknown>>;
   /** The signed bytes, kept only when `payload` differs from them (characters jsonb refuses replaced). */
   raw_body: Buffer | null;
@@ -52,6 +58,21 @@ export interface WebhookEventTable {
   parked_at: Timestamp | null;
   /** A failed row is not retried before this time. */
   next_attempt_at: Timestamp | null;
+}
+
+/**
+ * A warning on a session as `verification_session.warnings` holds it: one of Didit's, adapted
+ * at the vendor edge (`adaptDiditDecision`), or one the console raises (a data problem).
+ */
+export interface SessionWarning {
+  feature: string | null;
+  risk: string;
+  logType: string | null;
+  shortDescription: string | null;
+  longDescription: string | null;
+  nodeId: string | null;
+  /** Didit's `additional_data` as sent (a threshold warning's score and thresholds); null when none. */
+  additionalData: unknown;
 }
 
 export type DecisionSource = 'didit' | 'console' | 'outside';
@@ -70,10 +91,11 @@ export interface VerificationSessionTable {
   face_match_score: number | null;
   liveness_method: string | null;
   // Both default in the database, so inserts may omit them.
-  warnings: ColumnType<unknown[], string | undefined, string>;
+  warnings: ColumnType<SessionWarning[], string | undefined, string>;
   warning_codes: ColumnType<string[], string[] | undefined, string[]>;
   /** What the console could not take from Didit's decision as sent (`DataProblemCode`s). */
   data_problems: ColumnType<string[], string[] | undefined, string[]>;
+  /** Didit's decision JSON as sent, kept whole for the evidence view (the queue's fields are lifted out). */
   decision: Json<Record<string, unknown>> | null;
   media: ColumnType<Record<string, string>, string | undefined, string>;
   media_expires_at: Timestamp | null;
@@ -118,6 +140,7 @@ export interface WorkflowTable {
   workflow_type: string | null;
   has_face_match: Generated<boolean>;
   liveness_method: string | null;
+  /** The settings as Didit answered them, kept whole: read back through the Didit adapter (`thresholdsInStoredSettings`). */
   didit_settings: Json<Record<string, unknown>> | null;
   sla_minutes: Generated<number>;
   synced_at: Timestamp | null;
@@ -128,12 +151,19 @@ export interface WorkflowTable {
   /** Which threshold form the workflow uses at Didit. */
   settings_form: 'features' | 'legacy' | null;
   /** Thresholds Didit reports that differ from our applied version; null when they match. */
-  drift: Json<Record<string, unknown>> | null;
+  drift: Json<WorkflowDrift> | null;
   drift_detected_at: Timestamp | null;
   /** The latest published version at Didit (new sessions use it; pushes update it). */
   didit_version: number | null;
   /** A newer unpublished draft at Didit, if any. */
   didit_draft_version: number | null;
+}
+
+/** What `workflow.drift` records: Didit's thresholds, ours, and the number of our applied version. */
+export interface WorkflowDrift {
+  didit: ThresholdSet;
+  ours: ThresholdSet;
+  version: number;
 }
 
 export type ThresholdState = 'proposed' | 'approved' | 'rejected' | 'withdrawn' | 'applied' | 'failed';
@@ -166,12 +196,7 @@ export interface ThresholdVersionTable {
   didit_settings_id: string | null;
   didit_version: number | null;
   /** Didit's thresholds on that version just before the push changed them. */
-  replaced_thresholds: Json<{
-    livenessReview: number | null;
-    livenessDecline: number | null;
-    faceMatchReview: number | null;
-    faceMatchDecline: number | null;
-  }> | null;
+  replaced_thresholds: Json<WorkflowThresholds> | null;
 }
 
 export type Role = 'viewer' | 'analyst' | 'lead' | 'admin';
@@ -241,8 +266,11 @@ export interface HttpSessionTable {
 /** Progress of a walk over Didit's session list (reconciliation, backfills); `state` is owned by server/sync. */
 export interface SyncCursorTable {
   name: string;
-  state: Json<Record<string, unknown>>;
+  state: Json<CursorState>;
   updated_at: UpdatedAt;
+  /** Who holds the walk (one page step at a time) and until when; null when nobody does. */
+  lease_owner: string | null;
+  leased_until: Timestamp | null;
 }
 
 /** What Didit last said about one rate-limit scope (headers of the latest answer). */
@@ -277,6 +305,13 @@ export interface MediaForcedRefreshTable {
   forced_at: Timestamp;
 }
 
+/** One refresh of a session's media links in flight across replicas; a crashed holder's lease expires. */
+export interface MediaRefreshLeaseTable {
+  session_id: string;
+  lease_owner: string;
+  leased_until: Timestamp;
+}
+
 export interface DiditCallStatTable {
   minute: Timestamp;
   operation: string;
@@ -284,8 +319,8 @@ export interface DiditCallStatTable {
   count: number;
 }
 
-export type QuarantineReason = 'stale_timestamp' | 'timestamp_mismatch' | 'malformed_json' | 'invalid_envelope' | 'unstorable';
-export type QuarantineRepairState = 'queued' | 'repaired' | 'gone' | 'not_possible' | 'failed';
+// The contract's lists (`GET /api/sync/status` reports both), re-exported for the webhook inbox.
+export type { QuarantineReason, QuarantineRepairState };
 
 /** Authentic webhook deliveries that could not be stored as inbox events (see server/webhooks/quarantine.ts). */
 export interface WebhookQuarantineTable {

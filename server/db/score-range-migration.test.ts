@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../migrations/index.ts';
-import { createTestDatabase } from '../../test/helpers/database.ts';
-import { createDatabase, createMigrator, createPool, migrateToLatest, type Database } from './database.ts';
+import { databaseBeforeMigration, type DatabaseBeforeMigration } from '../../test/helpers/migration.ts';
+import { migrateToLatest, type Database } from './database.ts';
 
 /**
  * Sessions stored before scores were range-checked (issue 15, finding 10) are corrected by the
@@ -13,19 +12,12 @@ import { createDatabase, createMigrator, createPool, migrateToLatest, type Datab
 const MIGRATION = '20261130T040000-session-data-problems';
 
 describe(`migration ${MIGRATION}`, () => {
-  let pool: ReturnType<typeof createPool>;
+  let pool: DatabaseBeforeMigration['pool'];
   let db: Database;
   const ids = { huge: randomUUID(), negative: randomUUID(), nan: randomUUID(), face: randomUUID(), valid: randomUUID() };
 
   beforeAll(async () => {
-    const database = await createTestDatabase({ migrated: false });
-    pool = createPool({ connectionString: database.url, max: 2 });
-    db = createDatabase(pool);
-    const names = Object.keys(migrations);
-    const before = names[names.indexOf(MIGRATION) - 1];
-    if (!before) throw new Error(`${MIGRATION} is not listed after another migration`);
-    const { error } = await createMigrator(db).migrateTo(before);
-    if (error) throw error instanceof Error ? error : new Error(`migrating to ${before} failed`);
+    ({ db, pool } = await databaseBeforeMigration(MIGRATION));
 
     const workflowId = randomUUID();
     await sql`insert into workflow (id) values (${workflowId})`.execute(db);
@@ -62,12 +54,13 @@ describe(`migration ${MIGRATION}`, () => {
       warning_codes: ['LOW_FACE_MATCH_SIMILARITY', 'SCORE_OUT_OF_RANGE'],
       version: 2,
     });
-    const warnings = (await row(ids.huge)).warnings as Array<Record<string, unknown>>;
+    // In the shape the warnings are stored in after every migration (20261130T110000).
+    const { warnings } = await row(ids.huge);
     expect(warnings[1]).toMatchObject({
       risk: 'SCORE_OUT_OF_RANGE',
       feature: 'LIVENESS',
-      log_type: 'error',
-      short_description: 'Didit sent a liveness score of 1e+308, outside 0–100.',
+      logType: 'error',
+      shortDescription: 'Didit sent a liveness score of 1e+308, outside 0–100.',
     });
     expect(await row(ids.negative)).toMatchObject({ liveness_score: null, data_problems: ['liveness_score_out_of_range'] });
     expect(await row(ids.nan)).toMatchObject({ liveness_score: null, data_problems: ['liveness_score_out_of_range'] });

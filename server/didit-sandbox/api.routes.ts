@@ -107,10 +107,10 @@ export function apiRouter(ctx: SandboxContext): Router {
     res.json(ctx.sessions.decision(ctx.sessions.get(routeParam(req, 'id'))));
   });
   router.patch('/session/:id/update-status/', (req, res) => {
-    res.json(ctx.sessions.updateStatus(routeParam(req, 'id'), req.body));
+    res.json(ctx.reviews.updateStatus(routeParam(req, 'id'), req.body));
   });
   router.patch('/session/:id/features/:nodeId/update-status/', (req, res) => {
-    res.json(ctx.sessions.updateFeatureStatus(routeParam(req, 'id'), routeParam(req, 'nodeId'), req.body));
+    res.json(ctx.reviews.updateFeatureStatus(routeParam(req, 'id'), routeParam(req, 'nodeId'), req.body));
   });
   router.delete('/session/:id/delete/', (req, res) => {
     ctx.sessions.delete(routeParam(req, 'id'));
@@ -118,11 +118,11 @@ export function apiRouter(ctx: SandboxContext): Router {
   });
   router.get('/sessions/:id/reviews/', (req, res) => {
     const q = validate(pageQuery, req.query);
-    const rows = ctx.sessions.reviews(routeParam(req, 'id'), q.ordering);
+    const rows = ctx.reviews.reviews(routeParam(req, 'id'), q.ordering);
     res.json(paginate(req, rows, q.limit ?? 50, q.offset ?? 0));
   });
   router.post('/sessions/:id/reviews/', (req, res) => {
-    res.status(201).json(ctx.sessions.addReview(routeParam(req, 'id'), req.body));
+    res.status(201).json(ctx.reviews.addReview(routeParam(req, 'id'), req.body));
   });
   router.post('/blocklist/add/', (req, res) => {
     res.json(ctx.sessions.blocklist(req.body, true));

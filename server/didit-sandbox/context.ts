@@ -2,6 +2,7 @@
 import type { JsonValue } from './canonical-json.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Images } from './images.ts';
+import type { ManualReviewService } from './manual-review.ts';
 import type { MediaSigner } from './media.ts';
 import type { Random } from './prng.ts';
 import type { SlidingWindowLimiter } from './rate-limit.ts';
@@ -34,6 +35,7 @@ export interface SandboxContext {
   images: Images;
   dispatcher: WebhookDispatcher;
   sessions: SessionService;
+  reviews: ManualReviewService;
   /** Seeded stream for destination secrets, or null for crypto randomness. */
   secretRng: Random | null;
   recordRequest: (request: Omit<RecordedRequest, 'id' | 'at'>) => void;

@@ -87,7 +87,7 @@ export function controlRouter(ctx: SandboxContext): Router {
     res.json(sessionResult(ctx.sessions.expire(routeParam(req, 'id')).sessionId));
   });
   router.post('/sessions/:id/console-decision', (req, res) => {
-    res.json(sessionResult(ctx.sessions.consoleDecision(routeParam(req, 'id'), req.body).sessionId));
+    res.json(sessionResult(ctx.reviews.consoleDecision(routeParam(req, 'id'), req.body).sessionId));
   });
   router.post('/sessions/:id/kyc-expire', (req, res) => {
     res.json(sessionResult(ctx.sessions.expireKyc(routeParam(req, 'id')).sessionId));

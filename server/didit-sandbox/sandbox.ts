@@ -18,6 +18,7 @@ import { MediaSigner } from './media.ts';
 import { mediaRouter } from './media.routes.ts';
 import { stream } from './prng.ts';
 import { DIDIT_RATE_LIMITS, SlidingWindowLimiter, type RateLimits } from './rate-limit.ts';
+import { ManualReviewService } from './manual-review.ts';
 import { SessionService } from './sessions.ts';
 import { loadSnapshot } from './state-migration.ts';
 import { SandboxStore, type WebhookEventType } from './store.ts';
@@ -176,6 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       mediaUrl: (path) => media.mint(path),
     },
   });
+  const reviews = new ManualReviewService({ store, now, sessions });
   const requests: RecordedRequest[] = [];
   let requestId = 0;
   const ctx: SandboxContext = {
@@ -189,6 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     images: new Images(store),
     dispatcher,
     sessions,
+    reviews,
     secretRng: options.seed === undefined ? null : stream(options.seed, 'secrets'),
     recordRequest: (r) => {
       requests.push({ id: ++requestId, at: new Date(now()).toISOString(), ...r });
@@ -298,7 +301,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     completeSession: (id, opts = {}) => decision(sessions.complete(id, resolveCapture(id, opts)).sessionId),
     abandonSession: (id) => decision(sessions.abandon(id).sessionId),
     expireSession: (id) => decision(sessions.expire(id).sessionId),
-    consoleDecision: (id, body) => decision(sessions.consoleDecision(id, body).sessionId),
+    consoleDecision: (id, body) => decision(reviews.consoleDecision(id, body).sessionId),
     expireKyc: (id) => decision(sessions.expireKyc(id).sessionId),
     awaitUser: (id) => decision(sessions.awaitUser(id).sessionId),
     decision,

@@ -1,140 +1,29 @@
 /**
- * Sessions (docs/didit-contract.md (sessions, manual review)) and the simulated end user's side
- * of their life. Every status change goes through `transition`, which fires `status.updated` —
- * the first one (Not Started) included.
+ * Sessions (docs/didit-contract.md (sessions)) and the simulated end user's side of their life.
+ * Every status change goes through `transition`, which fires `status.updated` — the first one
+ * (Not Started) included. What requests may carry is in `session-requests.ts`, how sessions are
+ * shown in `session-views.ts`, and manual review (Didit's update-status and reviews) in
+ * `manual-review.ts`.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { JsonObject, JsonValue } from './canonical-json.ts';
-import {
-  buildDecision,
-  evaluateCapture,
-  FACE_MATCH_NODE,
-  LIVENESS_NODE,
-  type CaptureInput,
-  type DecisionDeps,
-} from './decision.ts';
-import { ApiError, fieldError, notFound, uuidField, validate } from './http.ts';
+import type { JsonObject } from './canonical-json.ts';
+import { buildDecision, evaluateCapture, type CaptureInput, type DecisionDeps } from './decision.ts';
+import { fieldError, notFound, validate } from './http.ts';
 import { hashString } from './prng.ts';
 import {
-  SESSION_STATUSES,
-  epochSeconds,
-  isoMicros,
-  type ActorType,
-  type FeatureName,
-  type SandboxStore,
-  type SessionRecord,
-  type SessionStatus,
-  type WebhookEventType,
-} from './store.ts';
+  blocklistAddBody,
+  blocklistRemoveBody,
+  createBody,
+  decodePortrait,
+  listQuery,
+  parseMetadata,
+} from './session-requests.ts';
+import { createdSessionView, sessionListRow, webhookEnvelope } from './session-views.ts';
+import type { SandboxStore, SessionRecord, SessionStatus, WebhookEventType } from './store.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 import { effectiveConfig, workflowFeatures } from './workflows.ts';
 
 const UNFINISHED: readonly SessionStatus[] = ['Not Started', 'In Progress', 'Resubmitted', 'Awaiting User'];
-/** https://docs.didit.me/sessions-api/update-status: the only current statuses a manual decision may leave. */
-export const DECIDABLE: readonly SessionStatus[] = [
-  'Approved',
-  'Declined',
-  'In Review',
-  'Kyc Expired',
-  'Abandoned',
-  'Resubmitted',
-];
-/** docs/didit-contract.md (webhooks): statuses whose status.updated carries the decision. */
-const WITH_DECISION: readonly SessionStatus[] = ['Approved', 'Declined', 'In Review', 'Abandoned', 'Expired', 'Kyc Expired'];
-const MAX_PORTRAIT_BYTES = 1024 * 1024;
-
-const createBody = z.object({
-  workflow_id: uuidField,
-  vendor_data: z.string().max(1000).optional(),
-  callback: z.url({ protocol: /^https?$/ }).optional(),
-  callback_method: z.enum(['initiator', 'completer', 'both']).optional(),
-  // Older docs sent metadata as a JSON string; both are accepted.
-  metadata: z.union([z.record(z.string(), z.json()), z.string()]).optional(),
-  language: z.string().min(2).max(10).optional(),
-  contact_details: z.record(z.string(), z.json()).optional(),
-  expected_details: z.record(z.string(), z.json()).optional(),
-  portrait_image: z.string().optional(),
-});
-
-const nodeToResubmit = z.object({ node_id: z.string(), feature: z.string() });
-type NodeToResubmit = z.output<typeof nodeToResubmit>;
-
-const updateStatusBody = z
-  .object({
-    new_status: z.enum(['Approved', 'Declined', 'Resubmitted']),
-    comment: z.string().max(10_000).optional(),
-    send_email: z.boolean().optional(),
-    email_address: z.email().optional(),
-    email_language: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]{2,4})?$/i)
-      .optional(),
-    // Only read for Resubmitted (ignored otherwise), and required there.
-    nodes_to_resubmit: z.array(nodeToResubmit).min(1).optional(),
-  })
-  .check((ctx) => {
-    if (ctx.value.send_email && !ctx.value.email_address) {
-      ctx.issues.push({
-        code: 'custom',
-        message: 'This field is required when send_email is true.',
-        path: ['email_address'],
-        input: undefined,
-      });
-    }
-    if (ctx.value.new_status === 'Resubmitted' && !ctx.value.nodes_to_resubmit) {
-      ctx.issues.push({
-        code: 'custom',
-        message: 'This field is required when new_status is Resubmitted.',
-        path: ['nodes_to_resubmit'],
-        input: undefined,
-      });
-    }
-  });
-
-const reviewBody = z.object({
-  new_status: z.enum(['Approved', 'Declined', 'In Review']).optional(),
-  comment: z.string().max(10_000).optional(),
-});
-
-const featureStatusBody = z.object({
-  new_status: z.enum(['Approved', 'Declined', 'In Review']),
-  comment: z.string().max(10_000).optional(),
-});
-
-export const consoleDecisionBody = z.object({
-  new_status: z.enum(['Approved', 'Declined', 'In Review', 'Resubmitted']),
-  comment: z.string().max(10_000).optional(),
-  reviewer_email: z.email().optional(),
-});
-
-const blocklistAddBody = z.object({
-  session_id: uuidField,
-  blocklist_face: z.boolean().optional(),
-  blocklist_document: z.boolean().optional(),
-  blocklist_phone: z.boolean().optional(),
-  blocklist_email: z.boolean().optional(),
-});
-const blocklistRemoveBody = z.object({
-  session_id: uuidField,
-  unblock_face: z.boolean().optional(),
-  unblock_document: z.boolean().optional(),
-  unblock_phone: z.boolean().optional(),
-  unblock_email: z.boolean().optional(),
-});
-
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
-  vendor_data: z.string().optional(),
-  status: z.enum(SESSION_STATUSES).optional(),
-  workflow_id: uuidField.optional(),
-  country: z.string().optional(),
-  date_from: z.iso.date().or(z.iso.datetime()).optional(),
-  date_to: z.iso.date().or(z.iso.datetime()).optional(),
-  search: z.string().optional(),
-  session_kind: z.enum(['user', 'business', 'all']).optional(),
-});
 
 export interface SessionServiceDeps {
   store: SandboxStore;
@@ -143,14 +32,6 @@ export interface SessionServiceDeps {
   decision: DecisionDeps;
   environment: 'live' | 'sandbox';
 }
-
-export interface Actor {
-  type: ActorType;
-  display: string;
-  email: string | null;
-}
-
-export const API_ACTOR: Actor = { type: 'API_KEY', display: 'API Client', email: null };
 
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
@@ -233,19 +114,7 @@ export class SessionService {
   }
 
   createResponse(session: SessionRecord): JsonObject {
-    return {
-      session_id: session.sessionId,
-      session_number: session.sessionNumber,
-      session_token: session.sessionToken,
-      url: this.deps.decision.sessionUrl(session),
-      status: session.status,
-      workflow_id: session.workflowId,
-      workflow_version: session.workflowVersion,
-      vendor_data: session.vendorData,
-      metadata: session.metadata,
-      callback: session.callback,
-      session_kind: 'user',
-    };
+    return createdSessionView(session, this.deps.decision);
   }
 
   /** GET /v3/sessions/: filtered, newest first (descending session_number). */
@@ -272,29 +141,8 @@ export class SessionService {
           (s.vendorData ?? '').toLowerCase().includes(search),
       )
       .sort((a, b) => b.sessionNumber - a.sessionNumber)
-      .map((s) => this.listRow(s));
+      .map((s) => sessionListRow(s, this.deps.decision));
     return { rows, limit: q.limit ?? 50, offset: q.offset ?? 0 };
-  }
-
-  private listRow(s: SessionRecord): JsonObject {
-    const itemStatus = (feature: FeatureName): string =>
-      (feature === 'LIVENESS' ? s.capture?.liveness?.status : s.capture?.faceMatch?.status) ?? 'Not Finished';
-    return {
-      session_id: s.sessionId,
-      session_kind: 'user',
-      session_number: s.sessionNumber,
-      session_url: this.deps.decision.sessionUrl(s),
-      status: s.status,
-      vendor_data: s.vendorData,
-      created_at: isoMicros(s.createdAt),
-      portrait_image: s.portrait ? this.deps.decision.mediaUrl(`face-match/${s.sessionId}/source.jpg`) : null,
-      document_type: null,
-      full_name: null,
-      country: null,
-      features: s.features.map((feature) => ({ feature, status: itemStatus(feature) })),
-      phone_number: null,
-      email_address: null,
-    };
   }
 
   decision(session: SessionRecord): JsonObject {
@@ -394,111 +242,6 @@ export class SessionService {
     return session;
   }
 
-  // --- manual review ----------------------------------------------------------------------
-
-  /**
-   * PATCH /v3/session/{id}/update-status/ (https://docs.didit.me/sessions-api/update-status).
-   * Eligibility is checked before the body. Approved on Approved (Declined on Declined) is a
-   * 200 that changes nothing: no review entry, no webhook. Resubmitted on Resubmitted is a 400.
-   */
-  updateStatus(id: string, body: unknown, actor: Actor = API_ACTOR): JsonObject {
-    const session = this.get(id);
-    this.assertDecidable(session);
-    const parsed = validate(updateStatusBody, body ?? {});
-    const nodes = parsed.new_status === 'Resubmitted' ? this.checkNodes(session, parsed.nodes_to_resubmit ?? []) : undefined;
-    this.decide(session, parsed.new_status, parsed.comment ?? null, actor, nodes);
-    return { session_id: session.sessionId, session_kind: 'user' };
-  }
-
-  /** Each node must be one of the session's steps, named with its feature. */
-  private checkNodes(session: SessionRecord, nodes: NodeToResubmit[]): NodeToResubmit[] {
-    const known = new Map<string, FeatureName>([
-      [LIVENESS_NODE, 'LIVENESS'],
-      [FACE_MATCH_NODE, 'FACE_MATCH'],
-    ]);
-    // DRF's list errors: one entry per item, {} for the items that are fine.
-    const errors = nodes.map((node): Record<string, string[]> => {
-      const feature = known.get(node.node_id);
-      if (!feature || !session.features.includes(feature)) return { node_id: [`Unknown node "${node.node_id}".`] };
-      if (node.feature !== feature) return { feature: [`"${node.feature}" is not the feature of ${node.node_id}.`] };
-      return {};
-    });
-    if (errors.some((e) => Object.keys(e).length > 0)) throw new ApiError(400, { nodes_to_resubmit: errors });
-    return nodes;
-  }
-
-  /** POST /v3/sessions/{id}/reviews/ (docs/didit-contract.md (reviews)). A note without new_status is accepted (sandbox choice). */
-  addReview(id: string, body: unknown): JsonObject {
-    const session = this.get(id);
-    const parsed = validate(reviewBody, body ?? {});
-    if (parsed.new_status === undefined && !parsed.comment) {
-      throw new ApiError(400, { non_field_errors: ['Provide new_status, comment or both.'] });
-    }
-    let decided = null;
-    if (parsed.new_status !== undefined && parsed.new_status !== session.status) {
-      this.assertDecidable(session);
-      decided = this.decide(session, parsed.new_status, parsed.comment ?? null, API_ACTOR);
-    }
-    const entry =
-      decided ??
-      this.record(
-        session,
-        API_ACTOR,
-        parsed.new_status ? 'STATUS_UPDATED' : 'COMMENT',
-        null,
-        parsed.new_status ?? null,
-        parsed.comment ?? null,
-      );
-    return { user: 'API Client', new_status: entry.newStatus, comment: entry.comment, created_at: isoMicros(entry.createdAt) };
-  }
-
-  /** A reviewer deciding in Didit's own Business Console, as the console sees it: a webhook. */
-  consoleDecision(id: string, body: unknown): SessionRecord {
-    const session = this.get(id);
-    this.assertDecidable(session);
-    const parsed = validate(consoleDecisionBody, body ?? {});
-    const email = parsed.reviewer_email ?? 'reviewer@didit-sandbox.test';
-    this.decide(session, parsed.new_status, parsed.comment ?? null, { type: 'CONSOLE_USER', display: 'Sandbox Reviewer', email });
-    return session;
-  }
-
-  /** PATCH /v3/session/{id}/features/{nodeId}/update-status/ (docs/didit-contract.md (manual review)): fires data.updated only. */
-  updateFeatureStatus(id: string, nodeId: string, body: unknown): JsonObject {
-    const session = this.get(id);
-    const parsed = validate(featureStatusBody, body ?? {});
-    const item =
-      nodeId === LIVENESS_NODE ? session.capture?.liveness : nodeId === FACE_MATCH_NODE ? session.capture?.faceMatch : undefined;
-    if (!item) throw notFound();
-    item.status = parsed.new_status;
-    session.updatedAt = this.deps.now();
-    this.emit('data.updated', session);
-    return { session_id: session.sessionId, node_id: nodeId, feature_type: 'KYC', new_status: parsed.new_status };
-  }
-
-  reviews(id: string, ordering: string | undefined): JsonObject[] {
-    const session = this.get(id);
-    if (ordering !== undefined && ordering !== 'created_at' && ordering !== '-created_at') {
-      throw fieldError('ordering', `"${ordering}" is not a valid choice.`);
-    }
-    const rows = session.activity.map((a): JsonObject => ({
-      uuid: a.uuid,
-      activity_type: a.activityType,
-      actor_display: a.actorDisplay,
-      actor_email: a.actorEmail,
-      actor_type: a.actorType,
-      new_status: a.newStatus,
-      previous_status: a.previousStatus,
-      comment: a.comment,
-      mentioned_emails: [...(a.comment ?? '').matchAll(/@([\w.+-]+@[\w-]+\.[\w.-]+)/g)].map((m) => m[1] ?? ''),
-      previous_value: a.previousStatus ? { status: a.previousStatus } : null,
-      new_value: a.newStatus && a.activityType === 'STATUS_UPDATED' ? { status: a.newStatus } : null,
-      changed_fields: a.activityType === 'STATUS_UPDATED' ? ['status'] : [],
-      metadata: null,
-      created_at: isoMicros(a.createdAt),
-    }));
-    return ordering === 'created_at' ? rows : rows.reverse();
-  }
-
   delete(id: string): void {
     const session = this.get(id);
     session.deleted = true;
@@ -522,108 +265,27 @@ export class SessionService {
     else this.store.faceBlocklist.delete(person);
   }
 
-  // --- internals ----------------------------------------------------------------------------
+  // --- status changes and their webhooks -------------------------------------------------------
 
-  private assertDecidable(session: SessionRecord): void {
-    if (!DECIDABLE.includes(session.status)) {
-      throw new ApiError(400, { status: [`Wrong Current Status: a session in "${session.status}" cannot be updated.`] });
-    }
-  }
-
-  /** Records and applies a decision; the same Approved/Declined again is a no-op (null). */
-  private decide(
-    session: SessionRecord,
-    newStatus: SessionStatus,
-    comment: string | null,
-    actor: Actor,
-    nodes?: NodeToResubmit[],
-  ) {
-    if (newStatus === session.status) {
-      if (newStatus === 'Resubmitted') throw fieldError('new_status', 'The new status is the same as the current status.');
-      return null;
-    }
-    const previous = session.status;
-    if (newStatus === 'Resubmitted') this.prepareResubmission(session, nodes);
-    const entry = this.record(session, actor, 'STATUS_UPDATED', previous, newStatus, comment);
-    this.transition(session, newStatus);
-    return entry;
-  }
-
-  /** Deletes the chosen steps' data (by default those not Approved) and restarts the expiry window. */
-  private prepareResubmission(session: SessionRecord, nodes: NodeToResubmit[] | undefined): void {
-    const items = [session.capture?.liveness, session.capture?.faceMatch].filter((i) => i != null);
-    const chosen = nodes
-      ? items.filter((i) => nodes.some((n) => n.node_id === i.node_id))
-      : items.filter((i) => i.status !== 'Approved');
-    const reasons: Record<string, JsonValue> = {};
-    for (const item of chosen) reasons[item.node_id] = item.warnings[0]?.risk ?? 'MANUAL_RESUBMISSION';
-    session.resubmitInfo = {
-      nodes_to_resubmit: chosen.map((i) => ({
-        node_id: i.node_id,
-        feature: i.node_id === LIVENESS_NODE ? 'LIVENESS' : 'FACE_MATCH',
-      })),
-      reasons,
-    };
-    if (session.capture) {
-      if (chosen.some((i) => i.node_id === LIVENESS_NODE)) session.capture.liveness = null;
-      if (chosen.some((i) => i.node_id === FACE_MATCH_NODE)) session.capture.faceMatch = null;
-      if (!session.capture.liveness && !session.capture.faceMatch) session.capture = null;
-    }
-    const workflow = this.store.workflowOf(session);
-    session.expiresAt = this.deps.now() + (workflow?.sessionExpirationTime ?? 604800) * 1000;
-  }
-
-  private record(
-    session: SessionRecord,
-    actor: Actor,
-    type: 'STATUS_UPDATED' | 'COMMENT',
-    previous: SessionStatus | null,
-    next: SessionStatus | null,
-    comment: string | null,
-  ) {
-    const entry = {
-      uuid: this.store.newId(),
-      activityType: type,
-      actorType: actor.type,
-      actorDisplay: actor.display,
-      actorEmail: actor.email,
-      previousStatus: previous,
-      newStatus: next,
-      comment,
-      createdAt: this.deps.now(),
-    };
-    session.activity.push(entry);
-    return entry;
-  }
-
-  private transition(session: SessionRecord, status: SessionStatus): void {
+  /** The one way a session's status changes (here and in manual review): it fires status.updated. */
+  transition(session: SessionRecord, status: SessionStatus): void {
     session.status = status;
     session.updatedAt = this.deps.now();
     if (status !== 'Resubmitted') session.resubmitInfo = null;
     this.emit('status.updated', session);
   }
 
-  /** The v3 envelope (docs/didit-contract.md (webhooks)); optional fields appear only when set on the session. */
+  /** The v3 envelope of the session as it is now. */
   envelope(webhookType: WebhookEventType, session: SessionRecord): JsonObject {
-    const withDecision = WITH_DECISION.includes(session.status) || webhookType === 'data.updated';
-    return {
-      webhook_type: webhookType,
-      timestamp: epochSeconds(this.deps.now()),
-      created_at: epochSeconds(session.createdAt),
-      application_id: this.store.applicationId,
+    return webhookEnvelope(webhookType, session, {
+      now: this.deps.now(),
+      applicationId: this.store.applicationId,
       environment: this.deps.environment,
-      session_id: session.sessionId,
-      status: session.status,
-      workflow_id: session.workflowId,
-      workflow_version: session.workflowVersion,
-      vendor_data: session.vendorData ?? undefined,
-      metadata: session.metadata ?? undefined,
-      decision: withDecision ? this.decision(session) : undefined,
-      resubmit_info: session.status === 'Resubmitted' ? (session.resubmitInfo ?? undefined) : undefined,
-    };
+      decision: this.deps.decision,
+    });
   }
 
-  private emit(webhookType: WebhookEventType, session: SessionRecord): void {
+  emit(webhookType: WebhookEventType, session: SessionRecord): void {
     this.deps.dispatcher.emit(webhookType, this.envelope(webhookType, session));
   }
 
@@ -636,30 +298,4 @@ export class SessionService {
     const digest = createHash('sha256').update(portrait).digest('hex');
     return this.store.knownPortraits.get(digest) ?? `portrait:${digest.slice(0, 16)}`;
   }
-}
-
-function parseMetadata(value: Record<string, JsonValue> | string | undefined): JsonObject | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') return value;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonObject;
-  } catch {
-    // fall through to the field error
-  }
-  throw fieldError('metadata', 'Value must be valid JSON object.');
-}
-
-/** Base64 (optionally a data: URL) of a JPEG of at most 1 MB, checked by its magic bytes. */
-function decodePortrait(value: string): Buffer {
-  const base64 = value.replace(/^data:image\/[a-z+]+;base64,/i, '').replace(/\s+/g, '');
-  if (base64.length === 0 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(base64)) {
-    throw fieldError('portrait_image', 'Invalid base64 image.');
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length > MAX_PORTRAIT_BYTES) throw fieldError('portrait_image', 'The image must be at most 1 MB.');
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) {
-    throw fieldError('portrait_image', 'The image must be a JPEG.');
-  }
-  return bytes;
 }

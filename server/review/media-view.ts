@@ -1,17 +1,16 @@
-import { sql } from 'kysely';
-import { appendAudit } from '../audit/audit.repository.ts';
+import { recordEvidenceView } from '../audit/evidence-view.ts';
 import { can, type Actor } from '../auth/rbac.ts';
 import type { Media, SessionDetail } from '../contract/review.ts';
 import type { AppContext } from '../context.ts';
 import { isAllowedMediaUrl } from '../vendors/didit/media-origin.ts';
+import type { RequestOrigin } from '../http/request-origin.ts';
 import type { MediaRefreshResult } from '../sync/media-refresh.ts';
-import type { RequestOrigin } from './review.service.ts';
 
 /**
  * The evidence rules: every answer that carries a session's signed selfie, portrait or video
  * links goes through here (opening a session, claiming, releasing, deciding, a note, a 409's
  * fresh state, a media refresh). People without 'media.view' get no links; a person's look at a
- * session's face is on the audit record (who, whose, when, from where) before the links leave.
+ * session's face is on the audit record (`audit/evidence-view.ts`) before the links leave.
  */
 
 /** The session's stored media links as the session page shows them. */
@@ -33,9 +32,6 @@ export function mediaView(
     ...(stale ? { staleReason: why.reason, retryAfterSeconds: why.retryAfterSeconds } : {}),
   };
 }
-
-/** Repeated views by the same person within this window are one "opening" in the audit log. */
-export const EVIDENCE_VIEW_WINDOW_MINUTES = 10;
 
 function hasLinks(media: Media): boolean {
   return Boolean(media.selfie || media.portrait || media.video);
@@ -68,7 +64,7 @@ export async function withEvidenceRules(
   if (!can(actor.role, 'media.view')) return { ...detail, media: withoutLinks(detail.media) };
   const media = withinMediaOrigins(detail.media, ctx.config.didit.mediaOrigins);
   if (hasLinks(media)) {
-    await recordMediaView(ctx.db, actor, detail.id, origin, { details: { vendorData: detail.vendorData } });
+    await recordEvidenceView(ctx.db, actor, detail.id, origin, { details: { vendorData: detail.vendorData } });
   }
   return { ...detail, media };
 }
@@ -89,42 +85,7 @@ export async function mediaWithEvidenceRules(
   if (!can(actor.role, 'media.view')) return withoutLinks(stored);
   const media = withinMediaOrigins(stored, ctx.config.didit.mediaOrigins);
   if (hasLinks(media)) {
-    await recordMediaView(ctx.db, actor, sessionId, origin, { always: record.newLinks, details: record.details });
+    await recordEvidenceView(ctx.db, actor, sessionId, origin, { always: record.newLinks, details: record.details });
   }
   return media;
-}
-
-/** Appends `session.media_viewed` unless this person has one for the session within the window. */
-async function recordMediaView(
-  db: AppContext['db'],
-  actor: Actor,
-  sessionId: string,
-  origin: RequestOrigin,
-  { always = false, details }: { always?: boolean; details: Record<string, unknown> },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    // Two tabs opening the same session at once are still one look.
-    await sql`select pg_advisory_xact_lock(hashtext(${`media_viewed:${actor.kind}:${actor.id}:${sessionId}`}))`.execute(trx);
-    if (!always) {
-      const recent = await trx
-        .selectFrom('audit_log')
-        .select('id')
-        .where('target_type', '=', 'session')
-        .where('target_id', '=', sessionId)
-        .where('action', '=', 'session.media_viewed')
-        .where('actor_id', '=', actor.id)
-        .where('occurred_at', '>', sql<Date>`now() - make_interval(mins => ${EVIDENCE_VIEW_WINDOW_MINUTES})`)
-        .limit(1)
-        .executeTakeFirst();
-      if (recent) return;
-    }
-    await appendAudit(trx, {
-      actor,
-      action: 'session.media_viewed',
-      targetType: 'session',
-      targetId: sessionId,
-      details,
-      ...origin,
-    });
-  });
 }

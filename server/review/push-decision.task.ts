@@ -1,12 +1,9 @@
-import type { Task } from 'graphile-worker';
 import { sql } from 'kysely';
-import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { AppContext } from '../context.ts';
 import type { ReviewReason } from '../config.ts';
 import { isDiditApiError } from '../vendors/didit/didit-error.ts';
-
-const payloadSchema = z.object({ reviewEventId: z.number().int() });
+import type { JobHandler, Jobs } from '../worker/jobs.ts';
 
 type Outcome = { state: 'confirmed' } | { state: 'failed'; error: string };
 
@@ -17,9 +14,10 @@ type Outcome = { state: 'confirmed' } | { state: 'failed'; error: string };
  * session and retryable by an analyst. Didit records API decisions as "API Client", so the
  * comment names the analyst: our record is the only one that knows who decided.
  */
-export function pushDecisionTask(ctx: Pick<AppContext, 'db' | 'didit' | 'logger' | 'config'>): Task {
-  return async (rawPayload, helpers) => {
-    const { reviewEventId } = payloadSchema.parse(rawPayload);
+export function pushDecisionTask(
+  ctx: Pick<AppContext, 'db' | 'didit' | 'logger' | 'config'>,
+): JobHandler<Jobs['pushReviewDecision']> {
+  return async ({ reviewEventId }, helpers) => {
     const event = await ctx.db
       .selectFrom('review_event')
       .select(['id', 'session_id', 'kind', 'actor_label', 'reason_code', 'note', 'push_state'])

@@ -8,7 +8,7 @@ import {
   type Transaction,
 } from 'kysely';
 import { encodeQueueCursor, queueCursorSchema, type QueueCursor } from '../contract/queue-cursor.ts';
-import type { QueueQuery, QueueSort } from '../contract/review.ts';
+import { effectiveDirection, type QueueQuery, type QueueSort } from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -121,13 +121,9 @@ export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Ex
   return eb.and(conditions);
 }
 
-function directionOf(query: QueueQuery): 'asc' | 'desc' {
-  return query.dir ?? 'asc';
-}
-
 /** The order rows are read in: the view's order, or its reverse for the page before a position. */
 function readDirectionOf(query: QueueQuery): 'asc' | 'desc' {
-  const dir = directionOf(query);
+  const dir = effectiveDirection(query);
   if (query.before === undefined) return dir;
   return dir === 'asc' ? 'desc' : 'asc';
 }
@@ -169,9 +165,9 @@ export function buildQueuePageQuery(db: Database, query: QueueQuery, scope: Queu
   const { expr, cast } = sortExpressions[query.sort];
   const cursor =
     query.before !== undefined
-      ? decodeCursor(query.before, query.sort, directionOf(query), 'before')
+      ? decodeCursor(query.before, query.sort, effectiveDirection(query), 'before')
       : query.cursor !== undefined
-        ? decodeCursor(query.cursor, query.sort, directionOf(query), 'cursor')
+        ? decodeCursor(query.cursor, query.sort, effectiveDirection(query), 'cursor')
         : undefined;
   const page = db
     .selectFrom('verification_session')
@@ -210,7 +206,7 @@ export async function listQueue(db: Database, query: QueueQuery, scope: QueueSco
   }
   const page = rows.slice(0, query.limit);
   if (backward) page.reverse();
-  const dir = directionOf(query);
+  const dir = effectiveDirection(query);
   const at = (row: QueueRow | undefined) =>
     row ? encodeCursor({ sort: query.sort, dir, value: row.sort_value, id: row.id }) : null;
   if (backward) {
@@ -257,6 +253,25 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
       'verification_session.decided_at',
       sql<string>`(${sortExpressions[sort].expr})::text`.as('sort_value'),
     ]);
+}
+
+/**
+ * Locks the first session of the view in its order, skipping rows other transactions hold
+ * (`FOR UPDATE SKIP LOCKED`): two analysts pressing "claim next" together get different sessions.
+ */
+export async function lockFirstInView(trx: Transaction<DB>, query: QueueQuery, scope: QueueScope): Promise<string | undefined> {
+  const dir = effectiveDirection(query);
+  const row = await trx
+    .selectFrom('verification_session')
+    .select('verification_session.id')
+    .where((eb) => queueFilter(eb, query, scope))
+    .orderBy(sortExpressions[query.sort].expr, dir)
+    .orderBy('verification_session.id', dir)
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return row?.id;
 }
 
 /** Matching sessions, counted up to `cap` so a broad filter never scans the whole table. */

@@ -1,6 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, ReviewEventKind, ReviewPushState } from '../db/schema.ts';
+import { decisionPushKey, enqueue, jobs } from '../worker/jobs.ts';
+import { activeClaim } from './queue.repository.ts';
 
 /** Kysely queries of the review loop. Functions that take row locks accept only a transaction. */
 
@@ -45,6 +47,107 @@ export function lockSessionForReview(trx: Transaction<DB>, id: string) {
 }
 
 export type LockedSession = NonNullable<Awaited<ReturnType<typeof lockSessionForReview>>>;
+
+/** The person holding a claim, as a conflict names them. */
+export function findClaimHolder(trx: Transaction<DB>, userId: string) {
+  return trx.selectFrom('app_user').select(['email', 'display_name']).where('id', '=', userId).executeTakeFirst();
+}
+
+/** Gives the session to `userId`, touched now; `renew` keeps the time the claim was first taken. */
+export async function setClaim(trx: Transaction<DB>, id: string, userId: string, { renew }: { renew: boolean }): Promise<void> {
+  await trx
+    .updateTable('verification_session')
+    .set({
+      claimed_by: userId,
+      claimed_at: renew ? undefined : sql<Date>`now()`,
+      claim_touched_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function clearClaim(trx: Transaction<DB>, id: string): Promise<void> {
+  await trx
+    .updateTable('verification_session')
+    .set({ claimed_by: null, claimed_at: null, claim_touched_at: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Clears every claim `userId` holds except on `exceptId`; returns the sessions it freed. */
+export async function clearClaimsHeldBy(trx: Transaction<DB>, userId: string, exceptId: string): Promise<string[]> {
+  const released = await trx
+    .updateTable('verification_session')
+    .set({ claimed_by: null, claimed_at: null, claim_touched_at: null })
+    .where('claimed_by', '=', userId)
+    .where('id', '<>', exceptId)
+    .returning('id')
+    .execute();
+  return released.map((row) => row.id);
+}
+
+/** Marks the claim on the session as worked on now. */
+export async function touchClaim(trx: Transaction<DB>, id: string): Promise<void> {
+  await trx
+    .updateTable('verification_session')
+    .set({ claim_touched_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Marks `userId`'s claim on the session as worked on now, if it is theirs and has not lapsed. */
+export async function touchActiveClaimOf(db: Database, id: string, userId: string, claimIdleMinutes: number): Promise<void> {
+  await db
+    .updateTable('verification_session')
+    .set({ claim_touched_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('claimed_by', '=', userId)
+    .where((eb) => activeClaim(eb, claimIdleMinutes))
+    .execute();
+}
+
+/** A decision is on its way to Didit: the session leaves everyone's hands and moves a version. */
+export async function markDecisionPending(trx: Transaction<DB>, id: string): Promise<void> {
+  await trx
+    .updateTable('verification_session')
+    .set((eb) => ({
+      review_push_state: 'pending',
+      review_push_error: null,
+      claimed_by: null,
+      claimed_at: null,
+      claim_touched_at: null,
+      version: eb('version', '+', 1),
+      updated_at: sql<Date>`now()`,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The session's latest decision event (approve or decline). */
+export async function findLatestDecisionEvent(trx: Transaction<DB>, sessionId: string): Promise<{ id: number }> {
+  return trx
+    .selectFrom('review_event')
+    .select('id')
+    .where('session_id', '=', sessionId)
+    .where('kind', 'in', ['approve', 'decline'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+}
+
+/** Puts a decision whose push failed back on its way: the event and the session pending again. */
+export async function reopenDecisionPush(trx: Transaction<DB>, sessionId: string, reviewEventId: number): Promise<void> {
+  await trx
+    .updateTable('review_event')
+    .set({ push_state: 'pending', push_error: null })
+    .where('id', '=', reviewEventId)
+    .execute();
+  await trx
+    .updateTable('verification_session')
+    .set((eb) => ({ review_push_state: 'pending', review_push_error: null, version: eb('version', '+', 1) }))
+    .where('id', '=', sessionId)
+    .execute();
+}
 
 export interface ReviewEventInsert {
   sessionId: string;
@@ -170,10 +273,5 @@ export const latestAppliedAt = (db: Database, workflowId: string | null, at: Dat
 
 export async function enqueueDecisionPush(trx: Transaction<DB>, reviewEventId: number, sessionId: string): Promise<void> {
   // Transactional outbox: the job exists if and only if the decision committed.
-  await sql`select graphile_worker.add_job(
-      identifier => 'push_review_decision',
-      payload => json_build_object('reviewEventId', ${reviewEventId}::bigint),
-      max_attempts => 25,
-      job_key => ${`push-decision:${sessionId}`}
-    )`.execute(trx);
+  await enqueue(trx, jobs.pushReviewDecision, { reviewEventId }, { jobKey: decisionPushKey(sessionId) });
 }

@@ -13,54 +13,28 @@ import {
   type ReasonCatalog,
 } from '../contract/review.ts';
 import { AppError } from '../errors.ts';
+import { originOf } from '../http/request-origin.ts';
 import type { MediaRefreshResult } from '../sync/media-refresh.ts';
 import { withEvidenceRules } from './media-view.ts';
-import { countQueue, listQueue } from './queue.repository.ts';
-import {
-  addNote,
-  claimNextSession,
-  claimSession,
-  loadSessionDetail,
-  recordDecision,
-  releaseSession,
-  retryDecisionPush,
-  toQueueItem,
-  touchClaim,
-  type RequestOrigin,
-  type ReviewSettings,
-} from './review.service.ts';
+import type { ReviewDeps } from './review-deps.ts';
+import { reviewReads, reviewService } from './review.service.ts';
 
 const sessionParams = z.object({ id: diditIdSchema });
-
-/** Counting stops here: past it the queue says "10,000+" instead of scanning everything. */
-const countCap = 10_000;
-
-function originOf(req: Request): RequestOrigin {
-  return { ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 300) };
-}
 
 /** The analyst's loop: queue, session, claim, decide, note. Mounted under `/api`. */
 export function reviewRoutes(ctx: AppContext): Router {
   const router = Router();
-  const settings: ReviewSettings = ctx.config.review;
+  const deps: ReviewDeps = { settings: ctx.config.review };
+  const reads = reviewReads(ctx.db, deps);
 
   router.get('/queue', requireCapability('session.read'), async (req, res) => {
     const query = queueQuerySchema.parse(req.query);
-    const actor = actorOf(req);
-    const scope = { actorId: actor.kind === 'user' ? actor.id : null, claimIdleMinutes: settings.claimIdleMinutes };
-    const [page, count] = await Promise.all([listQueue(ctx.db, query, scope), countQueue(ctx.db, query, scope, countCap)]);
-    const body: QueuePage = {
-      items: page.rows.map((row) => toQueueItem(row, settings)),
-      nextCursor: page.nextCursor,
-      prevCursor: page.prevCursor,
-      total: count.total,
-      totalCapped: count.capped,
-    };
+    const body: QueuePage = await reads.queuePage(query, actorOf(req));
     res.json(body);
   });
 
   router.get('/review/reasons', requireCapability('session.read'), (_req, res) => {
-    const body: ReasonCatalog = settings.reasons;
+    const body: ReasonCatalog = deps.settings.reasons;
     res.json(body);
   });
 
@@ -68,7 +42,7 @@ export function reviewRoutes(ctx: AppContext): Router {
     const { filters } = claimNextRequestSchema.parse(req.body ?? {});
     const query = queueQuerySchema.parse(filters);
     const actor = actorOf(req);
-    const id = await ctx.db.transaction().execute((trx) => claimNextSession(trx, query, actor, settings, originOf(req)));
+    const id = await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claimNext(query, actor, originOf(req)));
     if (!id) throw new AppError(404, 'not_found', 'No unclaimed session matches this view.');
     res.json({ session: await sessionAnswer(req, id) });
   });
@@ -76,7 +50,7 @@ export function reviewRoutes(ctx: AppContext): Router {
   router.get('/sessions/:id', requireCapability('session.read'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
-    await touchClaim(ctx.db, id, actor, settings);
+    await reads.touchClaim(id, actor);
     // Links expiring within the margin are refreshed first (coalesced; old links + a flag if
     // Didit, or this person's refresh limit, says wait).
     const media = can(actor.role, 'media.view') ? await ctx.media.ensureFresh(id, actor) : undefined;
@@ -86,14 +60,14 @@ export function reviewRoutes(ctx: AppContext): Router {
   router.post('/sessions/:id/claim', requireCapability('session.claim'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
-    await ctx.db.transaction().execute((trx) => claimSession(trx, id, actor, settings, originOf(req)));
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/release', requireCapability('session.claim'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
-    await ctx.db.transaction().execute((trx) => releaseSession(trx, id, actor, settings, originOf(req)));
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).release(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
@@ -102,7 +76,7 @@ export function reviewRoutes(ctx: AppContext): Router {
     const request = decisionRequestSchema.parse(req.body);
     const actor = actorOf(req);
     try {
-      await ctx.db.transaction().execute((trx) => recordDecision(trx, id, actor, request, settings, originOf(req)));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).recordDecision(id, actor, request, originOf(req)));
     } catch (error) {
       // A conflict answers with the fresh state so the analyst sees what changed.
       if (error instanceof AppError && error.status === 409) {
@@ -117,7 +91,7 @@ export function reviewRoutes(ctx: AppContext): Router {
   router.post('/sessions/:id/decision/retry', requireCapability('session.decide'), async (req, res) => {
     const { id } = sessionParams.parse(req.params);
     const actor = actorOf(req);
-    await ctx.db.transaction().execute((trx) => retryDecisionPush(trx, id, actor, originOf(req)));
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).retryDecisionPush(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
@@ -125,7 +99,7 @@ export function reviewRoutes(ctx: AppContext): Router {
     const { id } = sessionParams.parse(req.params);
     const { note } = noteRequestSchema.parse(req.body);
     const actor = actorOf(req);
-    await ctx.db.transaction().execute((trx) => addNote(trx, id, actor, note, settings, originOf(req)));
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).addNote(id, actor, note, originOf(req)));
     res.status(201).json(await sessionAnswer(req, id));
   });
 
@@ -136,7 +110,7 @@ export function reviewRoutes(ctx: AppContext): Router {
    */
   async function sessionAnswer(req: Request, id: string, refresh?: MediaRefreshResult): Promise<SessionDetail> {
     const actor = actorOf(req);
-    const detail = await loadSessionDetail(ctx.db, id, actor, settings);
+    const detail = await reads.sessionDetail(id, actor);
     if (refresh?.stale) {
       detail.media = {
         ...detail.media,

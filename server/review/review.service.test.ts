@@ -6,18 +6,13 @@ import type { Actor } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import { queueQuerySchema } from '../contract/review.ts';
 import { countQueue, listQueue } from './queue.repository.ts';
-import {
-  claimNextSession,
-  claimSession,
-  loadSessionDetail,
-  recordDecision,
-  releaseSession,
-  type ReviewSettings,
-} from './review.service.ts';
+import type { ReviewDeps, ReviewSettings } from './review-deps.ts';
+import { reviewReads, reviewService } from './review.service.ts';
 
 describe('review service', () => {
   let ctx: AppContext;
   let settings: ReviewSettings;
+  let deps: ReviewDeps;
   let workflowId: string;
   let alice: Actor;
   let bob: Actor;
@@ -27,6 +22,7 @@ describe('review service', () => {
   beforeAll(async () => {
     ({ ctx } = await createTestContext());
     settings = ctx.config.review;
+    deps = { settings };
     workflowId = await seedWorkflow(ctx.db);
     alice = await seedUser(ctx.db, 'alice@example.test', 'analyst');
     bob = await seedUser(ctx.db, 'bob@example.test', 'analyst');
@@ -41,8 +37,8 @@ describe('review service', () => {
   describe('claims', () => {
     it('refuses a session claimed by someone else, naming who and since when', async () => {
       const id = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, alice, settings, origin));
-      await expect(ctx.db.transaction().execute((trx) => claimSession(trx, id, bob, settings, origin))).rejects.toMatchObject({
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
+      await expect(ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, bob, origin))).rejects.toMatchObject({
         status: 409,
         details: { reason: 'claimed_by_other', claimedBy: 'alice@example.test', since: expect.any(String) },
       });
@@ -50,13 +46,13 @@ describe('review service', () => {
 
     it('lets anyone take over a claim that has been idle past the limit', async () => {
       const id = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, alice, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
       await ctx.db
         .updateTable('verification_session')
         .set({ claim_touched_at: new Date(Date.now() - (settings.claimIdleMinutes + 1) * 60_000) })
         .where('id', '=', id)
         .execute();
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, bob, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, bob, origin));
       const row = await ctx.db
         .selectFrom('verification_session')
         .select('claimed_by')
@@ -68,8 +64,8 @@ describe('review service', () => {
     it('hands back the previous claim when an analyst claims another session', async () => {
       const first = await seedSession(ctx.db, { workflowId });
       const second = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, first, alice, settings, origin));
-      await ctx.db.transaction().execute((trx) => claimSession(trx, second, alice, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(first, alice, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(second, alice, origin));
       const rows = await ctx.db.selectFrom('verification_session').select(['id', 'claimed_by']).execute();
       expect(rows.find((r) => r.id === first)?.claimed_by).toBeNull();
       expect(rows.find((r) => r.id === second)?.claimed_by).toBe(alice.id);
@@ -84,18 +80,22 @@ describe('review service', () => {
     it('refuses claims by API tokens: claims belong to people', async () => {
       const id = await seedSession(ctx.db, { workflowId });
       const token: Actor = { kind: 'token', id: '00000000-0000-4000-8000-00000000beef', label: 'ci', role: 'admin' };
-      await expect(ctx.db.transaction().execute((trx) => claimSession(trx, id, token, settings, origin))).rejects.toMatchObject({
+      await expect(
+        ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, token, origin)),
+      ).rejects.toMatchObject({
         status: 403,
       });
     });
 
     it('lets a lead release a claim someone else holds, but not an analyst', async () => {
       const id = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, alice, settings, origin));
-      await expect(ctx.db.transaction().execute((trx) => releaseSession(trx, id, bob, settings, origin))).rejects.toMatchObject({
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
+      await expect(
+        ctx.db.transaction().execute((trx) => reviewService(trx, deps).release(id, bob, origin)),
+      ).rejects.toMatchObject({
         status: 409,
       });
-      await ctx.db.transaction().execute((trx) => releaseSession(trx, id, lead, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).release(id, lead, origin));
       const row = await ctx.db
         .selectFrom('verification_session')
         .select('claimed_by')
@@ -115,13 +115,13 @@ describe('review service', () => {
         inReviewSince: new Date(now - 7_200_000),
         livenessScore: 20,
       });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, oldestSpoofish, bob, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(oldestSpoofish, bob, origin));
       const query = queueQuerySchema.parse({});
-      const claimed = await ctx.db.transaction().execute((trx) => claimNextSession(trx, query, alice, settings, origin));
+      const claimed = await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claimNext(query, alice, origin));
       expect(claimed).toBe(oldest);
       const filtered = queueQuerySchema.parse({ livenessMax: '30' });
       expect(
-        await ctx.db.transaction().execute((trx) => claimNextSession(trx, filtered, lead, settings, origin)),
+        await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claimNext(filtered, lead, origin)),
       ).toBeUndefined();
     });
 
@@ -132,8 +132,8 @@ describe('review service', () => {
         await seedSession(ctx.db, { workflowId, inReviewSince: new Date(Date.now() - 500) });
         const query = queueQuerySchema.parse({});
         const [a, b] = await Promise.all([
-          ctx.db.transaction().execute((trx) => claimNextSession(trx, query, alice, settings, origin)),
-          ctx.db.transaction().execute((trx) => claimNextSession(trx, query, bob, settings, origin)),
+          ctx.db.transaction().execute((trx) => reviewService(trx, deps).claimNext(query, alice, origin)),
+          ctx.db.transaction().execute((trx) => reviewService(trx, deps).claimNext(query, bob, origin)),
         ]);
         expect(a).toBeDefined();
         expect(b).toBeDefined();
@@ -153,19 +153,17 @@ describe('review service', () => {
       ctx.db
         .transaction()
         .execute((trx) =>
-          recordDecision(
-            trx,
+          reviewService(trx, deps).recordDecision(
             id,
             actor,
             { decision, reason: decision === 'Approved' ? 'same_person' : 'different_person', note, expectedVersion },
-            settings,
             origin,
           ),
         );
 
     it('stores the decision, releases the claim, bumps the version and enqueues exactly one push, atomically', async () => {
       const id = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, alice, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
       const eventId = await decide(alice, id, 1);
       const session = await ctx.db.selectFrom('verification_session').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       expect(session).toMatchObject({ version: 2, review_push_state: 'pending', claimed_by: null });
@@ -246,7 +244,7 @@ describe('review service', () => {
 
     it('refuses a decision on a session another analyst is working on', async () => {
       const id = await seedSession(ctx.db, { workflowId });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, id, bob, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, bob, origin));
       await expect(decide(alice, id, 1)).rejects.toMatchObject({ status: 409, details: { reason: 'claimed_by_other' } });
     });
 
@@ -256,12 +254,10 @@ describe('review service', () => {
         ctx.db
           .transaction()
           .execute((trx) =>
-            recordDecision(
-              trx,
+            reviewService(trx, deps).recordDecision(
               id,
               alice,
               { decision: 'Approved', reason: 'different_person', expectedVersion: 1 },
-              settings,
               origin,
             ),
           ),
@@ -311,7 +307,7 @@ describe('review service', () => {
         faceMatchScore: null,
         warningCodes: ['LOW_LIVENESS_SCORE'],
       });
-      await ctx.db.transaction().execute((trx) => claimSession(trx, b, alice, settings, origin));
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(b, alice, origin));
       const scope = { actorId: alice.id, claimIdleMinutes: settings.claimIdleMinutes };
       const ids = async (params: Record<string, string>) =>
         (await listQueue(ctx.db, queueQuerySchema.parse(params), scope)).rows.map((r) => r.id);
@@ -353,8 +349,8 @@ describe('review service', () => {
     });
     const earlier = await seedSession(ctx.db, { workflowId: settingsWorkflow, status: 'Approved', vendorData: 'user-7' });
     const id = await seedSession(ctx.db, { workflowId: settingsWorkflow, vendorData: 'user-7' });
-    await ctx.db.transaction().execute((trx) => claimSession(trx, id, alice, settings, origin));
-    const detail = await loadSessionDetail(ctx.db, id, alice, settings);
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
+    const detail = await reviewReads(ctx.db, deps).sessionDetail(id, alice);
     expect(detail.thresholds).toMatchObject({
       livenessReview: 70,
       livenessDecline: 50,
@@ -365,7 +361,7 @@ describe('review service', () => {
     expect(detail.timeline.map((t) => (t.source === 'console' ? t.kind : t.status))).toEqual(['claim']);
     expect(detail.otherSessions.map((s) => s.id)).toEqual([earlier]);
     expect(detail.allowed).toEqual({ claim: false, release: true, decide: ['Approved', 'Declined'], note: true });
-    const forBob = await loadSessionDetail(ctx.db, id, bob, settings);
+    const forBob = await reviewReads(ctx.db, deps).sessionDetail(id, bob);
     expect(forBob.allowed).toEqual({ claim: false, release: false, decide: [], note: true });
     expect(forBob.claim).toMatchObject({ label: 'alice@example.test' });
   });
@@ -396,7 +392,7 @@ describe('review service', () => {
       const v1 = await applyVersion(workflow, 1, new Date(Date.now() - 7_200_000), 70, 50);
       const id = await seedSession(ctx.db, { workflowId: workflow, inReviewSince: hourAgo });
       const v2 = await applyVersion(workflow, 2, new Date(Date.now() - 60_000), 80, 60);
-      const detail = await loadSessionDetail(ctx.db, id, alice, settings);
+      const detail = await reviewReads(ctx.db, deps).sessionDetail(id, alice);
       expect(detail.thresholds).toEqual({
         versionId: v1,
         version: 1,
@@ -409,7 +405,7 @@ describe('review service', () => {
       });
       // A session that entered review after v2 is drawn against v2, with nothing to point out.
       const later = await seedSession(ctx.db, { workflowId: workflow });
-      expect((await loadSessionDetail(ctx.db, later, alice, settings)).thresholds).toMatchObject({
+      expect((await reviewReads(ctx.db, deps).sessionDetail(later, alice)).thresholds).toMatchObject({
         version: 2,
         faceMatchReview: 80,
         nowInForce: null,
@@ -444,7 +440,7 @@ describe('review service', () => {
         })
         .where('id', '=', v1)
         .execute();
-      expect((await loadSessionDetail(ctx.db, id, alice, settings)).thresholds).toEqual({
+      expect((await reviewReads(ctx.db, deps).sessionDetail(id, alice)).thresholds).toEqual({
         versionId: null,
         version: null,
         livenessReview: 70,
@@ -467,14 +463,17 @@ describe('review service', () => {
             {
               feature: 'LIVENESS',
               risk: 'LOW_LIVENESS_SCORE',
-              log_type: 'warning',
-              additional_data: { score: 58.6, review_threshold: 70, decline_threshold: 50 },
+              logType: 'warning',
+              shortDescription: null,
+              longDescription: null,
+              nodeId: null,
+              additionalData: { score: 58.6, review_threshold: 70, decline_threshold: 50 },
             },
           ]),
         })
         .where('id', '=', id)
         .execute();
-      expect((await loadSessionDetail(ctx.db, id, alice, settings)).thresholds).toMatchObject({
+      expect((await reviewReads(ctx.db, deps).sessionDetail(id, alice)).thresholds).toMatchObject({
         version: 1,
         livenessReview: 70,
         livenessDecline: 50,

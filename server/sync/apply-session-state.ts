@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DB, DecisionSource, VerificationSessionTable } from '../db/schema.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
+import { sessionStatusSchema, type SessionStatus } from '../contract/review.ts';
 
 /**
  * The one place Didit's truth lands in `verification_session`: webhooks, reconciliation repairs
@@ -31,8 +32,11 @@ export interface IncomingSessionState {
  */
 export type ApplyOutcome = 'applied' | 'stale' | 'conflict';
 
-/** Lifecycle rank, used only to order two statuses reported for the same second. */
-const statusRank: Readonly<Record<string, number>> = {
+/**
+ * Lifecycle rank, used only to order two statuses reported for the same second. Keyed by the
+ * contract's status list, so a status is ranked exactly when the console accepts it.
+ */
+const statusRank: Readonly<Record<SessionStatus, number>> = {
   'Not Started': 0,
   Resubmitted: 1,
   'In Progress': 2,
@@ -46,7 +50,8 @@ const statusRank: Readonly<Record<string, number>> = {
 };
 
 function rankOf(status: string): number {
-  return statusRank[status] ?? 3;
+  const known = sessionStatusSchema.safeParse(status);
+  return known.success ? statusRank[known.data] : 3;
 }
 
 /** Statuses that count as a decision on the session (`decided_at`, decision source). */
@@ -148,17 +153,8 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
           liveness_score: snapshot.livenessScore,
           face_match_score: snapshot.faceMatchScore,
           liveness_method: snapshot.livenessMethod,
-          warnings: JSON.stringify(
-            snapshot.warnings.map((w) => ({
-              feature: w.feature,
-              risk: w.risk,
-              log_type: w.logType,
-              short_description: w.shortDescription,
-              long_description: w.longDescription,
-              node_id: w.nodeId,
-              additional_data: w.additionalData,
-            })),
-          ),
+          // Stored as adapted (`SessionWarning`), the shape the session page reads back.
+          warnings: JSON.stringify(snapshot.warnings),
           warning_codes: [...new Set(snapshot.warnings.map((w) => w.risk))],
           // Scores out of range arrive as null with their problem named here (and in `warnings`).
           data_problems: snapshot.dataProblems,

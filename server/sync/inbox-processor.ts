@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import { sessionEventSchema } from '../vendors/didit/didit-schemas.ts';
-import { INBOX_SHARDS, PROCESS_INBOX_TASK } from '../webhooks/inbox-writer.ts';
+import { enqueue, INBOX_SHARDS, jobs } from '../worker/jobs.ts';
 import {
   applySessionState,
   DECISION_BEARING_STATUSES,
@@ -52,7 +52,7 @@ export async function processSessionInbox(
     const outcome = await processInboxRow(deps, row.id);
     summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
   }
-  if (rows.length === maxRows) await wake(deps, sessionId, null, `inbox:${sessionId}`);
+  if (rows.length === maxRows) await enqueue(deps.db, jobs.processSessionInbox, { sessionId });
   // Rows waiting for a retry: one delayed job (its own key, so it never delays a fresh wake-up).
   const next = await deps.db
     .selectFrom('webhook_event')
@@ -62,7 +62,9 @@ export async function processSessionInbox(
     .where('parked_at', 'is', null)
     .where('next_attempt_at', '>', sql<Date>`now()`)
     .executeTakeFirst();
-  if (next?.next) await wake(deps, sessionId, next.next, `inbox-retry:${sessionId}`);
+  if (next?.next) {
+    await enqueue(deps.db, jobs.processSessionInbox, { sessionId }, { runAt: next.next, jobKey: `inbox-retry:${sessionId}` });
+  }
   return summary;
 }
 
@@ -95,13 +97,6 @@ export async function drainInboxShard(
       if (sessionId) await processSessionInbox(deps, sessionId);
     }
   }
-}
-
-async function wake(deps: SyncDeps, sessionId: string, runAt: Date | null, jobKey: string): Promise<void> {
-  await sql`select graphile_worker.add_job(${PROCESS_INBOX_TASK}, json_build_object('sessionId', ${sessionId}::text),
-                                            run_at => ${runAt}::timestamptz, job_key => ${jobKey}, max_attempts => 5)`.execute(
-    deps.db,
-  );
 }
 
 /** Applies one inbox row; never throws for the row's own failure (it is recorded on the row). */

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/rbac.ts';
 import type { Database } from '../db/database.ts';
@@ -6,15 +9,19 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DiditClient } from '../vendors/didit/didit-client.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
-import { applySessionState, lockSessionForSync } from './apply-session-state.ts';
+import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
+import { applySessionState } from './apply-session-state.ts';
 import { fromFetchedSnapshot } from './inbox-processor.ts';
 
 /**
  * Fresh signed media links. Didit's links expire (docs/didit-contract.md §10); new ones come only from the decision
  * endpoint (100/min shared with the worker). Concurrent refreshes of one session coalesce: in
- * this process through a shared promise, across replicas through the session's sync lock and a
- * re-check after it. When Didit cannot be asked right now (rate budget spent, Didit failing) the
- * old links come back with their expiry and a flag saying so, never an error.
+ * this process through a shared promise, across replicas through a lease on the session's refresh
+ * (`media_refresh_lease`) and a re-check after claiming it. No transaction is open while Didit is
+ * asked: claim (commit), call, apply the answer in a short transaction, give the lease back; a
+ * lease expires, so a replica that crashed holding one delays the others only until then. When
+ * Didit cannot be asked right now (rate budget spent, Didit failing) the old links come back with
+ * their expiry and a flag saying so, never an error.
  *
  * People cannot spend the worker's budget (issue 15): Didit is asked only when the links are
  * near expiry, or when a person reports a current link broken, which forces new links of a
@@ -48,6 +55,13 @@ export interface MediaRefresherDeps {
   forceIntervalSeconds?: number;
   /** Milliseconds since the epoch, for the per-actor log and the force interval (tests move it). */
   now?: () => number;
+  /**
+   * How long a claim on a session's refresh lasts; default 30 s. The call to Didit is cut off
+   * before then, so a lease outlives its holder's call and ends with it unless the holder crashed.
+   */
+  leaseSeconds?: number;
+  /** Waits between tries for a refresh another replica holds (tests hold it); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What the session page says when it asks for links. */
@@ -65,6 +79,10 @@ const ACTOR_WINDOW_MS = 60_000;
 /** Advisory-lock namespace (first key of the two-int form) for the per-actor refresh log. */
 const ACTOR_LOCK_NAMESPACE = 7302;
 
+/** While another replica refreshes a session: first wait between looks at its lease, doubling up to the longest. */
+const LEASE_POLL_FIRST_MS = 20;
+const LEASE_POLL_LONGEST_MS = 500;
+
 interface MediaRow {
   media: Record<string, string>;
   media_expires_at: Date | null;
@@ -76,12 +94,18 @@ export class MediaRefresher {
   private readonly perActorPerMinute: number;
   private readonly forceIntervalSeconds: number;
   private readonly now: () => number;
+  private readonly leaseSeconds: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Names this process in the leases it holds (each claim adds its own id). */
+  private readonly holder = `${hostname()}:${process.pid}`;
 
   constructor(private readonly deps: MediaRefresherDeps) {
     this.marginSeconds = Math.max(deps.marginSeconds, MIN_MARGIN_SECONDS);
     this.perActorPerMinute = deps.perActorPerMinute ?? 20;
     this.forceIntervalSeconds = deps.forceIntervalSeconds ?? 60;
     this.now = deps.now ?? Date.now;
+    this.leaseSeconds = deps.leaseSeconds ?? 30;
+    this.sleep = deps.sleep ?? ((ms) => sleep(ms));
   }
 
   /** True when a link expires within the margin (or its expiry is unknown). */
@@ -237,38 +261,97 @@ export class MediaRefresher {
     return row;
   }
 
+  /** Claim (commit), ask Didit with no transaction open, apply (commit); the lease is given back in any case. */
   private async run(sessionId: string, force: boolean): Promise<MediaRefreshResult> {
     const before = await this.read(sessionId);
-    return this.deps.db.transaction().execute(async (trx) => {
-      await lockSessionForSync(trx, sessionId);
-      const current = await trx
-        .selectFrom('verification_session')
-        .select(['media', 'media_expires_at'])
-        .where('id', '=', sessionId)
-        .executeTakeFirstOrThrow();
-      // Another replica refreshed while we waited for the lock: use its links.
+    const lease = await this.claimRefresh(sessionId);
+    try {
+      const current = await this.read(sessionId);
+      // Another replica refreshed while we waited for its lease: use its links.
       const changed = current.media_expires_at?.getTime() !== before.media_expires_at?.getTime();
       if ((changed || !force) && !this.needsRefresh(current)) {
         this.deps.metrics.mediaRefreshes.inc({ outcome: changed ? 'coalesced' : 'fresh' });
         return { ...unchanged(sessionId, current), refreshed: changed };
       }
-      let snapshot;
-      try {
-        // Never queue for the budget, and only from its interactive share (the rest is the
-        // worker's); one quick retry on a blip.
-        snapshot = await this.deps.didit.getDecision(sessionId, { maxBudgetWaitMs: 0, maxAttempts: 2, priority: 'interactive' });
-      } catch (error) {
-        if (!(error instanceof DiditApiError)) throw error;
-        const rateLimited = error.code === 'rate_limited';
-        this.deps.metrics.mediaRefreshes.inc({ outcome: rateLimited ? 'rate_limited' : 'failed' });
-        this.deps.logger.warn({ sessionId, code: error.code }, 'media refresh could not reach Didit; serving the old links');
-        return {
-          ...unchanged(sessionId, current),
-          stale: true,
-          reason: rateLimited ? 'rate_limited' : 'didit_unavailable',
-          retryAfterSeconds: error.details.retryAfterMs === undefined ? null : Math.ceil(error.details.retryAfterMs / 1000),
-        };
-      }
+      const fetched = await this.fetchDecision(sessionId);
+      if ('stale' in fetched) return { ...unchanged(sessionId, current), ...fetched };
+      const after = await this.applyLinks(sessionId, fetched.snapshot);
+      this.deps.metrics.mediaRefreshes.inc({ outcome: 'refreshed' });
+      return { ...unchanged(sessionId, after), refreshed: true };
+    } finally {
+      await this.releaseRefresh(sessionId, lease);
+    }
+  }
+
+  /**
+   * The session's refresh lease, once no live lease of another holder is in the way: one
+   * statement each try, so nothing is held while waiting. Returns the lease's owner.
+   */
+  private async claimRefresh(sessionId: string): Promise<string> {
+    const owner = `${this.holder}:${randomUUID()}`;
+    for (let waitMs = LEASE_POLL_FIRST_MS; ; waitMs = Math.min(waitMs * 2, LEASE_POLL_LONGEST_MS)) {
+      const claimed = await this.deps.db
+        .insertInto('media_refresh_lease')
+        .values({
+          session_id: sessionId,
+          lease_owner: owner,
+          leased_until: sql<Date>`now() + make_interval(secs => ${this.leaseSeconds})`,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('session_id')
+            .doUpdateSet((eb) => ({ lease_owner: eb.ref('excluded.lease_owner'), leased_until: eb.ref('excluded.leased_until') }))
+            .where('media_refresh_lease.leased_until', '<', sql<Date>`now()`),
+        )
+        .returning('session_id')
+        .executeTakeFirst();
+      if (claimed) return owner;
+      await this.sleep(waitMs);
+    }
+  }
+
+  private async releaseRefresh(sessionId: string, owner: string): Promise<void> {
+    await this.deps.db
+      .deleteFrom('media_refresh_lease')
+      .where((eb) => eb.and({ session_id: sessionId, lease_owner: owner }))
+      .execute();
+  }
+
+  /** The decision with fresh links, or why the old links must do. Cut off before the lease ends. */
+  private async fetchDecision(
+    sessionId: string,
+  ): Promise<{ snapshot: SessionSnapshot } | Pick<MediaRefreshResult, 'stale' | 'reason' | 'retryAfterSeconds'>> {
+    const cutOff = AbortSignal.timeout(this.leaseSeconds * 800);
+    try {
+      // Never queue for the budget, and only from its interactive share (the rest is the
+      // worker's); one quick retry on a blip.
+      const snapshot = await this.deps.didit.getDecision(sessionId, {
+        maxBudgetWaitMs: 0,
+        maxAttempts: 2,
+        priority: 'interactive',
+        signal: cutOff,
+      });
+      return { snapshot };
+    } catch (error) {
+      if (!(error instanceof DiditApiError) && !cutOff.aborted) throw error;
+      const rateLimited = error instanceof DiditApiError && error.code === 'rate_limited';
+      this.deps.metrics.mediaRefreshes.inc({ outcome: rateLimited ? 'rate_limited' : 'failed' });
+      this.deps.logger.warn(
+        { sessionId, code: error instanceof DiditApiError ? error.code : 'timeout' },
+        'media refresh could not reach Didit; serving the old links',
+      );
+      const retryAfterMs = error instanceof DiditApiError ? error.details.retryAfterMs : undefined;
+      return {
+        stale: true,
+        reason: rateLimited ? 'rate_limited' : 'didit_unavailable',
+        retryAfterSeconds: retryAfterMs === undefined ? null : Math.ceil(retryAfterMs / 1000),
+      };
+    }
+  }
+
+  /** Applies a fetched decision (session locked, briefly) and returns the links the row now holds. */
+  private async applyLinks(sessionId: string, snapshot: SessionSnapshot): Promise<MediaRow> {
+    return this.deps.db.transaction().execute(async (trx) => {
       const outcome = await applySessionState(trx, fromFetchedSnapshot(snapshot));
       if (outcome !== 'applied') {
         // The row holds a (slightly) newer event than our fetch: keep its state, take the links
@@ -280,13 +363,11 @@ export class MediaRefresher {
           .where('status', '=', snapshot.status)
           .execute();
       }
-      const after = await trx
+      return trx
         .selectFrom('verification_session')
         .select(['media', 'media_expires_at'])
         .where('id', '=', sessionId)
         .executeTakeFirstOrThrow();
-      this.deps.metrics.mediaRefreshes.inc({ outcome: 'refreshed' });
-      return { ...unchanged(sessionId, after), refreshed: true };
     });
   }
 }

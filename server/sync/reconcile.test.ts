@@ -1,14 +1,14 @@
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../context.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { stringField } from '../../test/helpers/didit-events.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
-import { readCursor, reconcileStep, runReconcileWalk } from './reconcile.ts';
+import { reconcileStep, runReconcileWalk } from './reconcile.ts';
+import { readCursor, syncTasks } from '../../test/helpers/sync-worker.ts';
 import { syncCommand } from './sync.command.ts';
-import { syncTasks } from './sync.tasks.ts';
-import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 const SECRET = 'reconcile-test-secret-001';
 const quiet = new WorkerLogger(() => () => {});
@@ -16,25 +16,31 @@ const quiet = new WorkerLogger(() => () => {});
 let sandbox: RunningSandbox;
 let ctx: AppContext;
 let workflowId: string;
+let baseUrl: string;
 
-beforeAll(async () => {
+/**
+ * Each test has a Didit (the sandbox) and a console (with its database) of its own: the walk
+ * counts every session Didit lists, so a test must not see another's.
+ */
+beforeEach(async () => {
   sandbox = await startSandbox({ seed: 42, retryDelaysMs: [30, 60], deliveryTimeoutMs: 2_000 });
   ({ ctx } = await createTestContext({
     DIDIT_BASE_URL: sandbox.url,
     DIDIT_API_KEY: sandbox.apiKey,
     DIDIT_WEBHOOK_SECRET: SECRET,
   }));
-  const baseUrl = await startTestServer(ctx);
+  baseUrl = await startTestServer(ctx);
+  workflowId = stringField(sandbox.createWorkflow(faceMatchWorkflow()), 'workflow_id');
+  return () => sandbox.stop();
+});
+
+/** From now on Didit sends its webhooks to this test's console. */
+const subscribeConsole = () =>
   sandbox.createDestination({
     url: `${baseUrl}/webhooks/didit`,
     secret: SECRET,
     subscribedEvents: ['status.updated', 'data.updated'],
   });
-  workflowId = stringField(sandbox.createWorkflow(faceMatchWorkflow()), 'workflow_id');
-});
-afterAll(async () => {
-  await sandbox.stop();
-});
 
 /** The worker, run until no job is due (the tasks themselves, no sleeps). */
 const drainWorker = () => runOnce({ pgPool: ctx.pool, taskList: syncTasks(ctx), logger: quiet, noHandleSignals: true });
@@ -48,8 +54,30 @@ async function mismatches(): Promise<string[]> {
 
 const captures = ['match', 'match', 'low_quality', 'mismatch', 'spoof', 'no_face'] as const;
 
+/**
+ * 40 sessions at Didit: most completed (every kind of capture), some of those In Review then
+ * decided in Didit's own console, every tenth never opened. Webhooks (to a subscribed console)
+ * go out as the faults say.
+ */
+async function createSessionsAtDidit(): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const person = `returning-${i}`;
+    const id = stringField(
+      sandbox.createSession({ workflow_id: workflowId, vendor_data: person, portrait_image: sandbox.portraitFor(person) }),
+      'session_id',
+    );
+    if (i % 10 === 9) continue; // never opened
+    sandbox.completeSession(id, { capture: captures[i % captures.length], seed: i });
+    if (sandbox.state.findSession(id)?.status === 'In Review' && i % 3 === 0) {
+      sandbox.consoleDecision(id, { new_status: i % 2 === 0 ? 'Approved' : 'Declined', comment: 'checked' });
+    }
+  }
+  await sandbox.flushDeliveries();
+}
+
 describe('reconciliation', () => {
   it('recovers every decided session when Didit drops 10% of deliveries and duplicates and reorders others', async () => {
+    subscribeConsole();
     sandbox.setFaults({
       webhookDropRate: 0.1,
       webhookDuplicateRate: 0.15,
@@ -58,21 +86,7 @@ describe('reconciliation', () => {
       webhookDelayMaxMs: 150,
       seed: 7,
     });
-    const ids: string[] = [];
-    for (let i = 0; i < 40; i++) {
-      const person = `returning-${i}`;
-      const id = stringField(
-        sandbox.createSession({ workflow_id: workflowId, vendor_data: person, portrait_image: sandbox.portraitFor(person) }),
-        'session_id',
-      );
-      ids.push(id);
-      if (i % 10 === 9) continue; // never opened
-      sandbox.completeSession(id, { capture: captures[i % captures.length], seed: i });
-      if (sandbox.state.findSession(id)?.status === 'In Review' && i % 3 === 0) {
-        sandbox.consoleDecision(id, { new_status: i % 2 === 0 ? 'Approved' : 'Declined', comment: 'checked' });
-      }
-    }
-    await sandbox.flushDeliveries();
+    await createSessionsAtDidit();
     sandbox.setFaults({ webhookDropRate: 0, webhookDuplicateRate: 0, webhookDelayRate: 0 });
     const deliveries = sandbox.deliveries();
     expect(deliveries.filter((d) => d.faults.dropped).length).toBeGreaterThan(0);
@@ -110,7 +124,9 @@ describe('reconciliation', () => {
   });
 
   it('keeps its cursor in a locked row: a second replica skips the page, a restart resumes', async () => {
-    await ctx.db.deleteFrom('sync_cursor').where('name', '=', 'walk-test').execute();
+    // 40 sessions for the walk to page through; what became of them does not matter here.
+    const liveness = stringField(sandbox.createWorkflow(livenessOnlyWorkflow()), 'workflow_id');
+    for (let i = 0; i < 40; i++) sandbox.createSession({ workflow_id: liveness, vendor_data: `walked-${i}` });
     const options = {
       cursor: 'walk-test',
       since: () => new Date(Date.now() - 3_600_000),
@@ -137,6 +153,9 @@ describe('reconciliation', () => {
   });
 
   it('backfills from the CLI with progress, stops on interrupt and resumes', async () => {
+    subscribeConsole();
+    await createSessionsAtDidit();
+    await drainWorker();
     // Lose our copy of some sessions, as if they were never delivered.
     const victims = [...sandbox.state.sessions.keys()].slice(0, 5);
     await ctx.db.deleteFrom('verification_session').where('id', 'in', victims).execute();

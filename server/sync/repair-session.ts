@@ -4,8 +4,6 @@ import { applySessionState, type ApplyOutcome } from './apply-session-state.ts';
 import { fromFetchedSnapshot } from './inbox-processor.ts';
 import type { SyncDeps } from './sync-deps.ts';
 
-export const REPAIR_SESSION_TASK = 'repair_session';
-
 /**
  * Re-reads one session's decision from Didit and applies it through the same path as webhooks
  * (reconciliation's repair step). A session Didit no longer has (soft-deleted) is reported as gone.

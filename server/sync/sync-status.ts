@@ -1,58 +1,12 @@
 import { sql } from 'kysely';
-import type { QuarantinedDelivery } from '../contract/sync.ts';
+import type { SyncStatus } from '../contract/sync.ts';
 import type { Database } from '../db/database.ts';
 import { DEFAULT_RATE_BUDGETS, type RateScope } from '../vendors/didit/rate-budget.ts';
 import { RECONCILE_CURSOR, type CursorState } from './reconcile.ts';
 
-/** What `GET /api/sync/status` reports: is the copy of Didit's truth keeping up? */
-export interface SyncStatus {
-  webhooks: {
-    lastReceivedAt: string | null;
-    receivedLastHour: number;
-    /** Rows waiting to be applied (including those waiting for a retry). */
-    backlog: number;
-    oldestPendingAt: string | null;
-    retrying: number;
-    parkedCount: number;
-    parked: Array<{
-      id: number;
-      sessionId: string | null;
-      webhookType: string;
-      status: string | null;
-      eventTimestamp: string;
-      attempts: number;
-      lastError: string | null;
-      parkedAt: string | null;
-    }>;
-    quarantinedCount: number;
-    quarantined: QuarantinedDelivery[];
-  };
-  reconciliation: {
-    active: CursorState['active'] | null;
-    lastCompleted: CursorState['lastCompleted'] | null;
-    /** Seconds since the start of the last completed walk: changes older than that are reconciled. */
-    lagSeconds: number | null;
-  };
-  /** Worker processes seen in the last day (the heartbeat task records them every minute). */
-  workers: Array<{ workerId: string; hostname: string; pid: number; startedAt: string; lastSeenAt: string }>;
-  didit: {
-    /** Calls in the last 15 minutes by operation and outcome, with an error rate. */
-    calls: Array<{ operation: string; total: number; errors: number; rateLimited: number; errorRate: number }>;
-    rateLimits: Array<{
-      scope: string;
-      budgetPerMinute: number | null;
-      usedLastMinute: number;
-      blockedUntil: string | null;
-      reportedLimit: number | null;
-      reportedRemaining: number | null;
-      reportedResetAt: string | null;
-      lastThrottledAt: string | null;
-    }>;
-  };
-}
-
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
+/** What `GET /api/sync/status` reports: is the copy of Didit's truth keeping up? */
 export async function readSyncStatus(db: Database): Promise<SyncStatus> {
   const [inbox, parked, quarantined, cursor, calls, scopes, workers] = await Promise.all([
     sql<{
@@ -118,7 +72,7 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
     db.selectFrom('worker_heartbeat').selectAll().orderBy('last_seen_at', 'desc').limit(50).execute(),
   ]);
   const counts = inbox.rows[0];
-  const state = (cursor?.state ?? {}) as CursorState;
+  const state: CursorState = cursor?.state ?? {};
   const byOperation = new Map<string, { total: number; errors: number; rateLimited: number }>();
   for (const row of calls.rows) {
     const entry = byOperation.get(row.operation) ?? { total: 0, errors: 0, rateLimited: 0 };

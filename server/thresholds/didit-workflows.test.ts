@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DiditClient } from '../vendors/didit/didit-client.ts';
 import type { RateBudget } from '../vendors/didit/rate-budget.ts';
-import { thresholdPatchBody, UnsafeThresholdPatchError } from '../vendors/didit/workflows.ts';
+import { thresholdPatchBody, thresholdsInStoredSettings, UnsafeThresholdPatchError } from '../vendors/didit/workflows.ts';
 
 /** Didit's workflow shapes the sandbox does not produce: a bare-array list, list-form features, other features. */
 const budget: RateBudget = { acquire: () => Promise.resolve(0), observe: () => Promise.resolve() };
@@ -79,6 +79,31 @@ describe('Didit workflows', () => {
         },
       ],
     });
+  });
+
+  it('reads stored settings by the rules of a fresh answer, face-match values kept for the caller to judge', async () => {
+    const answer = {
+      uuid: V1,
+      workflow_id: WF,
+      features: [
+        { feature: 'liveness', config: { face_liveness_score_review_threshold: 80, face_liveness_score_decline_threshold: 60 } },
+      ],
+      face_liveness_score_review_threshold: 10,
+      face_match_score_review_threshold: 70,
+      face_match_score_decline_threshold: 40,
+    };
+    const settings = await clientAnswering(answer).getWorkflowSettings(V1);
+    const stored: unknown = JSON.parse(JSON.stringify(settings.raw));
+    // The feature's config wins over the flat field, as when the answer was fresh.
+    expect(thresholdsInStoredSettings(stored)).toEqual({
+      ...settings.thresholds,
+      faceMatchReview: 70,
+      faceMatchDecline: 40,
+    });
+    expect(settings.thresholds).toMatchObject({ livenessReview: 80, livenessDecline: 60, faceMatchReview: null });
+    const none = { livenessReview: null, livenessDecline: null, faceMatchReview: null, faceMatchDecline: null };
+    expect(thresholdsInStoredSettings(null)).toEqual(none);
+    expect(thresholdsInStoredSettings({ features: 42 })).toEqual(none);
   });
 
   it('refuses to build a features list that would reset a feature whose config the settings do not show', async () => {

@@ -2,7 +2,12 @@ import type { AppContext } from '../context.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
 import { isDiditApiError } from '../vendors/didit/didit-error.ts';
-import { UnsafeThresholdPatchError, type DiditWorkflowSettings, type PublishedWorkflow } from '../vendors/didit/workflows.ts';
+import {
+  UnsafeThresholdPatchError,
+  type DiditWorkflowSettings,
+  type PublishedWorkflow,
+  type WorkflowThresholds,
+} from '../vendors/didit/workflows.ts';
 import { stampSessionsWithVersion, type ThresholdVersionRow } from './thresholds.repository.ts';
 import { sameThresholds, versionThresholds } from './thresholds.service.ts';
 
@@ -67,8 +72,12 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
   const wanted = versionThresholds(claimed);
   const log = ctx.logger.child({ workflowId: claimed.workflow_id, version: claimed.version });
 
-  let pushed: { group: PublishedWorkflow; readBack: DiditWorkflowSettings; replaced: ThresholdSet; appliedAt: Date } | null =
-    null;
+  let pushed: {
+    group: PublishedWorkflow;
+    readBack: DiditWorkflowSettings;
+    replaced: WorkflowThresholds;
+    appliedAt: Date;
+  } | null = null;
   try {
     for (let round = 0; ; round++) {
       const group = (await ctx.didit.listPublishedWorkflows()).get(claimed.workflow_id);
@@ -97,7 +106,7 @@ export async function pushThresholdVersion(ctx: AppContext, versionId: number): 
           readBack.raw,
         );
       }
-      pushed = { group, readBack, replaced: thresholdsOf(settings), appliedAt };
+      pushed = { group, readBack, replaced: settings.thresholds, appliedAt };
     }
   } catch (error) {
     const answer =

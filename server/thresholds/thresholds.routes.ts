@@ -14,6 +14,7 @@ import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { boundedQuery, clientGoneSignal } from '../http/bounded-query.ts';
 import { ConcurrencyLimit } from '../http/concurrency-limit.ts';
+import { originOf } from '../http/request-origin.ts';
 import { scoreHistogram, simulate, type SimWindow } from './simulate.ts';
 import { latestAppliedVersion } from './thresholds.repository.ts';
 import {
@@ -27,13 +28,8 @@ import {
   toVersionDto,
   workflowDetail,
   listWorkflows,
-  type RequestOrigin,
 } from './thresholds.service.ts';
 import { syncWorkflows } from './workflow-sync.ts';
-
-function originOf(req: Request): RequestOrigin {
-  return { ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 300) };
-}
 
 /**
  * A simulation's cost grows with its window (every session decided in it is replayed): a window

@@ -1,11 +1,19 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor } from '../auth/rbac.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
-import type { ThresholdSet, ThresholdVersionDto, WorkflowDetailDto, WorkflowDto } from '../contract/thresholds.ts';
+import {
+  defaultThresholds,
+  faceMatchIssue,
+  type ThresholdSet,
+  type ThresholdVersionDto,
+  type WorkflowDetailDto,
+  type WorkflowDto,
+} from '../contract/thresholds.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { thresholdsFromDiditSettings } from '../review/thresholds-from-settings.ts';
+import type { RequestOrigin } from '../http/request-origin.ts';
+import { enqueue, jobs, thresholdPushQueue } from '../worker/jobs.ts';
 import {
   findWorkflow,
   latestAppliedByWorkflow,
@@ -20,18 +28,9 @@ import {
   type ThresholdVersionRow,
   type WorkflowRow,
 } from './thresholds.repository.ts';
+import { diditThresholds } from './didit-thresholds.ts';
 
 /** The rules of threshold tuning: validation against the workflow, four eyes, states, audit. */
-
-export interface RequestOrigin {
-  ip?: string;
-  userAgent?: string;
-}
-
-export const PUSH_TASK = 'push_threshold_version';
-
-/** Didit's documented defaults (docs/didit-contract.md §8), used when nothing better is known. */
-export const DEFAULT_THRESHOLDS = { review: 70, decline: 50 } as const;
 
 export function versionThresholds(row: ThresholdVersionRow): ThresholdSet {
   return {
@@ -42,30 +41,10 @@ export function versionThresholds(row: ThresholdVersionRow): ThresholdSet {
   };
 }
 
-/** What Didit last reported for the workflow, or null if we never read its settings. */
-export function diditThresholds(workflow: WorkflowRow): ThresholdSet | null {
-  const t = thresholdsFromDiditSettings(workflow.didit_settings);
-  if (t.livenessReview === null || t.livenessDecline === null) return null;
-  const face = workflow.has_face_match && t.faceMatchReview !== null && t.faceMatchDecline !== null;
-  return {
-    livenessReview: t.livenessReview,
-    livenessDecline: t.livenessDecline,
-    faceMatchReview: face ? t.faceMatchReview : null,
-    faceMatchDecline: face ? t.faceMatchDecline : null,
-  };
-}
-
 /** The thresholds in force now: the latest applied version, else Didit's settings, else the defaults. */
 export function currentThresholds(workflow: WorkflowRow, applied: ThresholdVersionRow | undefined): ThresholdSet {
   if (applied) return versionThresholds(applied);
-  return (
-    diditThresholds(workflow) ?? {
-      livenessReview: DEFAULT_THRESHOLDS.review,
-      livenessDecline: DEFAULT_THRESHOLDS.decline,
-      faceMatchReview: workflow.has_face_match ? DEFAULT_THRESHOLDS.review : null,
-      faceMatchDecline: workflow.has_face_match ? DEFAULT_THRESHOLDS.decline : null,
-    }
-  );
+  return diditThresholds(workflow) ?? defaultThresholds(workflow.has_face_match);
 }
 
 export function sameThresholds(a: ThresholdSet, b: ThresholdSet): boolean {
@@ -78,18 +57,16 @@ export function sameThresholds(a: ThresholdSet, b: ThresholdSet): boolean {
   );
 }
 
-/** Face-match values exactly when the workflow has face match (the shape rules are in the contract). */
+/** Face-match values exactly when the workflow has face match (the rules are the contract's). */
 export function checkAgainstWorkflow(t: ThresholdSet, workflow: WorkflowRow): void {
-  if (!workflow.has_face_match && (t.faceMatchReview !== null || t.faceMatchDecline !== null)) {
-    throw new AppError(400, 'validation_failed', 'This workflow has no face match: leave the face-match thresholds empty.', {
-      issues: [{ path: 'thresholds.faceMatchReview', message: 'the workflow is liveness only' }],
-    });
-  }
-  if (workflow.has_face_match && (t.faceMatchReview === null || t.faceMatchDecline === null)) {
-    throw new AppError(400, 'validation_failed', 'This workflow has face match: give its review and decline thresholds.', {
-      issues: [{ path: 'thresholds.faceMatchReview', message: 'required for a face-match workflow' }],
-    });
-  }
+  const issue = faceMatchIssue(t, workflow.has_face_match);
+  if (!issue) return;
+  const message = workflow.has_face_match
+    ? 'This workflow has face match: give its review and decline thresholds.'
+    : 'This workflow has no face match: leave the face-match thresholds empty.';
+  throw new AppError(400, 'validation_failed', message, {
+    issues: [{ path: `thresholds.${issue.path}`, message: issue.message }],
+  });
 }
 
 /** Threshold changes are signed by a person: four eyes need two identifiable people. */
@@ -173,12 +150,7 @@ function requireState(row: ThresholdVersionRow, state: ThresholdVersionRow['stat
 
 export async function enqueuePush(trx: Transaction<DB>, row: ThresholdVersionRow): Promise<void> {
   // Transactional outbox; one queue per workflow so its versions reach Didit in approval order.
-  await sql`select graphile_worker.add_job(
-      identifier => ${PUSH_TASK},
-      payload => json_build_object('versionId', ${row.id}::bigint),
-      queue_name => ${`thresholds:${row.workflow_id}`},
-      max_attempts => 5
-    )`.execute(trx);
+  await enqueue(trx, jobs.pushThresholdVersion, { versionId: row.id }, { queueName: thresholdPushQueue(row.workflow_id) });
 }
 
 export async function approveThresholds(
@@ -327,7 +299,7 @@ export function toVersionDto(
 
 function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | undefined, openVersion: number | null): WorkflowDto {
   const didit = diditThresholds(workflow);
-  const drift = workflow.drift as { didit?: ThresholdSet; ours?: ThresholdSet } | null;
+  const { drift } = workflow;
   return {
     id: workflow.id,
     label: workflow.label,
@@ -342,7 +314,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     diditSettingsId: workflow.didit_settings_id,
     diditDraftVersion: workflow.didit_draft_version,
     drift:
-      drift?.didit && drift.ours && workflow.drift_detected_at
+      drift && workflow.drift_detected_at
         ? { detectedAt: workflow.drift_detected_at.toISOString(), didit: drift.didit, ours: drift.ours }
         : null,
     openProposal: openVersion,

@@ -1,14 +1,12 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { ThresholdSet } from '../contract/thresholds.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, WorkflowDrift } from '../db/schema.ts';
 import type { DiditWorkflowSettings, PublishedWorkflow } from '../vendors/didit/workflows.ts';
 import { latestAppliedVersion } from './thresholds.repository.ts';
-import { diditThresholds, sameThresholds, versionThresholds } from './thresholds.service.ts';
+import { diditThresholds } from './didit-thresholds.ts';
+import { sameThresholds, versionThresholds } from './thresholds.service.ts';
 import { workflowFieldsFrom } from './push-thresholds.ts';
-
-export const SYNC_WORKFLOWS_TASK = 'sync_workflows';
 
 /**
  * Follows every Didit workflow through its latest published version: lists the versions
@@ -69,12 +67,15 @@ async function recordWorkflow(trx: Transaction<DB>, group: PublishedWorkflow, se
   const didit = diditThresholds(row);
   if (!applied || !didit || inFlight) return false;
   const ours = versionThresholds(applied);
-  const previous = row.drift as { didit?: ThresholdSet } | null;
+  const previous = row.drift;
   if (!sameThresholds(didit, ours)) {
-    if (previous?.didit && sameThresholds(previous.didit, didit)) return true; // already reported
+    if (previous && sameThresholds(previous.didit, didit)) return true; // already reported
     await trx
       .updateTable('workflow')
-      .set({ drift: JSON.stringify({ didit, ours, version: applied.version }), drift_detected_at: new Date() })
+      .set({
+        drift: JSON.stringify({ didit, ours, version: applied.version } satisfies WorkflowDrift),
+        drift_detected_at: new Date(),
+      })
       .where('id', '=', id)
       .execute();
     await appendAudit(trx, {

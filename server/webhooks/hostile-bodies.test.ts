@@ -9,7 +9,7 @@ import { bodyOf } from '../../test/helpers/http.ts';
 import { startTestServer, testConfig } from '../../test/helpers/test-context.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { createLogger } from '../logger.ts';
-import { syncTasks } from '../sync/sync.tasks.ts';
+import { syncTasks } from '../../test/helpers/sync-worker.ts';
 import { MAX_WEBHOOK_DEPTH } from './storable-body.ts';
 
 /**

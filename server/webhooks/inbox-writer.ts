@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isDatabaseUnavailable } from '../errors.ts';
+import { INBOX_SHARDS, jobs, jobSpec } from '../worker/jobs.ts';
 
 /**
  * The webhook inbox's write path, with group commit: concurrent deliveries are queued and
@@ -46,15 +47,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export const PROCESS_INBOX_TASK = 'process_session_inbox';
-/** Drains due inbox rows of one shard of sessions; woken by the insert. */
-export const DRAIN_INBOX_TASK = 'drain_inbox';
-/**
- * Sessions are spread over this many drain jobs (by a hash of the session id): enough for
- * several worker replicas to drain in parallel, few enough that a batch of inserts wakes the
- * worker with a handful of job upserts instead of one job per session.
- */
-export const INBOX_SHARDS = 8;
+/** The drain job of each shard (`jobs.drainInbox`), indexed by shard, for the insert to pick from. */
+const drainJobSpecs = JSON.stringify(Array.from({ length: INBOX_SHARDS }, (_, shard) => jobSpec(jobs.drainInbox, { shard })));
 
 const insertSql = `
 with input as (
@@ -75,8 +69,7 @@ with input as (
 )
 select inserted.id, inserted.dedupe_key,
        (select count(*) from graphile_worker.add_jobs(
-          coalesce((select array_agg(row('${DRAIN_INBOX_TASK}', json_build_object('shard', w.shard), null, null, 25,
-                                          'inbox-drain:' || w.shard, null, null)::graphile_worker.job_spec order by w.shard)
+          coalesce((select array_agg(json_populate_record(null::graphile_worker.job_spec, $12::json -> w.shard) order by w.shard)
                       from (select distinct abs(hashtext(session_id::text)) % ${INBOX_SHARDS} as shard
                               from inserted where session_id is not null and processed_at is null) w),
                    '{}'),
@@ -155,6 +148,7 @@ export class InboxWriter {
       list.map((r) => r.payloadJson),
       list.map((r) => r.actionable),
       list.map((r) => r.rawBody),
+      drainJobSpecs,
     ]);
     return new Map(result.rows.map((r) => [r.dedupe_key, Number(r.id)]));
   }

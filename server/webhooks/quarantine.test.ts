@@ -7,7 +7,7 @@ import { postDelivery, signedDelivery, stringField } from '../../test/helpers/di
 import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { readSyncStatus } from '../sync/sync-status.ts';
-import { syncTasks } from '../sync/sync.tasks.ts';
+import { syncTasks } from '../../test/helpers/sync-worker.ts';
 
 /**
  * An authentic delivery that cannot be stored as an event is repaired from Didit in seconds: the

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { isDiditId } from '../contract/ids.ts';
 import type { Database } from '../db/database.ts';
 import type { QuarantineReason, QuarantineRepairState, SignatureVariant } from '../db/schema.ts';
-import { REPAIR_SESSION_TASK } from '../sync/repair-session.ts';
+import { enqueue, jobs } from '../worker/jobs.ts';
 
 /**
  * Authentic deliveries that cannot be stored as inbox events. A delivery whose signature verifies
@@ -66,10 +66,11 @@ export async function quarantineDelivery(db: Database, input: QuarantineInput): 
       )
       .returning(['id', 'session_id', 'repair_state', 'repaired_at'])
       .executeTakeFirstOrThrow();
-    const repairQueued = row.session_id !== null && row.repair_state === 'queued';
+    const sessionId = row.session_id;
+    const repairQueued = sessionId !== null && row.repair_state === 'queued';
     if (repairQueued) {
-      await sql`select graphile_worker.add_job(${REPAIR_SESSION_TASK}, json_build_object('sessionId', ${row.session_id}::text),
-                                                job_key => ${`repair:${row.session_id}`}, max_attempts => 10)`.execute(trx);
+      // More attempts than a reconciliation repair, which the next walk would queue again anyway.
+      await enqueue(trx, jobs.repairSession, { sessionId }, { maxAttempts: 10 });
     }
     return { id: Number(row.id), sessionId: row.session_id, repairQueued };
   });

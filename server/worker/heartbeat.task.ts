@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import type { Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { JobHandler, Jobs } from './jobs.ts';
 
 export interface WorkerIdentity {
   workerId: string;
@@ -28,7 +28,7 @@ export async function recordHeartbeat(db: Database, identity: WorkerIdentity): P
     .execute();
 }
 
-export function heartbeatTask(db: Database, identity: WorkerIdentity): Task {
+export function heartbeatTask(db: Database, identity: WorkerIdentity): JobHandler<Jobs['heartbeat']> {
   return async () => {
     await recordHeartbeat(db, identity);
   };

@@ -1,23 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Logger as WorkerLogger, parseCronItems, run, type Runner, type TaskList } from 'graphile-worker';
-import { auditCronItems, auditTasks, startupAuditJobs } from '../audit/audit.tasks.ts';
+import { Logger as WorkerLogger, parseCronItems, run, type CronItem, type Runner, type TaskList } from 'graphile-worker';
+import { auditCronItems, auditHandlers, startupAuditJobs } from '../audit/audit.tasks.ts';
 import type { AppContext } from '../context.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
-import { startupSyncJobs, syncCronItems, syncTasks } from '../sync/sync.tasks.ts';
-import { startupThresholdJobs, thresholdCronItems, thresholdTasks } from '../thresholds/thresholds.tasks.ts';
+import { startupSyncJobs, syncCronItems, syncHandlers } from '../sync/sync.tasks.ts';
+import { startupThresholdJobs, thresholdCronItems, thresholdHandlers } from '../thresholds/thresholds.tasks.ts';
 import { heartbeatTask, recordHeartbeat, type WorkerIdentity } from './heartbeat.task.ts';
+import { cronItem, enqueue, jobs, taskList, type JobHandlers, type PayloadlessJob } from './jobs.ts';
 
-/** Every task the worker runs, by graphile-worker identifier. */
+/** Every job of the registry (`jobs.ts`) with its handler: the worker's task list. */
 export function buildTaskList(ctx: AppContext, identity: WorkerIdentity): TaskList {
-  return {
+  const handlers: JobHandlers = {
     heartbeat: heartbeatTask(ctx.db, identity),
-    push_review_decision: pushDecisionTask(ctx),
-    ...syncTasks(ctx),
-    ...thresholdTasks(ctx),
-    ...auditTasks(ctx),
+    pushReviewDecision: pushDecisionTask(ctx),
+    ...syncHandlers(ctx),
+    ...thresholdHandlers(ctx),
+    ...auditHandlers(ctx),
   };
+  return taskList(handlers);
 }
+
+/** The worker's schedule: each item queues a job of the registry with that job's options. */
+export function buildCronItems(ctx: AppContext): CronItem[] {
+  return [cronItem(jobs.heartbeat, '* * * * *'), ...syncCronItems(ctx), ...thresholdCronItems(), ...auditCronItems(ctx)];
+}
+
+/** Queued when a worker starts, rather than wait for their first cron tick. */
+export const startupJobs: readonly PayloadlessJob[] = [...startupSyncJobs, ...startupThresholdJobs, ...startupAuditJobs];
 
 export interface RunningWorker {
   identity: WorkerIdentity;
@@ -46,17 +56,11 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
       workerLogger[pinoLevel]({ ...scope, ...meta }, message);
     }),
     taskList: buildTaskList(ctx, identity),
-    parsedCronItems: parseCronItems([
-      { task: 'heartbeat', match: '* * * * *', identifier: 'heartbeat', options: { backfillPeriod: 0 } },
-      ...syncCronItems(ctx),
-      ...thresholdCronItems(),
-      ...auditCronItems(ctx),
-    ]),
+    parsedCronItems: parseCronItems(buildCronItems(ctx)),
   });
   // The cron's first tick can be up to a minute away; say we're alive now.
   await recordHeartbeat(ctx.db, identity);
-  for (const job of [...startupSyncJobs, ...startupThresholdJobs, ...startupAuditJobs])
-    await runner.addJob(job.task, {}, { jobKey: job.jobKey });
+  for (const job of startupJobs) await enqueue(ctx.db, job, {});
   ctx.logger.info({ workerId: identity.workerId }, 'worker started');
   return {
     identity,

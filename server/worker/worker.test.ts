@@ -1,7 +1,8 @@
-import { quickAddJob, runOnce } from 'graphile-worker';
+import { runOnce } from 'graphile-worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext } from '../../test/helpers/test-context.ts';
 import type { AppContext } from '../context.ts';
+import { enqueue, jobs } from './jobs.ts';
 import { buildTaskList, startWorker } from './runner.ts';
 
 describe('worker', () => {
@@ -27,7 +28,7 @@ describe('worker', () => {
 
   it('runs the heartbeat task, refreshing last_seen_at', async () => {
     const identity = { workerId: 'test-worker', startedAt: new Date(Date.now() - 3_600_000) };
-    await quickAddJob({ pgPool: ctx.pool }, 'heartbeat', {});
+    await enqueue(ctx.db, jobs.heartbeat, {});
     await runOnce({ pgPool: ctx.pool, taskList: buildTaskList(ctx, identity) });
     const first = await ctx.db
       .selectFrom('worker_heartbeat')
@@ -36,7 +37,7 @@ describe('worker', () => {
       .executeTakeFirstOrThrow();
     expect(first.started_at.toISOString()).toBe(identity.startedAt.toISOString());
 
-    await quickAddJob({ pgPool: ctx.pool }, 'heartbeat', {});
+    await enqueue(ctx.db, jobs.heartbeat, {});
     await runOnce({ pgPool: ctx.pool, taskList: buildTaskList(ctx, identity) });
     const second = await ctx.db
       .selectFrom('worker_heartbeat')

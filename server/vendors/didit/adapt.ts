@@ -1,4 +1,5 @@
 import { SCORE_MAX, SCORE_MIN, SCORE_OUT_OF_RANGE, type DataProblemCode } from '../../contract/data-problems.ts';
+import type { SessionWarning } from '../../db/schema.ts';
 import { diditDecisionSchema, type DiditDecision } from './didit-schemas.ts';
 import { DiditApiError } from './didit-error.ts';
 import { keepAllowedMedia, type RejectedMedia } from './media-origin.ts';
@@ -9,16 +10,6 @@ import { keepAllowedMedia, type RejectedMedia } from './media-origin.ts';
  */
 
 export type LivenessMethod = 'PASSIVE' | 'FLASHING' | 'ACTIVE_3D';
-
-export interface SessionWarning {
-  feature: string | null;
-  risk: string;
-  logType: string | null;
-  shortDescription: string | null;
-  longDescription: string | null;
-  nodeId: string | null;
-  additionalData: unknown;
-}
 
 /** Signed media links by role; absent keys mean Didit sent none. */
 export interface SessionMedia {
@@ -103,6 +94,7 @@ function adaptParsedDecision(
 ): Omit<SessionSnapshot, 'fetchedAt'> {
   const liveness = d.liveness_checks?.[0] ?? d.liveness ?? null;
   const faceMatch = d.face_matches?.[0] ?? d.face_match ?? null;
+  // Didit's warnings become the console's here, once: the session stores and reads this shape.
   const warnings: SessionWarning[] = [];
   for (const [block, feature] of [
     [liveness, 'LIVENESS'],

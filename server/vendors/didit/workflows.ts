@@ -1,6 +1,6 @@
 import { isDiditId } from '../../contract/ids.ts';
 import { normaliseMethod, type LivenessMethod } from './adapt.ts';
-import type { DiditWorkflowDto } from './didit-schemas.ts';
+import { diditWorkflowSchema, type DiditWorkflowDto } from './didit-schemas.ts';
 
 /**
  * Didit workflows as the console sees them (docs/didit-contract.md §4–§8). A workflow is a
@@ -10,6 +10,7 @@ import type { DiditWorkflowDto } from './didit-schemas.ts';
  * Vendor shapes stay in this folder.
  */
 
+/** Thresholds as a workflow version's settings report them: null where they report none. */
 export interface WorkflowThresholds {
   livenessReview: number | null;
   livenessDecline: number | null;
@@ -136,6 +137,50 @@ export function latestPublishedVersions(rows: readonly DiditWorkflowVersion[]): 
   return out;
 }
 
+/** Each feature's `features[].config`, by feature name, when the detail lists them. */
+function featureConfigs(dto: DiditWorkflowDto): Map<string, Record<string, unknown>> {
+  const configs = new Map<string, Record<string, unknown>>();
+  for (const item of Array.isArray(dto.features) ? dto.features : []) {
+    if (typeof item !== 'string') configs.set(featureName(item.feature), item.config ?? {});
+  }
+  return configs;
+}
+
+/**
+ * The four thresholds the settings report, each from its feature's `features[].config` when the
+ * detail lists it, else from the documented flat field. Whether the version runs face match is
+ * not asked here.
+ */
+function reportedThresholds(dto: DiditWorkflowDto, configs: Map<string, Record<string, unknown>>): WorkflowThresholds {
+  const flat = dto as Record<string, unknown>;
+  const liveness = configs.get('LIVENESS');
+  const faceMatch = configs.get('FACE_MATCH') ?? configs.get('FACEMATCH');
+  const pick = (key: string, config: Record<string, unknown> | undefined) => num(config?.[key]) ?? num(flat[key]);
+  return {
+    livenessReview: pick('face_liveness_score_review_threshold', liveness),
+    livenessDecline: pick('face_liveness_score_decline_threshold', liveness),
+    faceMatchReview: pick('face_match_score_review_threshold', faceMatch),
+    faceMatchDecline: pick('face_match_score_decline_threshold', faceMatch),
+  };
+}
+
+const NO_THRESHOLDS: WorkflowThresholds = {
+  livenessReview: null,
+  livenessDecline: null,
+  faceMatchReview: null,
+  faceMatchDecline: null,
+};
+
+/**
+ * The thresholds in settings stored as Didit answered them (`DiditWorkflowSettings.raw`, kept in
+ * `workflow.didit_settings`), read by the same rules as a fresh answer, whether or not the version
+ * runs face match; none when there are no settings or they no longer parse.
+ */
+export function thresholdsInStoredSettings(raw: unknown): WorkflowThresholds {
+  const parsed = diditWorkflowSchema.safeParse(raw);
+  return parsed.success ? reportedThresholds(parsed.data, featureConfigs(parsed.data)) : NO_THRESHOLDS;
+}
+
 /**
  * A version's settings. Thresholds are read from `features[].config` when the detail lists it, else
  * from the documented flat fields; which features run comes from the list, the `features` names or
@@ -145,11 +190,7 @@ export function adaptWorkflowSettings(dto: DiditWorkflowDto, fallbackId?: string
   const settingsId = dto.uuid ?? fallbackId ?? null;
   const workflowId = dto.workflow_id ?? settingsId;
   if (!settingsId || !workflowId) return null;
-  const items = Array.isArray(dto.features) ? dto.features : [];
-  const configs = new Map<string, Record<string, unknown>>();
-  for (const item of items) {
-    if (typeof item !== 'string') configs.set(featureName(item.feature), item.config ?? {});
-  }
+  const configs = featureConfigs(dto);
   const form: DiditWorkflowSettings['form'] = configs.size > 0 ? 'features' : 'legacy';
   const featureNames = namesOf(dto.features);
   const hasName = (test: (name: string) => boolean) => featureNames.some(test);
@@ -166,9 +207,8 @@ export function adaptWorkflowSettings(dto: DiditWorkflowDto, fallbackId?: string
     const name = featureName(flagged);
     if (!featureNames.includes(name)) featureNames.push(name);
   }
-  const flat = dto as Record<string, unknown>;
-  const pick = (key: string, config: Record<string, unknown> | undefined) => num(config?.[key]) ?? num(flat[key]);
   const method = liveness?.['face_liveness_method'] ?? dto.face_liveness_method;
+  const thresholds = reportedThresholds(dto, configs);
   return {
     settingsId: lowerId(settingsId),
     workflowId: lowerId(workflowId),
@@ -182,10 +222,9 @@ export function adaptWorkflowSettings(dto: DiditWorkflowDto, fallbackId?: string
     hasFaceMatch,
     livenessMethod: normaliseMethod(typeof method === 'string' ? method : null),
     thresholds: {
-      livenessReview: pick('face_liveness_score_review_threshold', liveness),
-      livenessDecline: pick('face_liveness_score_decline_threshold', liveness),
-      faceMatchReview: hasFaceMatch ? pick('face_match_score_review_threshold', faceMatch) : null,
-      faceMatchDecline: hasFaceMatch ? pick('face_match_score_decline_threshold', faceMatch) : null,
+      ...thresholds,
+      faceMatchReview: hasFaceMatch ? thresholds.faceMatchReview : null,
+      faceMatchDecline: hasFaceMatch ? thresholds.faceMatchDecline : null,
     },
     raw: dto,
   };

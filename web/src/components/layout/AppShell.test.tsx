@@ -12,7 +12,14 @@ function answerMe(role: 'viewer' | 'analyst' | 'lead' | 'admin' | null) {
     viewer: ['session.read', 'media.view', 'workflow.read', 'sync.read'],
     analyst: ['session.read', 'media.view', 'workflow.read', 'sync.read', 'session.claim', 'session.decide', 'session.note'],
   };
-  capabilities.lead = [...capabilities.analyst!, 'threshold.propose', 'threshold.approve', 'webhook.replay', 'audit.read'];
+  capabilities.lead = [
+    ...capabilities.analyst!,
+    'claim.release_others',
+    'threshold.propose',
+    'threshold.approve',
+    'webhook.replay',
+    'audit.read',
+  ];
   capabilities.admin = [...capabilities.lead, 'token.manage'];
   vi.stubGlobal('fetch', (input: RequestInfo | URL) => {
     const url = input instanceof Request ? input.url : input.toString();

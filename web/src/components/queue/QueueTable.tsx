@@ -11,11 +11,11 @@ import {
 import { createContext, useContext, useMemo } from 'react';
 import { Link } from 'react-router';
 import { workIntent } from '../session/intent.ts';
-import type { QueueItem, QueueQuery, QueueSort } from '../../../../server/contract/review.ts';
+import { effectiveDirection, type QueueItem, type QueueQuery, type QueueSort } from '../../../../server/contract/review.ts';
 import { formatDateTime } from '../../format/date.ts';
 import { formatScore } from './format.ts';
 import { formatDuration, minutesInReview, slaLabels, slaLevel } from './sla.ts';
-import { effectiveDirection, isDecidedView } from './queue-url.ts';
+import { isDecidedView } from './queue-url.ts';
 import { logTypeOfCode } from './warning-codes.ts';
 import { WarningChip } from './WarningChip.tsx';
 import styles from './QueueTable.module.css';

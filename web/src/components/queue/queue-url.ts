@@ -128,8 +128,3 @@ export function claimNextView(filters: Record<string, string>): Record<string, s
 export function isDecidedView(query: QueueQuery): boolean {
   return (decisionValues as readonly string[]).includes(query.status);
 }
-
-/** The direction the queue is effectively sorted in (`dir` omitted → the sort's default). */
-export function effectiveDirection(query: QueueQuery): 'asc' | 'desc' {
-  return query.dir ?? defaultDirection(query.sort);
-}

@@ -4,6 +4,7 @@ import { httpThresholdVersionApi, type ThresholdVersionApi } from '../../api/thr
 import { ConfirmDialog } from '../common/ConfirmDialog.tsx';
 import { SimulationView } from './SimulationView.tsx';
 import { describeChange } from './threshold-change.ts';
+import { rejectionNoteProblem } from './threshold-form.ts';
 import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';
 import styles from './Thresholds.module.css';
 import { formatDateTime } from '../../format/date.ts';
@@ -150,7 +151,7 @@ export function ProposalReview({
           confirmLabel="Confirm"
           note={{
             label: 'Why reject it? (required)',
-            check: (text) => (text.trim().length >= 3 ? null : 'Say why it is rejected (at least 3 characters).'),
+            check: rejectionNoteProblem,
           }}
           onConfirm={(note) => act('reject', note)}
           onCancel={() => setDialog(null)}

@@ -1,7 +1,7 @@
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layoutLineLabels, ScoreHistogram, type ThresholdPair } from './ScoreHistogram.tsx';
-import { checkThresholds, draftsFrom } from './threshold-form.ts';
+import { checkThresholds, draftsFrom, reasonProblem, rejectionNoteProblem } from './threshold-form.ts';
 
 afterEach(cleanup);
 
@@ -36,14 +36,14 @@ const labelsOf = (container: HTMLElement) =>
   );
 
 describe('threshold editor pieces', () => {
-  it('checks drafts with the contract: decline above review, outside 0–100, fractions, empty boxes', () => {
+  it('checks drafts with the contract: decline above review, outside 0–100, fractions, empty boxes, the workflow', () => {
     const valid = draftsFrom({ livenessReview: 70, livenessDecline: 50, faceMatchReview: 80, faceMatchDecline: 60 });
-    expect(checkThresholds(valid)).toEqual({
+    expect(checkThresholds(valid, true)).toEqual({
       ok: true,
       value: { livenessReview: 70, livenessDecline: 50, faceMatchReview: 80, faceMatchDecline: 60 },
     });
-    const texts = (drafts: Parameters<typeof checkThresholds>[0]) => {
-      const check = checkThresholds(drafts);
+    const texts = (drafts: Parameters<typeof checkThresholds>[0], hasFaceMatch = true) => {
+      const check = checkThresholds(drafts, hasFaceMatch);
       return check.ok ? [] : check.problems.map((p) => p.text);
     };
     expect(texts({ ...valid, livenessDecline: '71' })).toEqual([
@@ -56,7 +56,19 @@ describe('threshold editor pieces', () => {
     ]);
     expect(texts({ ...valid, faceMatchReview: '' })).toEqual(['Face-match review: enter a whole number from 0 to 100']);
     // A liveness-only workflow has no face match pair.
-    expect(checkThresholds({ ...valid, faceMatchReview: null, faceMatchDecline: null }).ok).toBe(true);
+    expect(checkThresholds({ ...valid, faceMatchReview: null, faceMatchDecline: null }, false).ok).toBe(true);
+    expect(texts(valid, false)).toEqual(['Face-match review: the workflow is liveness only']);
+    expect(texts({ ...valid, faceMatchReview: null, faceMatchDecline: null })).toEqual([
+      'Face-match review: required for a face-match workflow',
+    ]);
+  });
+
+  it("checks a proposal's reason and a rejection's note with the contract's rules", () => {
+    expect(reasonProblem('  ab  ')).toBe('Say why (at least 3 characters).');
+    expect(reasonProblem('Fewer reviews on weekends')).toBeNull();
+    expect(reasonProblem('x'.repeat(2001))).not.toBeNull();
+    expect(rejectionNoteProblem('no')).toBe('Say why it is rejected (at least 3 characters).');
+    expect(rejectionNoteProblem('Too loose for face match')).toBeNull();
   });
 
   it('draws one bar segment per outcome and bin, and names the threshold lines for screen readers', () => {

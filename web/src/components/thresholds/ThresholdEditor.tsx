@@ -1,5 +1,11 @@
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { HistogramDto, SimulationDto, ThresholdSet, WorkflowDetailDto } from '../../../../server/contract/thresholds.ts';
+import {
+  defaultThresholds,
+  type HistogramDto,
+  type SimulationDto,
+  type ThresholdSet,
+  type WorkflowDetailDto,
+} from '../../../../server/contract/thresholds.ts';
 import { errorMessage, isAbortError } from '../../api/review.ts';
 import { httpThresholdEditorApi, type ThresholdEditorApi } from '../../api/thresholds.ts';
 import { formatThresholdSet } from './format.ts';
@@ -10,6 +16,7 @@ import {
   checkThresholds,
   draftNumber,
   draftsFrom,
+  reasonProblem,
   thresholdFields,
   type ThresholdDrafts,
   type ThresholdKey,
@@ -81,12 +88,7 @@ export function ThresholdEditor({
   /** The HTTP calls; tests hand in plain async functions. */
   api?: ThresholdEditorApi;
 }) {
-  const current: ThresholdSet = workflow.current ?? {
-    livenessReview: 70,
-    livenessDecline: 50,
-    faceMatchReview: workflow.hasFaceMatch ? 70 : null,
-    faceMatchDecline: workflow.hasFaceMatch ? 50 : null,
-  };
+  const current: ThresholdSet = workflow.current ?? defaultThresholds(workflow.hasFaceMatch);
   const editorId = useId();
   const [drafts, setDrafts] = useState<ThresholdDrafts>(() => draftsFrom(current));
   const [days, setDays] = useState(7);
@@ -98,7 +100,7 @@ export function ThresholdEditor({
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const check = useMemo(() => checkThresholds(drafts), [drafts]);
+  const check = useMemo(() => checkThresholds(drafts, workflow.hasFaceMatch), [drafts, workflow.hasFaceMatch]);
   const problems: ThresholdProblem[] = check.ok ? [] : check.problems;
   /** The set the server would accept (whole numbers), or null while a box holds something it would refuse. */
   const proposed = check.ok ? check.value : null;
@@ -264,7 +266,7 @@ export function ThresholdEditor({
               <button
                 type="button"
                 className={`${styles.button} ${styles.primary}`}
-                disabled={busy || proposed === null || reason.trim().length < 3}
+                disabled={busy || proposed === null || reasonProblem(reason) !== null}
                 onClick={() => void submit()}
               >
                 Propose version

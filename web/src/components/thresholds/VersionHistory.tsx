@@ -6,7 +6,7 @@ import { formatThreshold } from './format.ts';
 import { proposalReviewId, workflowName } from './ProposalReview.tsx';
 import { describeChange } from './threshold-change.ts';
 import { ThresholdChangeTable } from './ThresholdChangeTable.tsx';
-import { thresholdFields as fields } from './threshold-form.ts';
+import { reasonProblem, thresholdFields as fields } from './threshold-form.ts';
 import styles from './Thresholds.module.css';
 import { formatDateTime } from '../../format/date.ts';
 
@@ -163,7 +163,7 @@ export function VersionHistory({
             label: 'Reason (required)',
             initial: `Roll back to v${rollingBack.version}: `,
             check: (text) =>
-              text.trim().length < 3 || text.trim() === `Roll back to v${rollingBack.version}:`
+              reasonProblem(text) !== null || text.trim() === `Roll back to v${rollingBack.version}:`
                 ? `Say why after “Roll back to v${rollingBack.version}:”.`
                 : null,
           }}

@@ -1,4 +1,11 @@
-import { thresholdSetSchema, type ThresholdSet } from '../../../../server/contract/thresholds.ts';
+import type { z } from 'zod';
+import {
+  faceMatchIssue,
+  proposeThresholdsSchema,
+  rejectProposalSchema,
+  thresholdSetSchema,
+  type ThresholdSet,
+} from '../../../../server/contract/thresholds.ts';
 
 export type ThresholdKey = keyof ThresholdSet;
 
@@ -48,11 +55,12 @@ export type ThresholdCheck = { ok: true; value: ThresholdSet } | { ok: false; pr
 const isKey = (value: unknown): value is ThresholdKey => typeof value === 'string' && value in labels;
 
 /**
- * The drafts checked by the contract's `thresholdSetSchema`, the same rules the server applies,
- * so what the server would refuse (a fraction, a value outside 0–100, decline above review) is
- * shown, and never sent. Only a set that passes is handed back, as whole numbers.
+ * The drafts checked by the contract's `thresholdSetSchema` and its rule for the workflow
+ * (`faceMatchIssue`), the same rules the server applies, so what the server would refuse (a
+ * fraction, a value outside 0–100, decline above review, face-match values that do not fit the
+ * workflow) is shown, and never sent. Only a set that passes is handed back, as whole numbers.
  */
-export function checkThresholds(drafts: ThresholdDrafts): ThresholdCheck {
+export function checkThresholds(drafts: ThresholdDrafts, hasFaceMatch: boolean): ThresholdCheck {
   const candidate = {
     livenessReview: draftNumber(drafts.livenessReview),
     livenessDecline: draftNumber(drafts.livenessDecline),
@@ -60,7 +68,11 @@ export function checkThresholds(drafts: ThresholdDrafts): ThresholdCheck {
     faceMatchDecline: draftNumber(drafts.faceMatchDecline),
   };
   const parsed = thresholdSetSchema.safeParse(candidate);
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) {
+    const issue = faceMatchIssue(parsed.data, hasFaceMatch);
+    if (!issue) return { ok: true, value: parsed.data };
+    return { ok: false, problems: [{ key: issue.path, text: `${labels[issue.path]}: ${issue.message}` }] };
+  }
   const problems = parsed.error.issues.map((issue): ThresholdProblem => {
     const key = isKey(issue.path[0]) ? issue.path[0] : null;
     // An empty box reaches the schema as NaN; its type message would mean nothing to a person.
@@ -70,3 +82,17 @@ export function checkThresholds(drafts: ThresholdDrafts): ThresholdCheck {
   });
   return { ok: false, problems };
 }
+
+/** The first thing `schema` refuses in `text`, as a sentence; null when the server would take it. */
+function textProblem(schema: z.ZodType<string>, text: string): string | null {
+  const parsed = schema.safeParse(text);
+  if (parsed.success) return null;
+  const message = parsed.error.issues[0]?.message ?? 'not accepted';
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
+}
+
+/** What is wrong with a proposal's reason by the contract (`proposeThresholdsSchema`), or null. */
+export const reasonProblem = (reason: string) => textProblem(proposeThresholdsSchema.shape.reason, reason);
+
+/** What is wrong with the note rejecting a proposal by the contract (`rejectProposalSchema`), or null. */
+export const rejectionNoteProblem = (note: string) => textProblem(rejectProposalSchema.shape.note, note);

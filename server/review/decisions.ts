@@ -1,0 +1,156 @@
+import type { Transaction } from 'kysely';
+import { appendAudit } from '../audit/audit.repository.ts';
+import type { Actor } from '../auth/rbac.ts';
+import { reasonsFor, withoutEvidenceNote, type DecisionRequest } from '../contract/review.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import type { RequestOrigin } from '../http/request-origin.ts';
+import { claimConflict, claimedByOther, lockOrThrow } from './claims.ts';
+import {
+  enqueueDecisionPush,
+  findLatestDecisionEvent,
+  insertReviewEvent,
+  markDecisionPending,
+  reopenDecisionPush,
+} from './review.repository.ts';
+import type { ReviewDeps } from './review-deps.ts';
+
+/**
+ * Decisions: an analyst's verdict is an inserted review event, the session moves on in the same
+ * transaction, and the push to Didit leaves through the outbox (a job queued in that transaction).
+ */
+
+export type Decision = DecisionRequest['decision'];
+
+/** What an analyst may turn a session into, by its current Didit status. */
+export function decisionsAllowedFrom(status: string): Decision[] {
+  switch (status) {
+    case 'In Review':
+      return ['Approved', 'Declined'];
+    // Overturning Didit's automatic verdict is allowed (Didit accepts Approved ↔ Declined), with a note.
+    case 'Declined':
+      return ['Approved'];
+    case 'Approved':
+      return ['Declined'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Whether a session matched faces: its workflow has face match (as synced from Didit), or Didit
+ * scored a face match on it (a workflow not synced yet defaults to liveness only). Which reasons
+ * fit a decision depends on it.
+ */
+export function matchesFaces(workflowHasFaceMatch: boolean | null, faceMatchScore: number | null): boolean {
+  return workflowHasFaceMatch === true || faceMatchScore !== null;
+}
+
+/** Recording a decision and retrying its push, bound to the transaction they run in. */
+export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
+  async function recordDecision(id: string, actor: Actor, request: DecisionRequest, origin: RequestOrigin): Promise<number> {
+    const session = await lockOrThrow(trx, id);
+    if (session.version !== request.expectedVersion) {
+      throw new AppError(409, 'conflict', 'The session changed since you opened it. Review the current state and decide again.', {
+        reason: 'version_mismatch',
+        expectedVersion: request.expectedVersion,
+        currentVersion: session.version,
+      });
+    }
+    if (session.review_push_state === 'pending') {
+      throw new AppError(409, 'conflict', 'A decision on this session is already on its way to Didit.', {
+        reason: 'decision_pending',
+      });
+    }
+    const allowed = decisionsAllowedFrom(session.status);
+    if (!allowed.includes(request.decision)) {
+      throw new AppError(409, 'conflict', `A ${session.status} session cannot be set to ${request.decision}.`, {
+        reason: 'not_decidable',
+        status: session.status,
+      });
+    }
+    if (claimedByOther(session, actor, settings)) throw await claimConflict(trx, session);
+    const fitting = reasonsFor(
+      settings.reasons[request.decision],
+      matchesFaces(session.workflow_has_face_match, session.face_match_score),
+    );
+    const reason = fitting.find((r) => r.code === request.reason);
+    if (!reason) {
+      throw new AppError(
+        400,
+        'validation_failed',
+        `Reason "${request.reason}" does not apply to this ${request.decision} decision.`,
+        {
+          issues: [{ path: 'reason', message: `must be one of ${fitting.map((r) => r.code).join(', ')}` }],
+        },
+      );
+    }
+    const isOverride = session.status !== 'In Review';
+    if (isOverride && !request.note) {
+      throw new AppError(
+        400,
+        'validation_failed',
+        `Overriding Didit's automatic ${session.status} needs a note explaining why.`,
+        {
+          issues: [{ path: 'note', message: 'is required when overriding an automatic decision' }],
+        },
+      );
+    }
+
+    // A verdict without its evidence is allowed only when the analyst says so; the record says it too.
+    const evidenceMissing = [...new Set(request.evidenceMissing ?? [])];
+    const note =
+      [request.note, evidenceMissing.length > 0 ? withoutEvidenceNote(evidenceMissing) : undefined].filter(Boolean).join('\n') ||
+      null;
+    const reviewEventId = await insertReviewEvent(trx, {
+      sessionId: id,
+      kind: request.decision === 'Approved' ? 'approve' : 'decline',
+      actorId: actor.kind === 'user' ? actor.id : null,
+      actorLabel: actor.label,
+      reasonCode: reason.code,
+      note,
+      thresholdVersionId: session.threshold_version_id,
+      sessionVersion: session.version,
+      pushState: 'pending',
+    });
+    await markDecisionPending(trx, id);
+    await enqueueDecisionPush(trx, reviewEventId, id);
+    await appendAudit(trx, {
+      actor,
+      action: 'session.decided',
+      targetType: 'session',
+      targetId: id,
+      details: {
+        decision: request.decision,
+        reason: reason.code,
+        override: isOverride,
+        fromStatus: session.status,
+        reviewEventId,
+        ...(evidenceMissing.length > 0 ? { withoutEvidence: evidenceMissing } : {}),
+      },
+      ...origin,
+    });
+    return reviewEventId;
+  }
+
+  /** Sends a decision whose push failed permanently back to the outbox (after fixing the cause). */
+  async function retryDecisionPush(id: string, actor: Actor, origin: RequestOrigin): Promise<void> {
+    const session = await lockOrThrow(trx, id);
+    if (session.review_push_state !== 'failed') {
+      throw new AppError(409, 'conflict', 'Only a decision whose push failed can be retried.', { reason: 'not_failed' });
+    }
+    const event = await findLatestDecisionEvent(trx, id);
+    await reopenDecisionPush(trx, id, event.id);
+    await enqueueDecisionPush(trx, event.id, id);
+    await appendAudit(trx, {
+      actor,
+      action: 'session.decision_push_retried',
+      targetType: 'session',
+      targetId: id,
+      details: { reviewEventId: event.id },
+      ...origin,
+    });
+  }
+
+  return { recordDecision, retryDecisionPush };
+}
