@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { afterFile } from '../../test/helpers/after-file.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.ts';
 import { testConfig } from '../../test/helpers/test-context.ts';
@@ -120,13 +120,14 @@ describe('audit trail against its own database roles', () => {
 describe('the keyed chain and checkpoints against the table owner', () => {
   let ctx: AppContext;
 
-  beforeAll(async () => {
+  // Each test plays its own attack on the same eight keyed rows: a database of its own each time.
+  beforeEach(async () => {
     const database = await createTestDatabase();
     ctx = await createContext(testConfig({ DATABASE_URL: database.url }));
-    afterFile(() => ctx.close());
     for (let i = 0; i < 8; i++) {
       await appendAudit(ctx.db, { actor: analyst, action: 'session.decided', targetType: 'session', targetId: `d-${i}` });
     }
+    return () => ctx.close();
   });
 
   /** What the review found: replica mode, then the chain recomputed with the app's own hash. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext } from '../../test/helpers/test-context.ts';
 import type { AppContext } from '../context.ts';
 import { appendAudit, verifyAuditChain } from './audit.repository.ts';
@@ -13,7 +13,8 @@ const analyst = {
 
 describe('audit log', () => {
   let ctx: AppContext;
-  beforeAll(async () => {
+  // A trail of its own for each test: one of them breaks it on purpose.
+  beforeEach(async () => {
     ({ ctx } = await createTestContext());
   });
 
@@ -40,6 +41,7 @@ describe('audit log', () => {
   });
 
   it('rolls back with the transaction that records it', async () => {
+    await appendAudit(ctx.db, { actor: analyst, action: 'session.media_viewed', targetType: 'session', targetId: 's-0' });
     const before = await verifyAuditChain(ctx.db, { keys: ctx.auditKeys });
     await expect(
       ctx.db.transaction().execute(async (trx) => {
@@ -51,6 +53,9 @@ describe('audit log', () => {
   });
 
   it('names the first edited row when someone bypasses the append-only trigger', async () => {
+    for (let i = 0; i < 8; i++) {
+      await appendAudit(ctx.db, { actor: analyst, action: 'session.media_viewed', targetType: 'session', targetId: `s-${i}` });
+    }
     const target = await ctx.db.selectFrom('audit_log').select('id').orderBy('id').offset(5).limit(1).executeTakeFirstOrThrow();
     await sql`alter table audit_log disable trigger audit_log_append_only`.execute(ctx.db);
     await sql`update audit_log set actor_label = 'someone-else@example.test' where id = ${target.id}`.execute(ctx.db);

@@ -87,6 +87,7 @@ describe('API tokens', () => {
       .selectFrom('audit_log')
       .select('details')
       .where('action', '=', 'token.revoked')
+      .where(sql<string>`details ->> 'name'`, '=', 'to-revoke')
       .executeTakeFirstOrThrow();
     expect(revoked.details).toMatchObject({ name: 'to-revoke', via: 'test' });
   });

@@ -53,6 +53,7 @@ describe('CLI: token and audit commands', () => {
       .selectFrom('audit_log')
       .select(['action', 'actor_type', 'actor_label', 'details'])
       .where('target_type', '=', 'api_token')
+      .where(sql<string>`details ->> 'name'`, '=', 'ci')
       .orderBy('id')
       .execute();
     expect(trail.map((r) => r.action)).toEqual(['token.created', 'token.revoked']);

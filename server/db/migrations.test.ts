@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
 import { createDatabase, createPool, migrateDown, migrateToLatest, pendingMigrations, type Database } from './database.ts';
@@ -17,7 +17,6 @@ const coreTables = [
   'worker_heartbeat',
   'workflow',
 ];
-let tablesAfterFirstUp: string[] = [];
 
 async function publicTables(db: Database): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
@@ -30,12 +29,13 @@ async function publicTables(db: Database): Promise<string[]> {
 describe('migrations', () => {
   let pool: ReturnType<typeof createPool>;
   let db: Database;
-  beforeAll(async () => {
+  // Each test starts from an empty database of its own, never migrated.
+  beforeEach(async () => {
     const database = await createTestDatabase({ migrated: false });
     pool = createPool({ connectionString: database.url, max: 2 });
     db = createDatabase(pool);
+    return () => db.destroy();
   });
-  afterAll(() => db.destroy());
 
   it('lists migrations in the order their names sort', () => {
     const names = Object.keys(migrations);
@@ -46,13 +46,14 @@ describe('migrations', () => {
     expect(await pendingMigrations(db)).toEqual(Object.keys(migrations));
     await migrateToLatest(db, pool);
     expect(await pendingMigrations(db)).toEqual([]);
-    tablesAfterFirstUp = await publicTables(db);
-    expect(tablesAfterFirstUp).toEqual(expect.arrayContaining(coreTables));
+    expect(await publicTables(db)).toEqual(expect.arrayContaining(coreTables));
     const { rows } = await sql<{ exists: boolean }>`select to_regclass('graphile_worker.jobs') is not null as exists`.execute(db);
     expect(rows[0]?.exists).toBe(true);
   });
 
   it('reverts every migration one by one, then applies them all again', async () => {
+    await migrateToLatest(db, pool);
+    const tablesAfterFirstUp = await publicTables(db);
     for (let i = Object.keys(migrations).length; i > 0; i--) await migrateDown(db);
     expect(await publicTables(db)).toEqual([]);
     expect(await pendingMigrations(db)).toEqual(Object.keys(migrations));
@@ -61,6 +62,7 @@ describe('migrations', () => {
   });
 
   it('refuses to update or delete audit rows', async () => {
+    await migrateToLatest(db, pool);
     await db
       .insertInto('audit_log')
       .values({ actor_type: 'system', actor_label: 'test', action: 'test.ran', details: '{}', hash: 'x' })

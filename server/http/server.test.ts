@@ -32,13 +32,15 @@ describe('graceful HTTP shutdown', () => {
   });
 
   it('drops connections still open when the shutdown timeout passes', async () => {
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
     const app = express();
     app.get('/hang', () => {
-      // never answers
+      arrived(); // and never answers
     });
     const http = await listen(app, '127.0.0.1', 0, pino({ level: 'silent' }));
     const hanging = fetch(`http://127.0.0.1:${http.port}/hang`).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await requestArrived;
     await http.close(100);
     expect(await hanging).toBeInstanceOf(Error);
   });

@@ -52,15 +52,23 @@ describe('GET /api/sync/status', () => {
   });
 
   it('reports the inbox, parked rows, reconciliation and Didit call health', async () => {
+    // A console of its own: the counts below must not see what the other tests of this file did.
+    const own = await createTestContext({
+      DIDIT_BASE_URL: sandbox.url,
+      DIDIT_API_KEY: sandbox.apiKey,
+      DIDIT_WEBHOOK_SECRET: SECRET,
+    });
+    const ownUrl = await startTestServer(own.ctx);
+    const ownViewer = await createApiToken(own.ctx, 'viewer');
     const parkedSession = randomUUID();
     await postDelivery(
-      baseUrl,
+      ownUrl,
       signedDelivery(sessionEvent({ sessionId: parkedSession, status: 'Approved', withDecision: false }), SECRET),
     );
-    await processSessionInbox(ctx, parkedSession); // Didit does not know it: parked
-    await postDelivery(baseUrl, signedDelivery(sessionEvent(), SECRET)); // left in the backlog
+    await processSessionInbox(own.ctx, parkedSession); // Didit does not know it: parked
+    await postDelivery(ownUrl, signedDelivery(sessionEvent(), SECRET)); // left in the backlog
 
-    const res = await api('/sync/status', viewer);
+    const res = await fetch(`${ownUrl}/api/sync/status`, { headers: authHeaders(ownViewer) });
     expect(res.status).toBe(200);
     const body = await bodyOf(res);
     expect(body.webhooks).toMatchObject({ backlog: 1, parkedCount: 1 });

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedUser, seedWorkflow } from '../../test/helpers/seed.ts';
 import { createTestContext, type TestContext } from '../../test/helpers/test-context.ts';
-import type { ThresholdSet } from '../contract/thresholds.ts';
-import { outcomeUnder, scoreHistogram, simulate } from './simulate.ts';
+import type { Outcome, ThresholdSet, TransitionMatrix } from '../contract/thresholds.ts';
+import type { Database } from '../db/database.ts';
+import { scoreHistogram, simulate } from './simulate.ts';
 
 /**
  * A hand-computed fixture. Current thresholds: liveness 70/50, face match 70/50.
- * Stricter proposal: face match 80/60. Each row names its expected move.
+ * Stricter proposal: face match 80/60. Each row names its expected move, and `replay` states it:
+ * [outcome under current, outcome under stricter], or why the simulation does not count the row.
  */
 const current: ThresholdSet = { livenessReview: 70, livenessDecline: 50, faceMatchReview: 70, faceMatchDecline: 50 };
 const stricter: ThresholdSet = { ...current, faceMatchReview: 80, faceMatchDecline: 60 };
@@ -26,66 +28,139 @@ interface Row {
   source?: 'didit' | 'console' | 'outside';
   decidedAt?: Date | null;
   reviewEvent?: 'approve' | 'decline';
+  replay: [Outcome, Outcome] | 'skipped' | 'outside the window';
 }
 
+const A = 'Approved';
+const IR = 'In Review';
+const D = 'Declined';
+
 const rows: Row[] = [
-  { name: 'A→A', l: 90, f: 90 },
-  { name: 'A→IR', l: 90, f: 75 },
-  { name: 'IR→IR face exactly on current review', l: 90, f: 70, status: 'Declined', source: 'console' },
-  { name: 'IR→D face exactly on proposed decline', l: 90, f: 60, status: 'Declined', source: 'console' },
-  { name: 'A→IR face exactly on proposed review', l: 90, f: 80 },
-  { name: 'D→D liveness exactly on decline', l: 50, f: 95, status: 'Declined' },
-  { name: 'liveness-only A→A', l: 95, f: null },
-  { name: 'liveness-only IR→IR', l: 60, f: null, status: 'Approved', source: 'console' },
-  { name: 'hard decline despite high scores', l: 99, f: 99, status: 'Declined', codes: ['NO_FACE_DETECTED'] },
-  { name: 'hard decline without scores', l: null, f: null, status: 'Declined', codes: ['LIVENESS_FACE_ATTACK'] },
-  { name: 'skipped: nothing to replay', l: null, f: null },
-  { name: 'outside the window', l: 90, f: 85, decidedAt: new Date(now - 20 * day) },
-  { name: 'pending review IR→IR', l: 90, f: 65, status: 'In Review', decidedAt: null },
-  { name: 'analyst declined, A→IR', l: 90, f: 72, status: 'Declined', source: 'console' },
-  { name: 'analyst approved, IR→D (contradiction)', l: 90, f: 58, status: 'Approved', source: 'console' },
-  { name: 'analyst declined via review event, IR→IR', l: 90, f: 65, status: 'Declined', source: 'didit', reviewEvent: 'decline' },
+  { name: 'A→A', l: 90, f: 90, replay: [A, A] },
+  { name: 'A→IR', l: 90, f: 75, replay: [A, IR] },
+  {
+    name: 'IR→IR face exactly on current review',
+    l: 90,
+    f: 70,
+    status: 'Declined',
+    source: 'console',
+    replay: [IR, IR],
+  },
+  {
+    name: 'IR→D face exactly on proposed decline',
+    l: 90,
+    f: 60,
+    status: 'Declined',
+    source: 'console',
+    replay: [IR, D],
+  },
+  { name: 'A→IR face exactly on proposed review', l: 90, f: 80, replay: [A, IR] },
+  { name: 'D→D liveness exactly on decline', l: 50, f: 95, status: 'Declined', replay: [D, D] },
+  { name: 'liveness-only A→A', l: 95, f: null, replay: [A, A] },
+  { name: 'liveness-only IR→IR', l: 60, f: null, status: 'Approved', source: 'console', replay: [IR, IR] },
+  {
+    name: 'hard decline despite high scores',
+    l: 99,
+    f: 99,
+    status: 'Declined',
+    codes: ['NO_FACE_DETECTED'],
+    replay: [D, D],
+  },
+  {
+    name: 'hard decline without scores',
+    l: null,
+    f: null,
+    status: 'Declined',
+    codes: ['LIVENESS_FACE_ATTACK'],
+    replay: [D, D],
+  },
+  { name: 'skipped: nothing to replay', l: null, f: null, replay: 'skipped' },
+  { name: 'outside the window', l: 90, f: 85, decidedAt: new Date(now - 20 * day), replay: 'outside the window' },
+  { name: 'pending review IR→IR', l: 90, f: 65, status: 'In Review', decidedAt: null, replay: [IR, IR] },
+  { name: 'analyst declined, A→IR', l: 90, f: 72, status: 'Declined', source: 'console', replay: [A, IR] },
+  {
+    name: 'analyst approved, IR→D (contradiction)',
+    l: 90,
+    f: 58,
+    status: 'Approved',
+    source: 'console',
+    replay: [IR, D],
+  },
+  {
+    name: 'analyst declined via review event, IR→IR',
+    l: 90,
+    f: 65,
+    status: 'Declined',
+    source: 'didit',
+    reviewEvent: 'decline',
+    replay: [IR, IR],
+  },
 ];
+
+/** Edge cases replayed on their own only (the counts above stay the fixture's). */
+const edgeRows: Row[] = [
+  { name: 'A→A just above the proposed review', l: 90, f: 80.01, replay: [A, A] },
+  {
+    name: 'hard decline by a blocklist hit, liveness-only',
+    l: 99,
+    f: null,
+    status: 'Declined',
+    codes: ['FACE_IN_BLOCKLIST'],
+    replay: [D, D],
+  },
+];
+
+/** Stores a fixture row as a session of the workflow (and its analyst's review event). */
+async function insertRow(db: Database, workflowId: string, row: Row, analyst: { id: string; label: string }): Promise<string> {
+  const id = randomUUID();
+  const status = row.status ?? 'Approved';
+  const decidedAt = row.decidedAt === undefined ? new Date(now - day) : row.decidedAt;
+  await db
+    .insertInto('verification_session')
+    .values({
+      id,
+      workflow_id: workflowId,
+      vendor_data: row.name,
+      status,
+      liveness_score: row.l,
+      face_match_score: row.f,
+      warning_codes: row.codes ?? [],
+      warnings: '[]',
+      media: '{}',
+      decided_at: decidedAt,
+      decision_source: status === 'In Review' ? null : (row.source ?? 'didit'),
+      in_review_since: status === 'In Review' ? new Date(now - day) : null,
+    })
+    .execute();
+  if (row.reviewEvent) {
+    await db
+      .insertInto('review_event')
+      .values({ session_id: id, kind: row.reviewEvent, actor_id: analyst.id, actor_label: analyst.label })
+      .execute();
+  }
+  return id;
+}
+
+/** The non-empty cells of a transition matrix, as `from→to: count`. */
+const movesOf = (matrix: TransitionMatrix) =>
+  Object.entries(matrix).flatMap(([from, row]) =>
+    Object.entries(row)
+      .filter(([, n]) => n > 0)
+      .map(([to, n]) => `${from}→${to}: ${n}`),
+  );
 
 describe('threshold simulation', () => {
   let t: TestContext;
   let workflowId: string;
+  let analyst: { id: string; label: string };
   const ids = new Map<string, string>();
 
   beforeAll(async () => {
     t = await createTestContext();
     workflowId = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
     const otherWorkflow = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
-    const analyst = await seedUser(t.ctx.db, 'analyst-sim@example.test', 'analyst');
-    for (const row of rows) {
-      const id = randomUUID();
-      ids.set(row.name, id);
-      const status = row.status ?? 'Approved';
-      const decidedAt = row.decidedAt === undefined ? new Date(now - day) : row.decidedAt;
-      await t.ctx.db
-        .insertInto('verification_session')
-        .values({
-          id,
-          workflow_id: workflowId,
-          vendor_data: row.name,
-          status,
-          liveness_score: row.l,
-          face_match_score: row.f,
-          warning_codes: row.codes ?? [],
-          warnings: '[]',
-          media: '{}',
-          decided_at: decidedAt,
-          decision_source: status === 'In Review' ? null : (row.source ?? 'didit'),
-          in_review_since: status === 'In Review' ? new Date(now - day) : null,
-        })
-        .execute();
-      if (row.reviewEvent) {
-        await t.ctx.db
-          .insertInto('review_event')
-          .values({ session_id: id, kind: row.reviewEvent, actor_id: analyst.id, actor_label: analyst.label })
-          .execute();
-      }
-    }
+    analyst = await seedUser(t.ctx.db, 'analyst-sim@example.test', 'analyst');
+    for (const row of rows) ids.set(row.name, await insertRow(t.ctx.db, workflowId, row, analyst));
     // Another workflow's session never counts.
     await t.ctx.db
       .insertInto('verification_session')
@@ -149,17 +224,19 @@ describe('threshold simulation', () => {
     expect(result.reviewsPerDay.change).toBe(0);
   });
 
-  it('agrees with the TypeScript rule for every fixture row', () => {
-    for (const row of rows) {
-      const expected = outcomeUnder(stricter, { livenessScore: row.l, faceMatchScore: row.f, warningCodes: row.codes ?? [] });
-      expect(['Approved', 'In Review', 'Declined']).toContain(expected);
+  it('replays each fixture row, alone, to its hand-computed outcome under the current and the proposed thresholds', async () => {
+    for (const row of [...rows, ...edgeRows]) {
+      // Each row in a workflow of its own: the matrix then holds this row's move and nothing else.
+      const own = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
+      await insertRow(t.ctx.db, own, row, analyst);
+      const result = await simulate(t.ctx.db, { workflowId: own, current, proposed: stricter, window });
+      const expected = Array.isArray(row.replay) ? [`${row.replay[0]}→${row.replay[1]}: 1`] : [];
+      expect({ row: row.name, moves: movesOf(result.matrix), skipped: result.skipped }).toEqual({
+        row: row.name,
+        moves: expected,
+        skipped: row.replay === 'skipped' ? 1 : 0,
+      });
     }
-    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 60, warningCodes: [] })).toBe('Declined');
-    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 80, warningCodes: [] })).toBe('In Review');
-    expect(outcomeUnder(stricter, { livenessScore: 90, faceMatchScore: 80.01, warningCodes: [] })).toBe('Approved');
-    expect(outcomeUnder(stricter, { livenessScore: 99, faceMatchScore: null, warningCodes: ['FACE_IN_BLOCKLIST'] })).toBe(
-      'Declined',
-    );
   });
 
   it('splits the score histograms by final outcome', async () => {
@@ -182,7 +259,7 @@ describe('threshold simulation', () => {
   it("tells analyst approvals (this console or Didit's) from automatic ones, in the histograms and in the matrix", async () => {
     // A workflow of its own, so the fixture above keeps its counts.
     const splitWorkflow = await seedWorkflow(t.ctx.db, { hasFaceMatch: true });
-    const split: (Row & { count?: number })[] = [
+    const split: (Omit<Row, 'replay'> & { count?: number })[] = [
       { name: 'auto-approved', l: 91, f: 93, count: 3 },
       { name: 'approved in the console', l: 65, f: 90, status: 'Approved', source: 'console', count: 2 },
       { name: "approved in Didit's console", l: 91, f: 66, status: 'Approved', source: 'outside' },

@@ -35,21 +35,6 @@ export interface SimWindow {
   to: Date;
 }
 
-/** The same rule, in TypeScript: the web editor and the tests use it to explain single sessions. */
-export function outcomeUnder(
-  t: ThresholdSet,
-  session: { livenessScore: number | null; faceMatchScore: number | null; warningCodes: readonly string[] },
-): Outcome {
-  if (session.warningCodes.some((code) => (ALWAYS_DECLINE_CODES as readonly string[]).includes(code))) return 'Declined';
-  const rank = (score: number | null, review: number | null, decline: number | null) =>
-    score === null || review === null || decline === null ? 0 : score <= decline ? 2 : score <= review ? 1 : 0;
-  const worst = Math.max(
-    rank(session.livenessScore, t.livenessReview, t.livenessDecline),
-    rank(session.faceMatchScore, t.faceMatchReview, t.faceMatchDecline),
-  );
-  return RANKED[worst] ?? 'Approved';
-}
-
 /** 0 Approved, 1 In Review, 2 Declined, for the row aliased `s` (columns l, f, hard). */
 function rankSql(t: ThresholdSet): RawBuilder<number> {
   const feature = (column: 'l' | 'f', review: number | null, decline: number | null) =>

@@ -16,8 +16,6 @@ import { stringField } from '../../test/helpers/didit-events.ts';
 describe('threshold versions', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
-  let faceMatchWorkflow: string; // three versions at Didit: v1 and v2 published, v3 a draft
-  let livenessWorkflow: string; // liveness only, one version
   const browsers = new Map<string, TestBrowser>();
 
   async function as(email: string): Promise<TestBrowser> {
@@ -88,24 +86,6 @@ describe('threshold versions', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 11 });
-    // Version 1 (65/45) is superseded by version 2 (70/50), published in Didit's console; a draft
-    // version 3 (90/20) is being prepared there. Only version 2 is in force.
-    faceMatchWorkflow = stringField(
-      sandbox.createWorkflow({
-        workflow_label: 'Returning user (face match)',
-        features: consoleFeatures({ lr: 65, ld: 45, fr: 65, fd: 45 }),
-      }),
-      'workflow_id',
-    );
-    sandbox.createWorkflowVersion(faceMatchWorkflow, {
-      status: 'published',
-      features: consoleFeatures({ lr: 70, ld: 50, fr: 70, fd: 50 }),
-    });
-    sandbox.createWorkflowVersion(faceMatchWorkflow, {
-      status: 'draft',
-      features: consoleFeatures({ lr: 90, ld: 20, fr: 90, fd: 20 }),
-    });
-    livenessWorkflow = stringField(sandbox.createWorkflow(livenessOnlyWorkflow('Liveness only', 'FLASHING')), 'workflow_id');
     app = await startSsoTestConsole({
       DIDIT_BASE_URL: sandbox.url,
       DIDIT_API_KEY: sandbox.apiKey,
@@ -114,7 +94,41 @@ describe('threshold versions', () => {
     return () => sandbox.stop();
   });
 
+  // Each test makes its own workflows at Didit, so it runs the same alone or in any order.
+
+  /**
+   * A face-match workflow as Didit's console leaves it: version 1 (65/45) superseded by version 2
+   * (70/50), both published, and a draft version 3 (90/20) being prepared. Only version 2 is in force.
+   */
+  function createFaceMatchWorkflow(): string {
+    const id = stringField(
+      sandbox.createWorkflow({
+        workflow_label: 'Returning user (face match)',
+        features: consoleFeatures({ lr: 65, ld: 45, fr: 65, fd: 45 }),
+      }),
+      'workflow_id',
+    );
+    sandbox.createWorkflowVersion(id, { status: 'published', features: consoleFeatures({ lr: 70, ld: 50, fr: 70, fd: 50 }) });
+    sandbox.createWorkflowVersion(id, { status: 'draft', features: consoleFeatures({ lr: 90, ld: 20, fr: 90, fd: 20 }) });
+    return id;
+  }
+  /** A liveness-only workflow (flashing), one published version at 70/50. */
+  const createLivenessWorkflow = () =>
+    stringField(sandbox.createWorkflow(livenessOnlyWorkflow('Liveness only', 'FLASHING')), 'workflow_id');
+  /** Refresh: the console reads every workflow from Didit. */
+  const syncWorkflows = async () => expect((await post('lead@example.test', '/api/workflows/sync')).status).toBe(200);
+  /** A lead proposes, a second lead approves; returns the console version number. */
+  async function proposeAndApprove(workflowId: string, thresholds: Record<string, number>, reason: string): Promise<number> {
+    const proposed = await post('lead@example.test', `/api/workflows/${workflowId}/thresholds`, { thresholds, reason });
+    expect(proposed.status).toBe(201);
+    const { version } = (await bodyOf(proposed)) as { version: number };
+    expect((await post('lead2@example.test', `/api/workflows/${workflowId}/thresholds/${version}/approve`)).status).toBe(200);
+    return version;
+  }
+
   it('syncs each workflow from its latest published version, noting the draft, never the old version', async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    const livenessWorkflow = createLivenessWorkflow();
     const synced = await post('lead@example.test', '/api/workflows/sync');
     expect(synced.status).toBe(200);
     const list = await bodyOf(await get('viewer@example.test', '/api/workflows'));
@@ -156,6 +170,8 @@ describe('threshold versions', () => {
   });
 
   it('refuses fractional thresholds: Didit takes whole numbers', async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
     const res = await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
       thresholds: { ...stricter, faceMatchReview: 80.5 },
       reason: 'half a point',
@@ -165,6 +181,9 @@ describe('threshold versions', () => {
   });
 
   it('rejects out-of-range values, decline above review, and face-match values on a liveness-only workflow', async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    const livenessWorkflow = createLivenessWorkflow();
+    await syncWorkflows();
     const cases: [string, unknown][] = [
       [faceMatchWorkflow, { ...stricter, livenessReview: 101 }],
       [faceMatchWorkflow, { ...stricter, faceMatchDecline: -1 }],
@@ -183,10 +202,18 @@ describe('threshold versions', () => {
       reason: ' ',
     });
     expect(noReason.status).toBe(400);
-    expect(await app.ctx.db.selectFrom('threshold_version').selectAll().execute()).toEqual([]);
+    expect(
+      await app.ctx.db
+        .selectFrom('threshold_version')
+        .selectAll()
+        .where('workflow_id', 'in', [faceMatchWorkflow, livenessWorkflow])
+        .execute(),
+    ).toEqual([]);
   });
 
   it('an analyst cannot propose, a proposer cannot approve, and only one proposal is open per workflow', async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
     const analyst = await post('analyst@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
       thresholds: stricter,
       reason: 'x'.repeat(5),
@@ -227,6 +254,8 @@ describe('threshold versions', () => {
   });
 
   it('a second lead rejects a proposal with a reason', async () => {
+    const livenessWorkflow = createLivenessWorkflow();
+    await syncWorkflows();
     await post('lead@example.test', `/api/workflows/${livenessWorkflow}/thresholds`, {
       thresholds: { livenessReview: 75, livenessDecline: 55 },
       reason: 'Flashing needs a higher bar',
@@ -245,11 +274,14 @@ describe('threshold versions', () => {
   });
 
   it('after a second lead approves, the worker PATCHes the latest published version in place, reads it back and marks it applied', async () => {
-    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
+    const proposed = await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
       thresholds: stricter,
       reason: 'Face-match fraud rose',
     });
-    const approved = await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/2/approve`);
+    const { version } = (await bodyOf(proposed)) as { version: number };
+    const approved = await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/${version}/approve`);
     expect(approved.status).toBe(200);
     expect(await bodyOf(approved)).toMatchObject({ state: 'approved', decidedBy: 'lead2@example.test' });
     // Decided by Didit while the push was on its way, recorded without a version by the sync.
@@ -301,8 +333,8 @@ describe('threshold versions', () => {
     expect(thresholdsAt(await diditGet(`/v3/workflows/${draft?.uuid}/`))).toMatchObject({ faceMatchReview: 90 });
 
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
-    expect(detail).toMatchObject({ currentVersion: 2, current: stricter, didit: stricter, drift: null, diditVersion: 2 });
-    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', pushAttempts: 1, pushError: null, diditVersion: 2 });
+    expect(detail).toMatchObject({ currentVersion: version, current: stricter, didit: stricter, drift: null, diditVersion: 2 });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'applied', pushAttempts: 1, pushError: null, diditVersion: 2 });
     // What Didit had before the push: what sessions scored earlier were scored under.
     const pushedRow = await app.ctx.db
       .selectFrom('threshold_version')
@@ -338,11 +370,13 @@ describe('threshold versions', () => {
   });
 
   it('pushes a liveness-only workflow as a one-feature list', async () => {
-    await post('lead@example.test', `/api/workflows/${livenessWorkflow}/thresholds`, {
-      thresholds: { livenessReview: 75, livenessDecline: 55 },
-      reason: 'Flashing needs a higher bar',
-    });
-    await post('lead2@example.test', `/api/workflows/${livenessWorkflow}/thresholds/2/approve`);
+    const livenessWorkflow = createLivenessWorkflow();
+    await syncWorkflows();
+    const version = await proposeAndApprove(
+      livenessWorkflow,
+      { livenessReview: 75, livenessDecline: 55 },
+      'Flashing needs a higher bar',
+    );
     sandbox.clearRequests();
     await runWorker();
     expect(sandbox.requests().find((r) => r.method === 'PATCH')?.body).toEqual({
@@ -359,16 +393,17 @@ describe('threshold versions', () => {
     });
     expect(thresholdsAt(await published(livenessWorkflow, 1))).toMatchObject({ livenessReview: 75, livenessDecline: 55 });
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${livenessWorkflow}`));
-    expect(detail.versions[0]).toMatchObject({ version: 2, state: 'applied', diditVersion: 1 });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'applied', diditVersion: 1 });
   });
 
   it("marks a push failed with Didit's answer when Didit errors, and a lead can retry it to applied", async () => {
-    const next = { ...stricter, faceMatchReview: 85 };
-    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
-      thresholds: next,
-      reason: 'Even stricter',
-    });
-    await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/3/approve`);
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
+    // A version already in force, which stays current while the next one fails.
+    const inForce = await proposeAndApprove(faceMatchWorkflow, stricter, 'Face-match fraud rose');
+    await runWorker();
+
+    const version = await proposeAndApprove(faceMatchWorkflow, { ...stricter, faceMatchReview: 85 }, 'Even stricter');
     sandbox.setFaults({ apiErrorRate: 1 });
     try {
       await runWorker();
@@ -376,34 +411,32 @@ describe('threshold versions', () => {
       sandbox.setFaults({ apiErrorRate: 0 });
     }
     let detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
-    expect(detail.versions[0]).toMatchObject({ version: 3, state: 'failed' });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'failed' });
     expect(detail.versions[0].pushError).toMatch(/503/);
-    expect(detail.currentVersion).toBe(2);
+    expect(detail.currentVersion).toBe(inForce);
     expect(detail.versions[0].diditVersion).toBeNull();
     const row = await app.ctx.db
       .selectFrom('threshold_version')
       .select('didit_response')
-      .where('version', '=', 3)
+      .where('version', '=', version)
       .where('workflow_id', '=', faceMatchWorkflow)
       .executeTakeFirstOrThrow();
     expect(row.didit_response).toMatchObject({ code: 'server_error', status: 503 });
 
-    const retried = await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/3/retry`);
+    const retried = await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/${version}/retry`);
     expect((await bodyOf(retried)).state).toBe('approved');
     await runWorker();
     detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
-    expect(detail.versions[0]).toMatchObject({ version: 3, state: 'applied', pushAttempts: 2 });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'applied', pushAttempts: 2 });
     expect(await auditActions(faceMatchWorkflow)).toEqual(
       expect.arrayContaining(['threshold.push_failed', 'threshold.push_retried', 'threshold.applied']),
     );
   }, 30_000);
 
   it('pushes to a version published in Didit’s console after the approval, never to the old one', async () => {
-    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
-      thresholds: { ...stricter, faceMatchReview: 82 },
-      reason: 'A notch stricter',
-    });
-    await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/4/approve`);
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
+    const version = await proposeAndApprove(faceMatchWorkflow, { ...stricter, faceMatchReview: 82 }, 'A notch stricter');
     // Between approval and push, someone publishes a new version (the draft goes away).
     const newer = sandbox.createWorkflowVersion(faceMatchWorkflow, {
       status: 'published',
@@ -423,15 +456,13 @@ describe('threshold versions', () => {
     expect(thresholdsAt(await diditGet(newerPath))).toEqual({ ...stricter, faceMatchReview: 82 });
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
     expect(detail).toMatchObject({ diditVersion: newer['version'], diditDraftVersion: null, drift: null });
-    expect(detail.versions[0]).toMatchObject({ version: 4, state: 'applied', diditVersion: newer['version'] });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'applied', diditVersion: newer['version'] });
   });
 
   it('follows a version published during the push itself: the same values reach the newer version', async () => {
-    await post('lead@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds`, {
-      thresholds: { ...stricter, faceMatchReview: 84 },
-      reason: 'Tighter still',
-    });
-    await post('lead2@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/5/approve`);
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
+    const version = await proposeAndApprove(faceMatchWorkflow, { ...stricter, faceMatchReview: 84 }, 'Tighter still');
     // Didit's console publishes a new version right after our PATCH lands on the current one.
     const current = (await versionsOf(faceMatchWorkflow)).find((v) => v.status === 'published');
     const didit = app.ctx.didit;
@@ -466,10 +497,15 @@ describe('threshold versions', () => {
     ).toEqual([`/v3/workflows/${current?.uuid}/`, newerPath]);
     expect(thresholdsAt(await diditGet(newerPath))).toEqual({ ...stricter, faceMatchReview: 84 });
     const detail = await bodyOf(await get('viewer@example.test', `/api/workflows/${faceMatchWorkflow}`));
-    expect(detail.versions[0]).toMatchObject({ version: 5, state: 'applied', diditVersion: newer?.['version'] });
+    expect(detail.versions[0]).toMatchObject({ version, state: 'applied', diditVersion: newer?.['version'] });
   });
 
   it("detects drift when a version with other thresholds is published in Didit's own console, once, and clears it when they match again", async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    await syncWorkflows();
+    await proposeAndApprove(faceMatchWorkflow, { ...stricter, faceMatchReview: 84 }, 'Tighter still');
+    await runWorker();
+
     const edited = sandbox.createWorkflowVersion(faceMatchWorkflow, {
       status: 'published',
       features: consoleFeatures({ lr: 70, ld: 50, fr: 65, fd: 60 }),
@@ -498,13 +534,16 @@ describe('threshold versions', () => {
   });
 
   it('simulates over HTTP for a viewer and refuses face-match values on a liveness-only workflow', async () => {
+    const faceMatchWorkflow = createFaceMatchWorkflow();
+    const livenessWorkflow = createLivenessWorkflow();
+    await syncWorkflows();
     const res = await post('viewer@example.test', `/api/workflows/${faceMatchWorkflow}/thresholds/simulate`, {
       thresholds: { ...stricter, faceMatchReview: 90 },
       window: { days: 7 },
     });
     expect(res.status).toBe(200);
     const body = await bodyOf(res);
-    expect(body.current).toMatchObject({ faceMatchReview: 84 });
+    expect(body.current).toMatchObject({ faceMatchReview: 70 }); // version 2's, in force at Didit
     expect(body.window.days).toBe(7);
     const bad = await post('viewer@example.test', `/api/workflows/${livenessWorkflow}/thresholds/simulate`, {
       thresholds: stricter,

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diditCanonicalJson, pythonNumber } from './didit-canonical-json.ts';
-import { signDiditWebhook, verifyDiditWebhook, type WebhookSignatureHeaders } from './verify-signature.ts';
+import { signedDelivery } from '../../test/helpers/didit-events.ts';
+import { verifyDiditWebhook, type WebhookSignatureHeaders } from './verify-signature.ts';
 
 const hmac = (secret: string, message: string | Buffer) => createHmac('sha256', secret).update(message).digest('hex');
 
@@ -185,7 +186,7 @@ describe('webhook signature verification', () => {
       webhook_type: 'status.updated',
       metadata: { '10': 'x', '9': 'ü', b: 1.0 },
     };
-    const signed = signDiditWebhook(payload, 'rotation-secret-1234');
+    const signed = signedDelivery(payload, 'rotation-secret-1234');
     expect(signed.body.toString()).toBe(
       '{"metadata":{"10":"x","9":"\\u00fc","b":1},"session_id":"s","status":"Approved","timestamp":1000,"webhook_type":"status.updated"}',
     );

@@ -131,22 +131,3 @@ function matchesAnySecret(message: Buffer, signatureHex: string, secrets: readon
   }
   return matched;
 }
-
-/** Signs a body the way Didit does; for tests, benchmarks and the sandbox-less tools. */
-export function signDiditWebhook(payload: unknown, secret: string): { body: Buffer; headers: Record<string, string> } {
-  const ascii = diditCanonicalJson(payload, { asciiOnly: true });
-  const literal = diditCanonicalJson(payload, { asciiOnly: false });
-  const record = payload as Record<string, unknown>;
-  const simple = `${String(record['timestamp'])}:${String(record['session_id'])}:${String(record['status'])}:${String(record['webhook_type'])}`;
-  const hmac = (message: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest('hex');
-  return {
-    body: Buffer.from(ascii, 'utf8'),
-    headers: {
-      'content-type': 'application/json',
-      'x-timestamp': String(record['timestamp']),
-      'x-signature': hmac(ascii),
-      'x-signature-v2': hmac(literal),
-      'x-signature-simple': hmac(simple),
-    },
-  };
-}

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { signDiditWebhook } from '../../server/webhooks/verify-signature.ts';
+import { createHmac, randomUUID } from 'node:crypto';
+import { diditCanonicalJson } from '../../server/webhooks/didit-canonical-json.ts';
 
 /**
  * Signed Didit webhook deliveries built from the contract (docs/didit-contract.md §10, §13), for tests and
@@ -143,8 +143,25 @@ export interface Delivery {
   headers: Record<string, string>;
 }
 
+/**
+ * Signs a body the way Didit does (docs/didit-contract.md §13): the ASCII-escaped canonical JSON as
+ * the body and its `X-Signature`, the literal UTF-8 form's `X-Signature-V2`, and `X-Signature-Simple`.
+ */
 export function signedDelivery(payload: Record<string, unknown>, secret: string): Delivery {
-  return signDiditWebhook(payload, secret);
+  const ascii = diditCanonicalJson(payload, { asciiOnly: true });
+  const literal = diditCanonicalJson(payload, { asciiOnly: false });
+  const simple = `${String(payload['timestamp'])}:${String(payload['session_id'])}:${String(payload['status'])}:${String(payload['webhook_type'])}`;
+  const hmac = (message: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest('hex');
+  return {
+    body: Buffer.from(ascii, 'utf8'),
+    headers: {
+      'content-type': 'application/json',
+      'x-timestamp': String(payload['timestamp']),
+      'x-signature': hmac(ascii),
+      'x-signature-v2': hmac(literal),
+      'x-signature-simple': hmac(simple),
+    },
+  };
 }
 
 export function postDelivery(

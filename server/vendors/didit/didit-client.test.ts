@@ -43,11 +43,14 @@ const decisionCalls = () => sandbox.requests().filter((r) => r.path.endsWith('/d
 describe('Didit client', () => {
   it('reads and adapts a decision', async () => {
     const id = sessionIds[0] ?? '';
-    const snapshot = await client().getDecision(id);
+    // The client's clock, stopped just before the call: the sandbox signs the links after it.
+    const sentAt = Date.now();
+    const snapshot = await client({ now: () => sentAt }).getDecision(id);
     expect(snapshot).toMatchObject({ sessionId: id, status: 'Approved', livenessMethod: 'PASSIVE', faceMatchScore: null });
     expect(snapshot.media.selfie).toMatch(/X-Amz-Signature=/);
-    expect(snapshot.mediaExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
-    expect(snapshot.fetchedAt).toBeInstanceOf(Date);
+    expect(snapshot.fetchedAt).toEqual(new Date(sentAt));
+    // Signed for an hour (X-Amz-Date is in whole seconds).
+    expect(snapshot.mediaExpiresAt?.getTime()).toBeGreaterThanOrEqual(sentAt + 3_599_000);
   });
 
   it('lists sessions newest first with the limit/offset envelope', async () => {
@@ -87,15 +90,30 @@ describe('Didit client', () => {
   it('waits until X-RateLimit-Reset when Didit reports 0 remaining, so Didit never has to answer 429', async () => {
     sandbox.setRateLimits({ sessionDecision: 3, windowMs: 1_500 });
     sandbox.clearRequests();
+    // When each call went out, and what Didit said of the scope in its answer.
+    const calls: { sentAt: number; remaining: string | null; resetAt: string | null }[] = [];
     try {
-      const c = client({ maxAttempts: 4 });
-      const started = Date.now();
+      const c = client({
+        maxAttempts: 4,
+        fetch: async (input, init) => {
+          const sentAt = Date.now();
+          const res = await fetch(input, init);
+          calls.push({
+            sentAt,
+            remaining: res.headers.get('x-ratelimit-remaining'),
+            resetAt: res.headers.get('x-ratelimit-reset'),
+          });
+          return res;
+        },
+      });
       for (const id of sessionIds.slice(0, 5)) await c.getDecision(id);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     } finally {
       sandbox.setRateLimits({ sessionDecision: 100, windowMs: 60_000 });
     }
     expect(decisionCalls().map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    // The third answer reports 0 remaining: the fourth call waits for the reset it names.
+    expect(calls[2]?.remaining).toBe('0');
+    expect(calls[3]?.sentAt).toBeGreaterThanOrEqual(Number(calls[2]?.resetAt) * 1000);
     const scope = await ctx.db
       .selectFrom('didit_rate_scope')
       .selectAll()
@@ -107,14 +125,22 @@ describe('Didit client', () => {
   it('retries a 429 after its Retry-After and records the throttle for every replica', async () => {
     sandbox.setFaults({ apiRateLimitRate: 1 });
     sandbox.clearRequests();
-    const c = client({ maxAttempts: 3 });
-    const started = Date.now();
-    const pending = c.getDecision(sessionIds[2] ?? '');
-    // Let the first attempt be throttled, then let Didit recover.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    sandbox.setFaults({ apiRateLimitRate: 0 });
-    expect((await pending).sessionId).toBe(sessionIds[2]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // Retry-After: 1
+    const waits: number[] = [];
+    const c = client({
+      maxAttempts: 3,
+      // The first attempt is throttled; Didit recovers while the client waits.
+      sleep: (ms) => {
+        waits.push(ms);
+        sandbox.setFaults({ apiRateLimitRate: 0 });
+        return Promise.resolve();
+      },
+    });
+    try {
+      expect((await c.getDecision(sessionIds[2] ?? '')).sessionId).toBe(sessionIds[2]);
+    } finally {
+      sandbox.setFaults({ apiRateLimitRate: 0 });
+    }
+    expect(waits).toEqual([1_000]); // Retry-After: 1, longer than any backoff here (at most 10 ms)
     expect(decisionCalls().map((r) => r.status)).toEqual([429, 200]);
     const scope = await ctx.db
       .selectFrom('didit_rate_scope')
@@ -142,10 +168,18 @@ describe('Didit client', () => {
     await ctx.db.deleteFrom('didit_rate_grant').execute();
     const budget = new PostgresRateBudget(ctx.db, { limits: { 'session-decision': 2 }, windowMs: 1_000 });
     const c = client({ maxBudgetWaitMs: 5_000 }, budget);
-    const started = Date.now();
-    await Promise.all(sessionIds.slice(0, 5).map((id) => c.getDecision(id)));
-    // 5 calls at 2 per second need at least two further windows.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    await Promise.all(sessionIds.slice(0, 4).map((id) => c.getDecision(id)));
+    // Every call was granted, never more than 2 in a second by the budget's own clock (the
+    // database's): the last two waited a window. (Grants older than two windows are pruned.)
+    const grants = await ctx.db
+      .selectFrom('didit_rate_grant')
+      .select('granted_at')
+      .where('scope', '=', 'session-decision')
+      .orderBy('granted_at')
+      .execute();
+    const at = grants.map((g) => g.granted_at.getTime());
+    expect(at).toHaveLength(4);
+    for (let i = 2; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 2] ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('does not retry 4xx other than 429, and names the error with a stable code', async () => {

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as timer } from 'node:timers/promises';
 import type { z } from 'zod';
 import { adaptDiditDecision, type SessionSnapshot } from './adapt.ts';
 import { DiditApiError, type DiditErrorCode } from './didit-error.ts';
@@ -51,6 +51,10 @@ export interface DiditClientOptions {
   mediaOrigins?: readonly string[];
   /** Told about each dropped media link (role and origin only, never the signed URL). */
   onMediaRejected?: (event: { sessionId: string; role: string; origin: string }) => void;
+  /** The clock: when a call is sent and its decision received (`fetchedAt`, `receivedAt`). Default `Date.now`. */
+  now?: () => number;
+  /** Waits between attempts (backoff, `Retry-After`); rejects when `signal` aborts. Default a timer. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface CallOptions {
@@ -94,6 +98,8 @@ export class DiditClient {
   private readonly maxBackoffMs: number;
   private readonly maxBudgetWaitMs: number;
   private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly options: DiditClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
@@ -103,6 +109,8 @@ export class DiditClient {
     this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
     this.maxBudgetWaitMs = options.maxBudgetWaitMs ?? 60_000;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? (() => Date.now());
+    this.sleep = options.sleep ?? ((ms, signal) => timer(ms, undefined, { signal }));
   }
 
   /** Where decision media links may point (see `DiditClientOptions.mediaOrigins`). */
@@ -132,7 +140,7 @@ export class DiditClient {
         method: 'GET',
         path: `/v3/session/${encodeURIComponent(sessionId)}/decision/`,
         scopes: ['generic-get', 'session-decision'],
-        parse: (json, sentAt) => this.adaptDecision(json, { fetchedAt: sentAt }),
+        parse: (json, sentAt) => this.adaptDecision(json, { fetchedAt: sentAt, receivedAt: new Date(this.now()) }),
       },
       options,
     );
@@ -276,7 +284,7 @@ export class DiditClient {
         // Full jitter; a 429's Retry-After is a floor (it is also recorded in the shared budget).
         const delay = Math.max(Math.floor(this.random() * backoff), error.details.retryAfterMs ?? 0);
         if (delay > budgetWait) throw error;
-        await sleep(delay, undefined, { signal: options.signal });
+        await this.sleep(delay, options.signal);
       }
     }
     throw lastError ?? new DiditApiError('network', 'Didit call failed', { operation: spec.operation });
@@ -284,7 +292,7 @@ export class DiditClient {
 
   private async attempt<T>(spec: RequestSpec<T>, baseUrl: string, apiKey: string, signal: AbortSignal | undefined): Promise<T> {
     const started = performance.now();
-    const sentAt = new Date();
+    const sentAt = new Date(this.now());
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
     let outcome = 'ok';
