@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     await ctx.close();
   });
 
-  if (await webBuildIsStale(config.webDistDir, ['web', 'vite.config.ts'])) {
+  if (await webBuildIsStale(config.webDistDir, ['web', 'server/contract', 'vite.config.ts'])) {
     logger.info('building the web app');
     await buildWebApp();
   }
