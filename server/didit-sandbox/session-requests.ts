@@ -74,20 +74,16 @@ export const consoleDecisionBody = z.object({
   reviewer_email: z.email().optional(),
 });
 
-export const blocklistAddBody = z.object({
-  session_id: uuidField,
-  blocklist_face: z.boolean().optional(),
-  blocklist_document: z.boolean().optional(),
-  blocklist_phone: z.boolean().optional(),
-  blocklist_email: z.boolean().optional(),
-});
-export const blocklistRemoveBody = z.object({
-  session_id: uuidField,
-  unblock_face: z.boolean().optional(),
-  unblock_document: z.boolean().optional(),
-  unblock_phone: z.boolean().optional(),
-  unblock_email: z.boolean().optional(),
-});
+/** Didit's blocklist bodies name the same four lists: `blocklist_<list>` to add, `unblock_<list>` to remove. */
+const blocklists = ['face', 'document', 'phone', 'email'] as const;
+type BlocklistFlags<P extends string> = Record<`${P}_${(typeof blocklists)[number]}`, z.ZodOptional<z.ZodBoolean>>;
+
+function blocklistBody<P extends 'blocklist' | 'unblock'>(prefix: P) {
+  const flags = Object.fromEntries(blocklists.map((list) => [`${prefix}_${list}`, z.boolean().optional()])) as BlocklistFlags<P>;
+  return z.object({ session_id: uuidField, ...flags });
+}
+export const blocklistAddBody = blocklistBody('blocklist');
+export const blocklistRemoveBody = blocklistBody('unblock');
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
