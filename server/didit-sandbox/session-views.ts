@@ -97,8 +97,8 @@ export function webhookEnvelope(webhookType: WebhookEventType, session: SessionR
     status: session.status,
     workflow_id: session.workflowId,
     workflow_version: session.workflowVersion,
-    vendor_data: session.vendorData ?? undefined,
-    metadata: session.metadata ?? undefined,
+    ...(session.vendorData == null ? {} : { vendor_data: session.vendorData }),
+    ...(session.metadata == null ? {} : { metadata: session.metadata }),
     decision: withDecision ? buildDecision(session, context.decision) : undefined,
     resubmit_info: session.status === 'Resubmitted' ? (session.resubmitInfo ?? undefined) : undefined,
   };
