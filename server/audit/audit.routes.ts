@@ -3,7 +3,7 @@ import { auditQuerySchema, type AuditPage } from '../contract/audit.ts';
 import type { AppContext } from '../context.ts';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import { boundedQuery, clientGoneSignal } from '../http/bounded-query.ts';
-import { ConcurrencyLimit } from '../http/concurrency-limit.ts';
+import { meteredConcurrencyLimit } from '../http/concurrency-limit.ts';
 import { originOf } from '../http/request-origin.ts';
 import { appendAudit } from './audit.repository.ts';
 import { auditCsvHeader, auditCsvLine, listAuditEntries } from './audit.query.ts';
@@ -16,13 +16,11 @@ export function auditRoutes(ctx: Pick<AppContext, 'db' | 'config' | 'metrics'>):
   const { limits } = ctx.config;
   // A full export reads the whole trail: a few at once per process, one per actor (this router is
   // built once per process; see server/http/concurrency-limit.ts).
-  const exports = new ConcurrencyLimit({
+  const exports = meteredConcurrencyLimit(ctx.metrics, 'audit_export', {
     what: { one: 'audit export', many: 'audit exports' },
     perActor: limits.auditExport.perUser,
     perProcess: limits.auditExport.perProcess,
     retryAfterSeconds: 10,
-    onReject: (scope) => ctx.metrics.concurrencyRejections.inc({ work: 'audit_export', scope }),
-    onInFlight: (total) => ctx.metrics.concurrencyInFlight.set({ work: 'audit_export' }, total),
   });
 
   router.get('/audit', requireCapability('audit.read'), async (req, res) => {

@@ -1,5 +1,6 @@
 import type { Actor } from '../auth/rbac.ts';
 import { AppError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface ConcurrencyLimitOptions {
   /** What is limited, as people read it: `{ one: 'threshold simulation', many: 'threshold simulations' }`. */
@@ -102,3 +103,16 @@ export class ConcurrencyLimit {
 const count = (n: number, what: ConcurrencyLimitOptions['what']) => `${n} ${n === 1 ? what.one : what.many}`;
 
 const keyOf = (actor: Pick<Actor, 'kind' | 'id'>) => `${actor.kind}:${actor.id}`;
+
+/** A limit whose refusals and in-flight count are the `console_concurrency_*` metrics, labelled `work`. */
+export function meteredConcurrencyLimit(
+  metrics: Pick<Metrics, 'concurrencyRejections' | 'concurrencyInFlight'>,
+  work: string,
+  options: Omit<ConcurrencyLimitOptions, 'onReject' | 'onInFlight'>,
+): ConcurrencyLimit {
+  return new ConcurrencyLimit({
+    ...options,
+    onReject: (scope) => metrics.concurrencyRejections.inc({ work, scope }),
+    onInFlight: (total) => metrics.concurrencyInFlight.set({ work }, total),
+  });
+}

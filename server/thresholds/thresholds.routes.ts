@@ -13,7 +13,7 @@ import {
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { boundedQuery, clientGoneSignal } from '../http/bounded-query.ts';
-import { ConcurrencyLimit } from '../http/concurrency-limit.ts';
+import { meteredConcurrencyLimit } from '../http/concurrency-limit.ts';
 import { originOf } from '../http/request-origin.ts';
 import { scoreHistogram, simulate, type SimWindow } from './simulate.ts';
 import { latestAppliedVersion } from './thresholds.repository.ts';
@@ -52,13 +52,11 @@ export function thresholdRoutes(ctx: AppContext): Router {
   const { limits } = ctx.config;
   // Simulations and score distributions replay the window's sessions: they share one cap per
   // actor and per process (this router is built once per process). The editor runs both at once.
-  const simulations = new ConcurrencyLimit({
+  const simulations = meteredConcurrencyLimit(ctx.metrics, 'simulation', {
     what: { one: 'threshold simulation', many: 'threshold simulations' },
     perActor: limits.simulation.perUser,
     perProcess: limits.simulation.perProcess,
     retryAfterSeconds: 2,
-    onReject: (scope) => ctx.metrics.concurrencyRejections.inc({ work: 'simulation', scope }),
-    onInFlight: (total) => ctx.metrics.concurrencyInFlight.set({ work: 'simulation' }, total),
   });
   const replay = <T>(req: Request, res: Response, what: string, work: (db: Database) => Promise<T>): Promise<T> =>
     simulations.run(actorOf(req), () =>
