@@ -12,6 +12,7 @@ import * as webhookRawBody from './20261130T030000-webhook-raw-body.ts';
 import * as sessionDataProblems from './20261130T040000-session-data-problems.ts';
 import * as diditCallLeases from './20261130T100000-didit-call-leases.ts';
 import * as sessionWarningsDomainShape from './20261130T110000-session-warnings-domain-shape.ts';
+import * as workerLockHolders from './20261130T120000-worker-lock-holders.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T040000-session-data-problems': sessionDataProblems,
   '20261130T100000-didit-call-leases': diditCallLeases,
   '20261130T110000-session-warnings-domain-shape': sessionWarningsDomainShape,
+  '20261130T120000-worker-lock-holders': workerLockHolders,
 };

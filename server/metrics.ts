@@ -26,6 +26,11 @@ export interface Metrics {
   concurrencyInFlight: Gauge<'work'>;
   auditChainRows: Gauge;
   auditCheckpointTime: Gauge;
+  workerPoolRestarts: Counter;
+  workerJobsUnlocked: Counter;
+  decisionPushesPending: Gauge;
+  decisionPushOldestPendingSeconds: Gauge;
+  inboxOldestPendingSeconds: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -54,6 +59,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     auditCheckpointTime: new Gauge({
       name: 'audit_chain_checkpoint_timestamp_seconds',
       help: 'When the worker last wrote a checkpoint of the audit chain head (log line "audit checkpoint").',
+      registers,
+    }),
+    workerPoolRestarts: new Counter({
+      name: 'console_worker_pool_restarts_total',
+      help: 'Times this worker process restarted its job pool after it stopped on its own (a connection broke mid-query).',
+      registers,
+    }),
+    workerJobsUnlocked: new Counter({
+      name: 'console_worker_jobs_unlocked_total',
+      help: 'Jobs freed because the worker that had taken them died (heartbeat stale), so they run again.',
+      registers,
+    }),
+    decisionPushesPending: new Gauge({
+      name: 'console_decision_pushes_pending',
+      help: "Analysts' decisions recorded but not yet confirmed by Didit (worker's view, refreshed every 10 s).",
+      registers,
+    }),
+    decisionPushOldestPendingSeconds: new Gauge({
+      name: 'console_decision_push_oldest_pending_seconds',
+      help: 'Age of the oldest decision waiting for Didit to confirm it; 0 when none waits.',
+      registers,
+    }),
+    inboxOldestPendingSeconds: new Gauge({
+      name: 'didit_inbox_oldest_pending_seconds',
+      help: 'Age of the oldest stored webhook not applied yet (excluding parked rows); 0 when the inbox is empty.',
       registers,
     }),
     webhooksAccepted: new Counter({

@@ -27,6 +27,7 @@ const grantedFrom: Record<Capability, Role> = {
   'threshold.propose': 'lead',
   'threshold.approve': 'lead',
   'webhook.replay': 'lead',
+  'push.requeue': 'lead',
   'audit.read': 'lead',
   'token.manage': 'admin',
 };

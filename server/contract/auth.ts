@@ -21,6 +21,7 @@ export const capabilitySchema = z.enum([
   'threshold.propose',
   'threshold.approve',
   'webhook.replay',
+  'push.requeue',
   'audit.read',
   'token.manage',
 ]);

@@ -119,6 +119,29 @@ export const workerSchema = z.object({
 });
 export type WorkerHeartbeat = z.infer<typeof workerSchema>;
 
+/** An analyst's decision recorded but not yet confirmed by Didit. */
+export const pendingPushSchema = z.object({
+  reviewEventId: z.number().int().positive(),
+  sessionId: z.string(),
+  decision: z.enum(['Approved', 'Declined']),
+  decidedBy: z.string(),
+  decidedAt: instant,
+  pendingSeconds: count,
+  /** Failed attempts recorded so far. */
+  attempts: count,
+  lastError: z.string().nullable(),
+  /**
+   * The job pushing it: `queued` (due now), `retrying` (waiting for its next attempt), `running`
+   * (a live worker holds it), `held_by_dead_worker` (freed within a minute, or by a re-queue),
+   * `missing` (no job: re-queue it).
+   */
+  job: z.enum(['queued', 'retrying', 'running', 'held_by_dead_worker', 'missing']),
+  nextAttemptAt: instant.nullable(),
+  /** Waited long enough for a lead to re-queue it (`POST /api/sync/pushes/:id/requeue`). */
+  requeueable: z.boolean(),
+});
+export type PendingPush = z.infer<typeof pendingPushSchema>;
+
 /** `GET /api/sync/status` (capability `sync.read`). */
 export const syncStatusSchema = z.object({
   webhooks: z.object({
@@ -141,6 +164,12 @@ export const syncStatusSchema = z.object({
     /** Seconds since the start of the last completed walk; `null` when no walk has completed. */
     lagSeconds: count.nullable(),
   }),
+  /** Decisions on their way to Didit: how many, the oldest's age, and the 50 oldest. */
+  pushes: z.object({
+    pendingCount: count,
+    oldestPendingSeconds: count,
+    pending: z.array(pendingPushSchema),
+  }),
   /** Worker processes seen in the last day, most recently seen first. */
   workers: z.array(workerSchema),
   didit: z.object({
@@ -158,3 +187,11 @@ export const replayWebhookResponseSchema = z.object({
   status: z.literal('queued'),
 });
 export type ReplayWebhookResponse = z.infer<typeof replayWebhookResponseSchema>;
+
+/** `POST /api/sync/pushes/:id/requeue` (capability `push.requeue`) answers with what the job was doing. */
+export const requeuePushResponseSchema = z.object({
+  reviewEventId: z.number().int().positive(),
+  wasJob: pendingPushSchema.shape.job,
+  status: z.literal('queued'),
+});
+export type RequeuePushResponse = z.infer<typeof requeuePushResponseSchema>;

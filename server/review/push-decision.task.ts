@@ -29,7 +29,10 @@ export function pushDecisionTask(
 
     let outcome: Outcome;
     try {
-      await ctx.didit.updateStatus(event.session_id, { new_status: newStatus, comment });
+      // A run after the first may follow one that reached Didit and died before recording it
+      // (a worker killed mid-push, the database gone when the answer came): look before pushing again.
+      const reachedDidit = helpers.job.attempts > 1 && (await ctx.didit.getDecision(event.session_id)).status === newStatus;
+      if (!reachedDidit) await ctx.didit.updateStatus(event.session_id, { new_status: newStatus, comment });
       outcome = { state: 'confirmed' };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

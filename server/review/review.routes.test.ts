@@ -1,4 +1,3 @@
-import { runOnce } from 'graphile-worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
@@ -9,6 +8,7 @@ import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
 import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { postDelivery, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
+import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
 
 /** The review loop over real HTTP: people signed in through the dev IdP, decisions pushed to the sandbox. */
@@ -52,8 +52,7 @@ describe('review routes', () => {
     return id;
   }
 
-  const runWorker = () =>
-    runOnce({ pgPool: app.ctx.pool, taskList: buildTaskList(app.ctx, { workerId: 'test', startedAt: new Date() }) });
+  const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
 
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 7 });

@@ -54,6 +54,25 @@ const sample: SyncStatus = {
     },
     lagSeconds: 300,
   },
+  pushes: {
+    pendingCount: 1,
+    oldestPendingSeconds: 300,
+    pending: [
+      {
+        reviewEventId: 12,
+        sessionId: '7f1e5a56-64a4-4d2c-9d9f-0d3e0a4d6c11',
+        decision: 'Approved',
+        decidedBy: 'analyst@example.test',
+        decidedAt: '2025-01-02T03:00:00.000Z',
+        pendingSeconds: 300,
+        attempts: 2,
+        lastError: 'Didit answered 503',
+        job: 'retrying',
+        nextAttemptAt: '2025-01-02T03:06:00.000Z',
+        requeueable: true,
+      },
+    ],
+  },
   workers: [
     {
       workerId: 'host:42:abcd',

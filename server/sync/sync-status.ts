@@ -2,13 +2,14 @@ import { sql } from 'kysely';
 import type { SyncStatus } from '../contract/sync.ts';
 import type { Database } from '../db/database.ts';
 import { DEFAULT_RATE_BUDGETS, type RateScope } from '../vendors/didit/rate-budget.ts';
+import { pendingPushBacklog, readPendingPushes } from '../review/pending-pushes.ts';
 import { RECONCILE_CURSOR, type CursorState } from './reconcile.ts';
 
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 /** What `GET /api/sync/status` reports: is the copy of Didit's truth keeping up? */
 export async function readSyncStatus(db: Database): Promise<SyncStatus> {
-  const [inbox, parked, quarantined, cursor, calls, scopes, workers] = await Promise.all([
+  const [inbox, parked, quarantined, cursor, calls, scopes, workers, pushBacklog, pendingPushes] = await Promise.all([
     sql<{
       last_received_at: Date | null;
       received_last_hour: number;
@@ -70,6 +71,8 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
          left join didit_rate_scope r on r.scope = s.scope
         order by s.scope`.execute(db),
     db.selectFrom('worker_heartbeat').selectAll().orderBy('last_seen_at', 'desc').limit(50).execute(),
+    pendingPushBacklog(db),
+    readPendingPushes(db),
   ]);
   const counts = inbox.rows[0];
   const state: CursorState = cursor?.state ?? {};
@@ -121,6 +124,7 @@ export async function readSyncStatus(db: Database): Promise<SyncStatus> {
       lastCompleted: state.lastCompleted ?? null,
       lagSeconds: lastStarted === null ? null : Math.max(0, Math.round((Date.now() - lastStarted) / 1000)),
     },
+    pushes: { pendingCount: pushBacklog.pending, oldestPendingSeconds: pushBacklog.oldestSeconds, pending: pendingPushes },
     workers: workers.map((row) => ({
       workerId: row.worker_id,
       hostname: row.hostname,

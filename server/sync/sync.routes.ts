@@ -6,11 +6,20 @@ import type { AppContext } from '../context.ts';
 import { originOf } from '../http/request-origin.ts';
 import { mediaView, mediaWithEvidenceRules } from '../review/media-view.ts';
 import { refreshMediaRequestSchema, type RefreshMediaResponse } from '../contract/review.ts';
+import type { RequeuePushResponse } from '../contract/sync.ts';
+import { requeueDecisionPush } from '../review/pending-pushes.ts';
 import { readSyncStatus } from './sync-status.ts';
 import { replayWebhookEvent } from './webhook-replay.ts';
 
 const webhookIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const sessionIdParams = z.object({ id: diditIdSchema });
+const reviewEventIdParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 
 /** `/api/sync/*` and the media refresh of a session. Mounted inside the authenticated `/api` router. */
 export function syncRoutes(ctx: AppContext): Router {
@@ -26,6 +35,15 @@ export function syncRoutes(ctx: AppContext): Router {
     const actor = actorOf(req);
     const row = await ctx.db.transaction().execute((trx) => replayWebhookEvent(trx, id, actor, originOf(req)));
     res.status(202).json({ id: row.id, sessionId: row.sessionId, status: 'queued' });
+  });
+
+  // Sends a decision stuck on its way to Didit back to the worker now (pending-pushes.ts).
+  router.post('/sync/pushes/:id/requeue', requireCapability('push.requeue'), async (req, res) => {
+    const { id } = reviewEventIdParams.parse(req.params);
+    const actor = actorOf(req);
+    const wasJob = await ctx.db.transaction().execute((trx) => requeueDecisionPush(trx, id, actor, originOf(req)));
+    const body: RequeuePushResponse = { reviewEventId: id, wasJob, status: 'queued' };
+    res.status(202).json(body);
   });
 
   // The session page calls this when its links near expiry, or with `brokenUrl` when an image

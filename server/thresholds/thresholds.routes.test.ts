@@ -1,4 +1,3 @@
-import { runOnce } from 'graphile-worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
@@ -11,6 +10,7 @@ import { DiditClient } from '../vendors/didit/didit-client.ts';
 import { PostgresRateBudget } from '../vendors/didit/rate-budget.ts';
 import { livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { stringField } from '../../test/helpers/didit-events.ts';
+import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 
 /** Versions, four eyes, push with read-back, failure and drift: real HTTP, the sandbox as Didit. */
 describe('threshold versions', () => {
@@ -34,8 +34,7 @@ describe('threshold versions', () => {
       body: JSON.stringify(body),
     });
   const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
-  const runWorker = () =>
-    runOnce({ pgPool: app.ctx.pool, taskList: buildTaskList(app.ctx, { workerId: 'test', startedAt: new Date() }) });
+  const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
   const auditActions = async (workflowId: string) =>
     (await app.ctx.db.selectFrom('audit_log').select('action').where('target_id', '=', workflowId).orderBy('id').execute()).map(
       (row) => row.action,

@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { afterFile } from '../../test/helpers/after-file.ts';
 import { createTestDatabase } from '../../test/helpers/database.ts';
@@ -9,7 +8,7 @@ import { bodyOf } from '../../test/helpers/http.ts';
 import { startTestServer, testConfig } from '../../test/helpers/test-context.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { createLogger } from '../logger.ts';
-import { syncTasks } from '../../test/helpers/sync-worker.ts';
+import { syncTasks, runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { MAX_WEBHOOK_DEPTH } from './storable-body.ts';
 
 /**
@@ -20,7 +19,6 @@ import { MAX_WEBHOOK_DEPTH } from './storable-body.ts';
  * any such body reaches the log: every line the console writes while handling them is captured.
  */
 const SECRET = 'hostile-bodies-secret-0001';
-const quiet = new WorkerLogger(() => () => {});
 
 describe('signed deliveries with bodies Postgres refuses', () => {
   let ctx: AppContext;
@@ -101,7 +99,7 @@ describe('signed deliveries with bodies Postgres refuses', () => {
     (event['decision'] as Record<string, unknown>)['vendor_data'] = event['vendor_data'];
     const sessionId = String(event['session_id']);
     expect((await postDelivery(baseUrl, signedDelivery(event, SECRET))).status).toBe(200);
-    await runOnce({ pgPool: ctx.pool, taskList: syncTasks(ctx), logger: quiet, noHandleSignals: true });
+    await runJobsOnce(ctx.pool, syncTasks(ctx));
     const session = await ctx.db
       .selectFrom('verification_session')
       .select(['status', 'vendor_data'])

@@ -1,4 +1,3 @@
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../context.ts';
@@ -7,7 +6,7 @@ import { postDelivery, signedDelivery, stringField } from '../../test/helpers/di
 import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { readSyncStatus } from '../sync/sync-status.ts';
-import { syncTasks } from '../../test/helpers/sync-worker.ts';
+import { syncTasks, runJobsOnce } from '../../test/helpers/sync-worker.ts';
 
 /**
  * An authentic delivery that cannot be stored as an event is repaired from Didit in seconds: the
@@ -17,7 +16,6 @@ import { syncTasks } from '../../test/helpers/sync-worker.ts';
  */
 const SECRET = 'quarantine-test-secret-001';
 const RFC_4122 = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const quiet = new WorkerLogger(() => () => {});
 
 let sandbox: RunningSandbox;
 let ctx: AppContext;
@@ -36,7 +34,7 @@ beforeAll(async () => {
   return () => sandbox.stop();
 });
 
-const drainWorker = () => runOnce({ pgPool: ctx.pool, taskList: syncTasks(ctx), logger: quiet, noHandleSignals: true });
+const drainWorker = () => runJobsOnce(ctx.pool, syncTasks(ctx));
 
 /** A session decided at Didit, In Review; its id is one of Didit's that is not an RFC 4122 UUID. */
 function decidedSession(): string {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { createTestContext } from '../../test/helpers/test-context.ts';
+import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import type { AppContext } from '../context.ts';
 import { enqueue, enqueueEach, jobs, jobSpec, taskList, type JobPayload } from './jobs.ts';
 import { buildCronItems, buildTaskList, startupJobs } from './runner.ts';
-
-const quiet = new WorkerLogger(() => () => {});
 
 let ctx: AppContext;
 beforeAll(async () => {
@@ -87,7 +85,7 @@ describe('enqueue', () => {
 
 describe('the worker runs what the registry lists', () => {
   it('has exactly one task per registered job, under its name', () => {
-    const tasks = buildTaskList(ctx, { workerId: 'registry-test', startedAt: new Date() });
+    const tasks = buildTaskList(ctx);
     expect(Object.keys(tasks).sort()).toEqual(
       Object.values(jobs)
         .map((job) => job.name)
@@ -123,7 +121,7 @@ describe('the worker runs what the registry lists', () => {
     await sql`select graphile_worker.add_job('repair_session', '{"sessionId": "nope"}'::json, job_key => 'repair:nope')`.execute(
       ctx.db,
     );
-    await runOnce({ pgPool: ctx.pool, taskList: tasks, logger: quiet, noHandleSignals: true });
+    await runJobsOnce(ctx.pool, tasks);
 
     expect(seen.filter((p) => p.sessionId === sessionId)).toEqual([{ sessionId }]);
     expect(seen.some((p) => p.sessionId.startsWith('nope'))).toBe(false);

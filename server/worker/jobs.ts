@@ -55,9 +55,6 @@ const sessionPayload = z.object({ sessionId: diditIdSchema });
 const singleton = (name: string): JobOptions => ({ jobKey: name, jobKeyMode: 'replace', maxAttempts: 3 });
 
 export const jobs = {
-  /** Records that a worker process is alive (`worker_heartbeat`). */
-  heartbeat: defineJob({ name: 'heartbeat', payload: noPayload }),
-
   /** Applies one session's due inbox rows; woken by a replay, a full batch, or a retry (`inbox-retry:` key, with `runAt`). */
   processSessionInbox: defineJob({
     name: 'process_session_inbox',

@@ -4,7 +4,7 @@ export interface TcpProxy {
   port: number;
   /** Drops every connection and refuses new ones, as a stopped database would. */
   cut(): Promise<void>;
-  /** Accepts connections again on the same port. */
+  /** Accepts connections again on the same port (nothing to do when it already does). */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return port;
     },
     cut: shut,
-    restore: open,
+    restore: () => (server ? Promise.resolve() : open()),
     close: shut,
   };
 }

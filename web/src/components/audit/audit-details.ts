@@ -176,6 +176,13 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
       joinParts(['not sent to Didit', d.error ? clip(d.error) : null, `review event ${d.reviewEventId}`]),
     ),
     'session.decision_push_retried': describe(reviewEvent, (d) => `sent to Didit again · review event ${d.reviewEventId}`),
+    'session.decision_push_requeued': describe(reviewEvent.extend({ job: optionalText, attempts: z.number().optional() }), (d) =>
+      joinParts([
+        `stuck push re-queued · review event ${d.reviewEventId}`,
+        d.job ? `job was ${d.job.replaceAll('_', ' ')}` : null,
+        d.attempts ? `${d.attempts} failed attempt${d.attempts === 1 ? '' : 's'}` : null,
+      ]),
+    ),
 
     'threshold.proposed': describe(
       z.object({ version, thresholds: thresholdSet, previous: thresholdSet.nullable().optional(), reason: optionalText }),

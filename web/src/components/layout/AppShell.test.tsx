@@ -18,6 +18,7 @@ function answerMe(role: 'viewer' | 'analyst' | 'lead' | 'admin' | null) {
     'threshold.propose',
     'threshold.approve',
     'webhook.replay',
+    'push.requeue',
     'audit.read',
   ];
   capabilities.admin = [...capabilities.lead, 'token.manage'];
