@@ -1,4 +1,3 @@
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../context.ts';
@@ -6,12 +5,11 @@ import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { stringField } from '../../test/helpers/didit-events.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { reconcileStep, runReconcileWalk } from './reconcile.ts';
-import { readCursor, syncTasks } from '../../test/helpers/sync-worker.ts';
+import { readCursor, syncTasks, runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { syncCommand } from './sync.command.ts';
 import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 
 const SECRET = 'reconcile-test-secret-001';
-const quiet = new WorkerLogger(() => () => {});
 
 let sandbox: RunningSandbox;
 let ctx: AppContext;
@@ -43,7 +41,7 @@ const subscribeConsole = () =>
   });
 
 /** The worker, run until no job is due (the tasks themselves, no sleeps). */
-const drainWorker = () => runOnce({ pgPool: ctx.pool, taskList: syncTasks(ctx), logger: quiet, noHandleSignals: true });
+const drainWorker = () => runJobsOnce(ctx.pool, syncTasks(ctx));
 
 async function mismatches(): Promise<string[]> {
   const ours = new Map(

@@ -76,12 +76,28 @@ export const diditDecisionSchema = z.looseObject({
 });
 export type DiditDecision = z.infer<typeof diditDecisionSchema>;
 
+/** A list row's step: `{feature, status}`, e.g. `{"feature": "LIVENESS", "status": "Approved"}`. */
+const diditListedFeatureSchema = z.looseObject({ feature: z.string(), status: nullableString });
+
+/** The newest generation's summary of a row's checks; older rows have none (docs/didit-contract.md §9). */
+const diditListedDetailsSchema = z.looseObject({
+  liveness: z.looseObject({ method: nullableString, score: sentScore }).nullable().optional(),
+  face_match: z.looseObject({ score: sentScore }).nullable().optional(),
+});
+
+/**
+ * A row of `GET /v3/sessions/` (docs/didit-contract.md §9). Reconciliation compares `features` and
+ * `additional_details` with our copy; a row whose extras do not parse is still listed, as a row
+ * that does not show them (the status alone must not be lost to a malformed extra).
+ */
 export const diditSessionSummarySchema = z.looseObject({
   session_id: diditIdLike,
   session_number: z.number().int().nullable().optional(),
   status: z.string(),
   vendor_data: nullableString,
   created_at: z.union([z.string(), z.number()]).nullable().optional(),
+  features: z.array(diditListedFeatureSchema).nullable().optional().catch(null),
+  additional_details: diditListedDetailsSchema.nullable().optional().catch(null),
 });
 export type DiditSessionSummary = z.infer<typeof diditSessionSummarySchema>;
 
