@@ -5,7 +5,7 @@ import { runReconcileWalk, type StepResult } from './reconcile.ts';
 import { repairSessionFromDidit } from './repair-session.ts';
 
 export const syncUsage = `sync --since <ISO date>   backfill: walk Didit's sessions created since the date and repair
-                            every one we lack or hold with another status (resumable:
+                            every one we lack or whose list row shows a change (resumable:
                             Ctrl-C stops after the current page; run it again to continue)
   sync --since <date> --restart   start that backfill over from the first page`;
 
