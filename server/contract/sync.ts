@@ -119,6 +119,9 @@ export const workerSchema = z.object({
 });
 export type WorkerHeartbeat = z.infer<typeof workerSchema>;
 
+/** A push pending this long has needed retries, or its job is in trouble: a lead may re-queue it. */
+export const PUSH_REQUEUE_AFTER_SECONDS = 120;
+
 /** An analyst's decision recorded but not yet confirmed by Didit. */
 export const pendingPushSchema = z.object({
   reviewEventId: z.number().int().positive(),

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { Actor } from '../auth/rbac.ts';
-import type { PendingPush } from '../contract/sync.ts';
+import { PUSH_REQUEUE_AFTER_SECONDS, type PendingPush } from '../contract/sync.ts';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -13,11 +13,8 @@ import { enqueueDecisionPush } from './review.repository.ts';
 /**
  * Decisions recorded but not yet confirmed by Didit, with the state of the job pushing each: the
  * Sync page lists them, `/metrics` counts them, and a lead can send one back to the queue once it
- * has waited longer than `STUCK_AFTER_SECONDS`.
+ * has waited longer than `PUSH_REQUEUE_AFTER_SECONDS`.
  */
-
-/** A push pending this long has had several retries, or its job is in trouble: a lead may re-queue it. */
-export const STUCK_AFTER_SECONDS = 120;
 
 interface PendingPushRow {
   review_event_id: number;
@@ -74,7 +71,7 @@ export async function readPendingPushes(db: Database, limit = 50): Promise<Pendi
     lastError: row.push_error ?? row.job_last_error,
     job: jobState(row),
     nextAttemptAt: row.locked_by === null && row.run_at ? row.run_at.toISOString() : null,
-    requeueable: row.pending_seconds >= STUCK_AFTER_SECONDS,
+    requeueable: row.pending_seconds >= PUSH_REQUEUE_AFTER_SECONDS,
   }));
 }
 
@@ -87,7 +84,7 @@ export async function pendingPushBacklog(db: Database): Promise<{ pending: numbe
 }
 
 /**
- * Sends a push that has waited longer than `STUCK_AFTER_SECONDS` to run now: a job held by a dead
+ * Sends a push that has waited longer than `PUSH_REQUEUE_AFTER_SECONDS` to run now: a job held by a dead
  * worker is freed (with the rest of that worker's jobs), a job waiting for its next retry runs
  * at once, and a missing job is queued again. A job a live worker is running is left alone (409):
  * running it twice could push twice. The push looks at Didit before pushing again on any run
@@ -105,8 +102,8 @@ export async function requeueDecisionPush(
     rows: [row],
   } = await pendingPushRows(trx, { reviewEventId, limit: 1 });
   if (!row) throw new AppError(409, 'conflict', 'This decision is not waiting for Didit.', { reason: 'not_pending' });
-  if (row.pending_seconds < STUCK_AFTER_SECONDS) {
-    throw new AppError(409, 'conflict', `A push can be re-queued once it has waited ${STUCK_AFTER_SECONDS} seconds.`, {
+  if (row.pending_seconds < PUSH_REQUEUE_AFTER_SECONDS) {
+    throw new AppError(409, 'conflict', `A push can be re-queued once it has waited ${PUSH_REQUEUE_AFTER_SECONDS} seconds.`, {
       reason: 'too_early',
     });
   }

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { ParkedWebhook } from '../../../../server/contract/sync.ts';
-import { formatInstant } from './sync-health.ts';
+import { formatInstant, shownCount } from './sync-health.ts';
 import styles from './Sync.module.css';
 
 export interface ParkedTableProps {
@@ -16,11 +16,12 @@ export interface ParkedTableProps {
 
 /** Parked webhook events, most recently parked first. Every value is text, never HTML. */
 export function ParkedTable({ rows, total, canReplay, replaying, onReplay }: ParkedTableProps) {
-  const shown = rows.length < total ? `${rows.length} of ${total} shown` : `${total} ${total === 1 ? 'row' : 'rows'}`;
   return (
     <div className={styles.tableWrap}>
       <table className={styles.table}>
-        <caption className={styles.caption}>Parked webhook events, most recently parked first ({shown})</caption>
+        <caption className={styles.caption}>
+          Parked webhook events, most recently parked first ({shownCount(rows.length, total, ['row', 'rows'])})
+        </caption>
         <thead>
           <tr>
             <th scope="col">ID</th>

@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import type { QuarantinedDelivery } from '../../../../server/contract/sync.ts';
 import { HealthTag } from './HealthTag.tsx';
-import { formatInstant, needsLook, quarantineReasonLabels, quarantineRepairText } from './sync-health.ts';
+import { formatInstant, needsLook, quarantineReasonLabels, quarantineRepairText, shownCount } from './sync-health.ts';
 import styles from './Sync.module.css';
 
 export interface QuarantineTableProps {
@@ -15,11 +15,12 @@ export interface QuarantineTableProps {
  * re-read of each one's session from Didit. Every value is text, never HTML.
  */
 export function QuarantineTable({ rows, total }: QuarantineTableProps) {
-  const shown = rows.length < total ? `${rows.length} of ${total} shown` : `${total} ${total === 1 ? 'delivery' : 'deliveries'}`;
   return (
     <div className={styles.tableWrap}>
       <table className={styles.table}>
-        <caption className={styles.caption}>Quarantined webhook deliveries, latest first ({shown})</caption>
+        <caption className={styles.caption}>
+          Quarantined webhook deliveries, latest first ({shownCount(rows.length, total, ['delivery', 'deliveries'])})
+        </caption>
         <thead>
           <tr>
             <th scope="col">ID</th>

@@ -6,8 +6,10 @@ import {
   formatAgo,
   formatInstant,
   formatSeconds,
+  lostPushCount,
   needsLook,
   parkedLevel,
+  pushesLevel,
   quarantineLevel,
   reconciliationLevel,
   retryingLevel,
@@ -50,11 +52,12 @@ export interface SyncSummaryProps {
 
 /** The numbers that say whether the copy of Didit's truth is keeping up. */
 export function SyncSummary({ status, now, showWebhooks = true }: SyncSummaryProps) {
-  const { webhooks, reconciliation } = status;
+  const { webhooks, reconciliation, pushes } = status;
   const oldestAge = secondsSince(webhooks.oldestPendingAt, now);
   const lastRun = reconciliation.lastCompleted;
   const active = reconciliation.active;
   const toLookAt = webhooks.quarantined.filter(needsLook).length;
+  const lostPushes = lostPushCount(pushes);
   return (
     <section aria-labelledby="sync-summary-heading" className={styles.section}>
       <h2 id="sync-summary-heading" className={styles.visuallyHidden}>
@@ -90,6 +93,17 @@ export function SyncSummary({ status, now, showWebhooks = true }: SyncSummaryPro
             </Stat>
           </>
         ) : null}
+        <Stat label="Decisions to Didit" level={pushesLevel(pushes)} value={pushes.pendingCount}>
+          {pushes.pendingCount === 0
+            ? 'All confirmed by Didit'
+            : `Oldest pending for ${formatSeconds(pushes.oldestPendingSeconds)}`}
+          {lostPushes > 0 ? (
+            <>
+              <br />
+              {lostPushes} stuck without a live worker
+            </>
+          ) : null}
+        </Stat>
         <Stat
           label="Reconciliation lag"
           level={reconciliationLevel(reconciliation)}

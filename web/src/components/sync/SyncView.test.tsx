@@ -1,11 +1,12 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ParkedWebhook, QuarantinedDelivery, SyncStatus } from '../../../../server/contract/sync.ts';
+import type { ParkedWebhook, PendingPush, QuarantinedDelivery, SyncStatus } from '../../../../server/contract/sync.ts';
 import { syncStatusSchema } from '../../../../server/contract/sync.ts';
 import { ApiError } from '../../api/client.ts';
 import type { SyncApi } from '../../api/sync.ts';
 import { renderWithQuery } from '../../test/render-with-query.tsx';
+import { formatInstant } from './sync-health.ts';
 import { SyncView } from './SyncView.tsx';
 
 afterEach(cleanup);
@@ -44,10 +45,28 @@ function quarantinedRow(overrides: Partial<QuarantinedDelivery> = {}): Quarantin
   };
 }
 
+function pendingPushRow(overrides: Partial<PendingPush> = {}): PendingPush {
+  return {
+    reviewEventId: 41,
+    sessionId: '11111111-2222-3333-4444-555555555555',
+    decision: 'Approved',
+    decidedBy: 'ana@example.com',
+    decidedAt: ago(30),
+    pendingSeconds: 30,
+    attempts: 0,
+    lastError: null,
+    job: 'queued',
+    nextAttemptAt: ago(30),
+    requeueable: false,
+    ...overrides,
+  };
+}
+
 function syncStatus(
   overrides: {
     webhooks?: Partial<SyncStatus['webhooks']>;
     reconciliation?: Partial<SyncStatus['reconciliation']>;
+    pushes?: Partial<SyncStatus['pushes']>;
     workers?: SyncStatus['workers'];
   } = {},
 ): SyncStatus {
@@ -71,6 +90,7 @@ function syncStatus(
       lagSeconds: 300,
       ...overrides.reconciliation,
     },
+    pushes: { pendingCount: 0, oldestPendingSeconds: 0, pending: [], ...overrides.pushes },
     workers: overrides.workers ?? [
       { workerId: 'vm:101:ab12cd34', hostname: 'vm', pid: 101, startedAt: ago(3_600), lastSeenAt: ago(20) },
     ],
@@ -111,14 +131,18 @@ function fakeSyncApi(overrides: Partial<SyncApi> = {}): SyncApi {
     replayWebhook: vi.fn<SyncApi['replayWebhook']>((id) =>
       Promise.resolve({ id, sessionId: 'session', status: 'queued' as const }),
     ),
+    requeuePush: vi.fn<SyncApi['requeuePush']>((reviewEventId) =>
+      Promise.resolve({ reviewEventId, wasJob: 'retrying' as const, status: 'queued' as const }),
+    ),
     ...overrides,
   };
 }
 
-function renderSync(api: SyncApi, { canReplay = true, pollMs = 0 } = {}) {
-  const router = createMemoryRouter([{ path: '/sync', element: <SyncView api={api} canReplay={canReplay} pollMs={pollMs} /> }], {
-    initialEntries: ['/sync'],
-  });
+function renderSync(api: SyncApi, { canReplay = true, canRequeue = true, pollMs = 0 } = {}) {
+  const router = createMemoryRouter(
+    [{ path: '/sync', element: <SyncView api={api} canReplay={canReplay} canRequeue={canRequeue} pollMs={pollMs} /> }],
+    { initialEntries: ['/sync'] },
+  );
   renderWithQuery(<RouterProvider router={router} />);
 }
 
@@ -128,6 +152,9 @@ const stat = (label: string) => {
   if (!card) throw new Error(`no card for ${label}`);
   return card;
 };
+
+/** Each section of the page announces its own actions. */
+const announcer = (section: string) => within(screen.getByRole('region', { name: section })).getByRole('status');
 
 describe('sync health', () => {
   it('summarises the inbox and warns (in words) when the backlog is ageing', async () => {
@@ -186,7 +213,7 @@ describe('sync health', () => {
     expect(within(table).getByText(hostile)).toBeTruthy();
     expect(table.querySelector('img')).toBeNull();
 
-    const status = screen.getByRole('status');
+    const status = announcer('Parked webhooks');
     expect(status.textContent).toBe('');
     fireEvent.click(within(row).getByRole('button', { name: 'Replay webhook 7' }));
     await waitFor(() =>
@@ -208,7 +235,7 @@ describe('sync health', () => {
     renderSync(fakeSyncApi({ getStatus, replayWebhook }));
     fireEvent.click(await screen.findByRole('button', { name: 'Replay webhook 7' }));
     await waitFor(() =>
-      expect(screen.getByRole('status').textContent).toBe(
+      expect(announcer('Parked webhooks').textContent).toBe(
         'Replay of webhook 7 failed: You do not have permission to replay webhooks.',
       ),
     );
@@ -407,5 +434,206 @@ describe('sync health', () => {
     renderSync(fakeSyncApi({ getStatus }));
     expect(await screen.findByRole('table', { name: /Quarantined webhook deliveries/ })).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'No webhooks received yet' })).toBeNull();
+  });
+});
+
+describe('decisions on their way to Didit', () => {
+  const pushesTable = () => screen.findByRole('table', { name: /Decisions not yet confirmed by Didit/ });
+  const pushRow = (table: HTMLElement, sessionId: string) =>
+    within(table).getByRole('row', { name: new RegExp(`^${sessionId}\\b`) });
+
+  /** How long a push has waited, as the server reports it (a lead may re-queue it from 2 min). */
+  const waited = (seconds: number) => ({ pendingSeconds: seconds, decidedAt: ago(seconds), requeueable: seconds >= 120 });
+
+  /** One push in each job state. */
+  const rows = [
+    pendingPushRow({ reviewEventId: 1, sessionId: 'retrying-session', job: 'retrying', attempts: 4, ...waited(900) }),
+    pendingPushRow({ reviewEventId: 2, sessionId: 'dead-worker-session', job: 'held_by_dead_worker', ...waited(300) }),
+    pendingPushRow({ reviewEventId: 3, sessionId: 'missing-job-session', job: 'missing', nextAttemptAt: null, ...waited(200) }),
+    pendingPushRow({ reviewEventId: 4, sessionId: 'running-session', job: 'running', nextAttemptAt: null, ...waited(150) }),
+    pendingPushRow({ reviewEventId: 5, sessionId: 'young-session', job: 'queued', ...waited(30) }),
+  ];
+
+  function withPushes(pending: PendingPush[], pendingCount = pending.length) {
+    const oldestPendingSeconds = Math.max(0, ...pending.map((row) => row.pendingSeconds));
+    return vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ pushes: { pendingCount, oldestPendingSeconds, pending } })),
+    );
+  }
+
+  it.each([
+    { when: 'nothing waits', pending: [], level: 'ok', words: 'OK', detail: 'All confirmed by Didit' },
+    {
+      when: 'the oldest waited under 2 min',
+      pending: [pendingPushRow(waited(119))],
+      level: 'ok',
+      words: 'OK',
+      detail: 'Oldest pending for 1 min',
+    },
+    {
+      when: 'the oldest waited 2 min',
+      pending: [pendingPushRow(waited(120))],
+      level: 'warn',
+      words: 'Warning',
+      detail: 'Oldest pending for 2 min',
+    },
+    {
+      when: 'the oldest waited 10 min',
+      pending: [pendingPushRow(waited(600))],
+      level: 'breach',
+      words: 'Needs attention',
+      detail: 'Oldest pending for 10 min',
+    },
+    {
+      when: 'a young push is held by a worker that stopped',
+      pending: [pendingPushRow({ job: 'held_by_dead_worker' })],
+      level: 'breach',
+      words: 'Needs attention',
+      detail: '1 stuck without a live worker',
+    },
+    {
+      when: 'a young push has no job',
+      pending: [pendingPushRow({ job: 'missing', nextAttemptAt: null })],
+      level: 'breach',
+      words: 'Needs attention',
+      detail: '1 stuck without a live worker',
+    },
+  ])('rates the "Decisions to Didit" tile in words when $when', async ({ pending, level, words, detail }) => {
+    renderSync(fakeSyncApi({ getStatus: withPushes(pending) }));
+    await screen.findByText('Decisions to Didit', { selector: 'dt' });
+    const card = stat('Decisions to Didit');
+    expect(card.dataset.level).toBe(level);
+    expect(within(card).getByText(words)).toBeTruthy();
+    expect(within(card).getByText(String(pending.length))).toBeTruthy();
+    expect(card.textContent).toContain(detail);
+  });
+
+  it('lists each waiting decision as text: session link, who and when, attempts, the job in words, the last error', async () => {
+    const hostile = '<img src=x onerror="alert(1)"> Didit answered 503';
+    const nextAttemptAt = new Date(Date.now() + 45_000).toISOString();
+    const declined = { ...rows[0], decision: 'Declined' as const, nextAttemptAt, lastError: hostile, ...waited(900) };
+    renderSync(fakeSyncApi({ getStatus: withPushes([pendingPushRow(declined), ...rows.slice(1)], 60) }));
+
+    const table = await pushesTable();
+    expect(table.querySelector('caption')?.textContent).toContain('(5 of 60 shown)');
+    const retrying = pushRow(table, 'retrying-session');
+    expect(within(retrying).getByRole('link', { name: 'retrying-session' }).getAttribute('href')).toBe(
+      '/sessions/retrying-session',
+    );
+    expect(within(retrying).getByText('Declined')).toBeTruthy();
+    expect(within(retrying).getByText('ana@example.com')).toBeTruthy();
+    const decided = within(retrying).getByText(formatInstant(declined.decidedAt));
+    expect(decided.tagName).toBe('TIME');
+    expect(retrying.textContent).toContain('waiting 15 min');
+    expect(within(retrying).getByText('4')).toBeTruthy();
+    expect(retrying.textContent).toContain(`Waiting for retry at ${formatInstant(nextAttemptAt)}`);
+    expect(within(retrying).getByText('Needs attention')).toBeTruthy();
+    expect(within(retrying).getByText(hostile)).toBeTruthy();
+    expect(table.querySelector('img')).toBeNull();
+
+    const dead = pushRow(table, 'dead-worker-session');
+    expect(dead.textContent).toContain('Held by a worker that stopped — freed within a minute');
+    expect(within(dead).getByText('Needs attention')).toBeTruthy();
+    expect(pushRow(table, 'missing-job-session').textContent).toContain('No job — re-queue it');
+    const running = pushRow(table, 'running-session');
+    expect(running.textContent).toContain('Being pushed');
+    expect(within(running).getByText('Warning')).toBeTruthy();
+    const young = pushRow(table, 'young-session');
+    expect(young.textContent).toContain('Queued');
+    expect(within(young).queryByText(/OK|Warning|Needs attention/)).toBeNull();
+  });
+
+  it('offers Re-queue only with the capability, and only on pushes that waited 2 min and no live worker is running', async () => {
+    renderSync(fakeSyncApi({ getStatus: withPushes(rows) }));
+    const table = await pushesTable();
+    const buttons = within(table).getAllByRole('button', { name: /^Re-queue the decision on session / });
+    expect(buttons.map((button) => button.getAttribute('aria-label'))).toEqual([
+      'Re-queue the decision on session retrying-session',
+      'Re-queue the decision on session dead-worker-session',
+      'Re-queue the decision on session missing-job-session',
+    ]);
+    expect(within(pushRow(table, 'young-session')).getByText('Re-queue after 2 min')).toBeTruthy();
+    expect(within(pushRow(table, 'running-session')).queryByRole('button')).toBeNull();
+    expect(screen.getByText(/A decision waiting 2 min or more can be re-queued/)).toBeTruthy();
+    cleanup();
+
+    renderSync(fakeSyncApi({ getStatus: withPushes(rows) }), { canRequeue: false });
+    const readOnly = await pushesTable();
+    expect(within(readOnly).queryByRole('button')).toBeNull();
+    expect(within(readOnly).queryByRole('columnheader', { name: 'Actions' })).toBeNull();
+    expect(screen.getByText(/A lead can re-queue a decision waiting 2 min or more/)).toBeTruthy();
+  });
+
+  it('re-queues a push, disabled while in flight, announces what happened and fetches the status again', async () => {
+    const getStatus = withPushes(rows);
+    let answer!: (response: Awaited<ReturnType<SyncApi['requeuePush']>>) => void;
+    const requeuePush = vi.fn<SyncApi['requeuePush']>(() => new Promise((resolve) => (answer = resolve)));
+    renderSync(fakeSyncApi({ getStatus, requeuePush }));
+    const button = within(await pushesTable()).getByRole<HTMLButtonElement>('button', {
+      name: 'Re-queue the decision on session dead-worker-session',
+    });
+    const status = announcer('Decisions on their way to Didit');
+    expect(status.textContent).toBe('');
+
+    fireEvent.click(button);
+    expect(requeuePush).toHaveBeenCalledWith(2);
+    await waitFor(() => expect(button.disabled).toBe(true));
+    expect(button.textContent).toBe('Re-queueing…');
+
+    act(() => answer({ reviewEventId: 2, wasJob: 'held_by_dead_worker', status: 'queued' }));
+    await waitFor(() =>
+      expect(status.textContent).toBe(
+        'The decision on session dead-worker-session was sent back to the worker. It was freed from the worker that stopped.',
+      ),
+    );
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Decisions on their way to Didit' }));
+    await waitFor(() => expect(getStatus).toHaveBeenCalledTimes(2));
+    expect(announcer('Parked webhooks').textContent).toBe('');
+  });
+
+  it.each([
+    { reason: 'running', words: 'a worker is pushing it right now. Wait for that attempt to finish.' },
+    { reason: 'too_early', words: 'it has waited less than 2 min; the worker is still retrying it on its own.' },
+    {
+      reason: 'not_pending',
+      words: 'it is no longer waiting for Didit: it was confirmed, or refused and its session is back in the queue.',
+    },
+  ])('says in words why a re-queue was refused ($reason)', async ({ reason, words }) => {
+    const requeuePush = vi.fn<SyncApi['requeuePush']>(() =>
+      Promise.reject(new ApiError(409, 'conflict', 'server wording', { reason })),
+    );
+    renderSync(fakeSyncApi({ getStatus: withPushes(rows), requeuePush }));
+    const table = await pushesTable();
+    fireEvent.click(within(table).getByRole('button', { name: 'Re-queue the decision on session retrying-session' }));
+    await waitFor(() =>
+      expect(announcer('Decisions on their way to Didit').textContent).toBe(
+        `Re-queue of the decision on session retrying-session failed: ${words}`,
+      ),
+    );
+    expect(within(table).getByRole<HTMLButtonElement>('button', { name: /retrying-session/ }).disabled).toBe(false);
+  });
+
+  it("shows the server's message for other refusals", async () => {
+    const requeuePush = vi.fn<SyncApi['requeuePush']>(() =>
+      Promise.reject(new ApiError(403, 'forbidden', 'You do not have permission to re-queue pushes.')),
+    );
+    renderSync(fakeSyncApi({ getStatus: withPushes(rows), requeuePush }));
+    fireEvent.click(within(await pushesTable()).getByRole('button', { name: /missing-job-session/ }));
+    await waitFor(() =>
+      expect(announcer('Decisions on their way to Didit').textContent).toBe(
+        'Re-queue of the decision on session missing-job-session failed: You do not have permission to re-queue pushes.',
+      ),
+    );
+  });
+
+  it('says so when nothing waits, even before any webhook has arrived', async () => {
+    const getStatus = vi.fn<SyncApi['getStatus']>(() =>
+      Promise.resolve(syncStatus({ webhooks: { lastReceivedAt: null, receivedLastHour: 0 } })),
+    );
+    renderSync(fakeSyncApi({ getStatus }));
+    expect(await screen.findByRole('heading', { name: 'No webhooks received yet' })).toBeTruthy();
+    const section = screen.getByRole('region', { name: 'Decisions on their way to Didit' });
+    expect(within(section).getByText('No decisions waiting: every decision recorded has been confirmed by Didit.')).toBeTruthy();
+    expect(within(stat('Decisions to Didit')).getByText('0')).toBeTruthy();
   });
 });

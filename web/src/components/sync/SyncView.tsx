@@ -1,5 +1,5 @@
-import { useRef, useState } from 'react';
-import type { ParkedWebhook } from '../../../../server/contract/sync.ts';
+import { useRef } from 'react';
+import type { ParkedWebhook, PendingPush } from '../../../../server/contract/sync.ts';
 import { useSyncStatus } from '../../api/queries.ts';
 import { errorMessage } from '../../api/review.ts';
 import { httpSyncApi, type SyncApi } from '../../api/sync.ts';
@@ -8,9 +8,18 @@ import { EmptyState } from '../layout/EmptyState.tsx';
 import { PageHeader } from '../layout/PageHeader.tsx';
 import { DiditCallsTable, RateLimitTable, WorkersTable } from './DiditTables.tsx';
 import { ParkedTable } from './ParkedTable.tsx';
+import { PendingPushesTable } from './PendingPushesTable.tsx';
 import { QuarantineTable } from './QuarantineTable.tsx';
 import { SyncSummary } from './SyncSummary.tsx';
-import { formatInstant, nothingReceived } from './sync-health.ts';
+import {
+  formatInstant,
+  formatSeconds,
+  nothingReceived,
+  PUSH_WARN_SECONDS,
+  requeueFailureText,
+  requeueOutcomeText,
+} from './sync-health.ts';
+import { Announcer, useRowAction } from './use-row-action.tsx';
 import styles from './Sync.module.css';
 
 export interface SyncViewProps {
@@ -18,48 +27,60 @@ export interface SyncViewProps {
   api?: SyncApi;
   /** The user may replay webhooks (`webhook.replay`). Hiding is convenience: the server checks again. */
   canReplay: boolean;
+  /** The user may re-queue a stuck decision push (`push.requeue`); the server checks again. */
+  canRequeue: boolean;
   /** Poll interval for the status (0 turns polling off). */
   pollMs?: number;
 }
 
-type Announcement = { tone: 'ok' | 'error'; text: string };
-
 /**
- * Sync health: webhook inbox, parked events (with replay), quarantined deliveries, reconciliation,
- * Didit calls and budgets.
+ * Sync health: webhook inbox, parked events (with replay), decisions on their way to Didit (with
+ * re-queue), quarantined deliveries, reconciliation, Didit calls and budgets.
  */
-export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: SyncViewProps) {
+export function SyncView({ api = httpSyncApi, canReplay, canRequeue, pollMs = 10_000 }: SyncViewProps) {
   const sync = useSyncStatus(api, pollMs);
   const syncError = sync.error ? errorMessage(sync.error) : null;
   const fetchedAt = sync.dataUpdatedAt || null;
   const refresh = () => void sync.refetch();
   const now = useNow(5_000);
-  const [replaying, setReplaying] = useState<ReadonlySet<number>>(new Set());
-  const [announcement, setAnnouncement] = useState<Announcement | null>(null);
+  const replay = useRowAction();
+  const requeue = useRowAction();
   const parkedHeading = useRef<HTMLHeadingElement>(null);
+  const pushesHeading = useRef<HTMLHeadingElement>(null);
   const status = sync.data;
   // Clock skew between tabs and renders: never show data as older than when it was fetched.
   const at = Math.max(now, fetchedAt ?? 0);
 
-  const replay = async (row: ParkedWebhook) => {
-    setReplaying((current) => new Set(current).add(row.id));
-    setAnnouncement(null);
-    try {
-      const result = await api.replayWebhook(row.id);
-      setAnnouncement({ tone: 'ok', text: `Webhook ${result.id} queued for replay (session ${result.sessionId}).` });
-      // The row leaves the parked list on the next status; keep keyboard focus somewhere sensible.
-      parkedHeading.current?.focus();
-      refresh();
-    } catch (error) {
-      setAnnouncement({ tone: 'error', text: `Replay of webhook ${row.id} failed: ${errorMessage(error)}` });
-    } finally {
-      setReplaying((current) => {
-        const next = new Set(current);
-        next.delete(row.id);
-        return next;
-      });
-    }
-  };
+  const replayRow = (row: ParkedWebhook) =>
+    replay.run(
+      row.id,
+      async () => {
+        const result = await api.replayWebhook(row.id);
+        // The row leaves the parked list on the next status; keep keyboard focus somewhere sensible.
+        parkedHeading.current?.focus();
+        refresh();
+        return `Webhook ${result.id} queued for replay (session ${result.sessionId}).`;
+      },
+      (error) => `Replay of webhook ${row.id} failed: ${errorMessage(error)}`,
+    );
+
+  const requeueRow = (row: PendingPush) =>
+    requeue.run(
+      row.reviewEventId,
+      async () => {
+        const result = await api.requeuePush(row.reviewEventId);
+        // The button was disabled while in flight, which drops focus; the heading sits above the announcement.
+        pushesHeading.current?.focus();
+        refresh();
+        const outcome = requeueOutcomeText[result.wasJob];
+        return `The decision on session ${row.sessionId} was sent back to the worker.${outcome ? ` ${outcome}` : ''}`;
+      },
+      (error) => {
+        // A refusal usually means the push moved on since this status was fetched: show where it is now.
+        refresh();
+        return `Re-queue of the decision on session ${row.sessionId} failed: ${requeueFailureText(error)}`;
+      },
+    );
 
   return (
     <>
@@ -99,9 +120,7 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
               <h2 id="sync-parked-heading" ref={parkedHeading} tabIndex={-1} className={styles.heading}>
                 Parked webhooks
               </h2>
-              <p role="status" className={announcement?.tone === 'error' ? styles.error : styles.announce}>
-                {announcement?.text ?? ''}
-              </p>
+              <Announcer announcement={replay.announcement} />
               {status.webhooks.parked.length === 0 ? (
                 <p className={styles.muted}>
                   No parked webhooks: every event received has been applied or is still being retried.
@@ -111,12 +130,38 @@ export function SyncView({ api = httpSyncApi, canReplay, pollMs = 10_000 }: Sync
                   rows={status.webhooks.parked}
                   total={status.webhooks.parkedCount}
                   canReplay={canReplay}
-                  replaying={replaying}
-                  onReplay={(row) => void replay(row)}
+                  replaying={replay.inFlight}
+                  onReplay={(row) => void replayRow(row)}
                 />
               )}
             </section>
           )}
+
+          <section aria-labelledby="sync-pushes-heading" className={styles.section}>
+            <h2 id="sync-pushes-heading" ref={pushesHeading} tabIndex={-1} className={styles.heading}>
+              Decisions on their way to Didit
+            </h2>
+            <Announcer announcement={requeue.announcement} />
+            {status.pushes.pending.length === 0 ? (
+              <p className={styles.muted}>No decisions waiting: every decision recorded has been confirmed by Didit.</p>
+            ) : (
+              <>
+                <p className={styles.muted}>
+                  Recorded by analysts, not yet confirmed by Didit; the worker retries each push on its own.{' '}
+                  {canRequeue
+                    ? `A decision waiting ${formatSeconds(PUSH_WARN_SECONDS)} or more can be re-queued.`
+                    : `A lead can re-queue a decision waiting ${formatSeconds(PUSH_WARN_SECONDS)} or more.`}
+                </p>
+                <PendingPushesTable
+                  rows={status.pushes.pending}
+                  total={status.pushes.pendingCount}
+                  canRequeue={canRequeue}
+                  requeueing={requeue.inFlight}
+                  onRequeue={(row) => void requeueRow(row)}
+                />
+              </>
+            )}
+          </section>
 
           {nothingReceived(status.webhooks) ? null : (
             <section aria-labelledby="sync-quarantine-heading" className={styles.section}>

@@ -1,11 +1,16 @@
+import { z } from 'zod';
+import { ApiError } from '../../api/client.ts';
+import { errorMessage } from '../../api/review.ts';
 import { formatDateTime } from '../../format/date.ts';
-import type {
-  DiditCallStat,
-  QuarantinedDelivery,
-  QuarantineReason,
-  QuarantineRepairState,
-  RateLimitScope,
-  SyncStatus,
+import {
+  PUSH_REQUEUE_AFTER_SECONDS,
+  type DiditCallStat,
+  type PendingPush,
+  type QuarantinedDelivery,
+  type QuarantineReason,
+  type QuarantineRepairState,
+  type RateLimitScope,
+  type SyncStatus,
 } from '../../../../server/contract/sync.ts';
 
 /**
@@ -58,12 +63,24 @@ export function formatPercent(rate: number): string {
   return `${percent === 0 || percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`;
 }
 
+/** `12 rows`, or `50 of 60 shown` when the server lists only part of them. */
+export function shownCount(shown: number, total: number, [one, many]: readonly [string, string]): string {
+  return shown < total ? `${shown} of ${total} shown` : `${total} ${total === 1 ? one : many}`;
+}
+
 /** Backlog: judged by how long the oldest pending row has waited (the inbox normally drains in seconds). */
 export const BACKLOG_WARN_SECONDS = 60;
 export const BACKLOG_BREACH_SECONDS = 5 * 60;
 /** Reconciliation runs every few minutes (at most hourly): the lag is the age of the last finished walk's start. */
 export const RECONCILE_WARN_SECONDS = 60 * 60;
 export const RECONCILE_BREACH_SECONDS = 3 * 60 * 60;
+/**
+ * A decision's push normally lands within seconds; from 2 min it has needed retries (the server
+ * lets a lead re-queue it from then), and at 10 min Didit still shows the session undecided long
+ * after the analyst moved on.
+ */
+export const PUSH_WARN_SECONDS = PUSH_REQUEUE_AFTER_SECONDS;
+export const PUSH_BREACH_SECONDS = 10 * 60;
 /** Didit call error rates over the last 15 minutes. */
 export const ERROR_RATE_WARN = 0.01;
 export const ERROR_RATE_BREACH = 0.05;
@@ -107,6 +124,69 @@ export function rateLimitLevel(scope: RateLimitScope): HealthLevel {
   )
     return 'warn';
   return 'ok';
+}
+
+/** No live worker will run this push by itself (soon, or at all): someone has to look. */
+const pushJobLost = (push: Pick<PendingPush, 'job'>): boolean => push.job === 'held_by_dead_worker' || push.job === 'missing';
+
+function pushAgeLevel(seconds: number): HealthLevel {
+  if (seconds >= PUSH_BREACH_SECONDS) return 'breach';
+  if (seconds >= PUSH_WARN_SECONDS) return 'warn';
+  return 'ok';
+}
+
+/** One decision on its way to Didit: by its age, or a breach at once when its job is lost. */
+export const pushLevel = (push: Pick<PendingPush, 'job' | 'pendingSeconds'>): HealthLevel =>
+  pushJobLost(push) ? 'breach' : pushAgeLevel(push.pendingSeconds);
+
+/** All of them: by the oldest's age, or a breach when any listed push has lost its job. */
+export function pushesLevel(pushes: SyncStatus['pushes']): HealthLevel {
+  if (pushes.pending.some(pushJobLost)) return 'breach';
+  return pushes.pendingCount === 0 ? 'ok' : pushAgeLevel(pushes.oldestPendingSeconds);
+}
+
+/** How many of the listed pushes no live worker will run by itself. */
+export const lostPushCount = (pushes: SyncStatus['pushes']): number => pushes.pending.filter(pushJobLost).length;
+
+/** What the job pushing a decision is doing, in words. */
+export function pushJobText(push: Pick<PendingPush, 'job' | 'nextAttemptAt'>): string {
+  const words: Record<PendingPush['job'], string> = {
+    queued: 'Queued',
+    retrying: push.nextAttemptAt ? `Waiting for retry at ${formatInstant(push.nextAttemptAt)}` : 'Waiting for retry',
+    running: 'Being pushed',
+    held_by_dead_worker: 'Held by a worker that stopped — freed within a minute',
+    missing: 'No job — re-queue it',
+  };
+  return words[push.job];
+}
+
+/**
+ * A lead may re-queue a push that has waited long enough, unless a live worker is running it right
+ * now (the server refuses: running it twice could push twice).
+ */
+export const offersRequeue = (push: Pick<PendingPush, 'job' | 'requeueable'>): boolean =>
+  push.requeueable && push.job !== 'running';
+
+/** What the re-queue did, beyond queueing the push again, by what its job was doing. */
+export const requeueOutcomeText: Partial<Record<PendingPush['job'], string>> = {
+  retrying: 'It runs now instead of waiting for its retry.',
+  held_by_dead_worker: 'It was freed from the worker that stopped.',
+  missing: 'A new job was created for it.',
+};
+
+/** `error.details.reason` of a 409 from `POST /api/sync/pushes/:id/requeue` (`pending-pushes.ts`). */
+const requeueConflictSchema = z.object({ reason: z.enum(['too_early', 'running', 'not_pending']) });
+
+const requeueConflictText: Record<z.infer<typeof requeueConflictSchema>['reason'], string> = {
+  too_early: `it has waited less than ${formatSeconds(PUSH_WARN_SECONDS)}; the worker is still retrying it on its own.`,
+  running: 'a worker is pushing it right now. Wait for that attempt to finish.',
+  not_pending: 'it is no longer waiting for Didit: it was confirmed, or refused and its session is back in the queue.',
+};
+
+/** Why a re-queue was refused, as the end of a sentence ("… failed: <this>"). */
+export function requeueFailureText(error: unknown): string {
+  const conflict = error instanceof ApiError && error.status === 409 ? requeueConflictSchema.safeParse(error.details) : null;
+  return conflict?.success ? requeueConflictText[conflict.data.reason] : errorMessage(error);
 }
 
 /** Why an authentic delivery could not be stored as an event, in words. */
