@@ -10,7 +10,7 @@ import { createLogger } from './logger.ts';
 import { failStartup, stopOnSignals, withinTime } from './shutdown.ts';
 import { startEmbeddedSandbox } from './vendors/didit/embedded-sandbox.ts';
 import { buildWebApp, webBuildIsStale } from './web-build.ts';
-import { startWorker } from './worker/runner.ts';
+import { recoverLostJobOutcomes, startWorker } from './worker/runner.ts';
 
 /**
  * `npm start`: the whole console in one process. With no DATABASE_URL this is the embedded
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   await requireAppendOnlyAudit(ctx.pool, { production: config.env === 'production', warn: (m) => logger.warn(m) });
 
   const worker = await startWorker(ctx);
+  recoverLostJobOutcomes(worker);
   stops.push({ name: 'worker', stop: () => worker.stop() });
   const http = await listen(createApp(ctx), config.host, config.port, logger);
   stops.push({ name: 'HTTP server', stop: () => http.close(config.shutdownTimeoutMs) });

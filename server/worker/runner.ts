@@ -28,7 +28,7 @@ import {
   unlockDeadWorkers,
   type WorkerIdentity,
 } from './liveness.ts';
-import { createPatientPool } from './patient-pool.ts';
+import { createPatientPool, isDatabaseUnreachable } from './patient-pool.ts';
 import { every, type Periodic } from './periodic.ts';
 
 /** Every job of the registry (`jobs.ts`) with its handler: the worker's task list. */
@@ -60,8 +60,13 @@ const RESTART_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 
 export interface RunningWorker {
   identity: WorkerIdentity;
-  /** Restarts of the pool after it failed (database outage, lost connections). */
-  restarts(): number;
+  /**
+   * For the process's `unhandledRejection` handler: graphile-worker writes a job's outcome on a
+   * promise nobody awaits, so a connection cut in the middle of that write surfaces there. When
+   * `reason` is such a database error, the pool is restarted (its jobs freed and run again) and
+   * this returns true; otherwise false, and the caller treats it as the crash it is.
+   */
+  recoverFromLostOutcome(reason: unknown): boolean;
   stop(): Promise<void>;
 }
 
@@ -181,7 +186,13 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
   logger.info({ workerId: identity.workerId }, 'worker started');
   return {
     identity,
-    restarts: () => restarts,
+    recoverFromLostOutcome(reason) {
+      if (!isDatabaseUnreachable(reason)) return false;
+      logger.error({ err: errorMessage(reason) }, "a job's outcome was lost with its connection; restarting the pool");
+      // The supervisor sees the pool end and restarts it, freeing the job for another run.
+      void runner.stop().catch(() => undefined);
+      return true;
+    },
     async stop() {
       stopping = true;
       stopped.abort();
@@ -202,6 +213,17 @@ async function sampleBacklogs(ctx: AppContext): Promise<void> {
   ctx.metrics.decisionPushesPending.set(pushes.pending);
   ctx.metrics.decisionPushOldestPendingSeconds.set(pushes.oldestSeconds);
   ctx.metrics.inboxOldestPendingSeconds.set(inbox.oldestSeconds);
+}
+
+/**
+ * Installs the process's `unhandledRejection` handler for a process that runs a worker: a job
+ * outcome lost with its connection restarts the pool; anything else is rethrown, which crashes
+ * the process as Node would have (the process manager restarts it).
+ */
+export function recoverLostJobOutcomes(worker: RunningWorker): void {
+  process.on('unhandledRejection', (reason) => {
+    if (!worker.recoverFromLostOutcome(reason)) throw reason;
+  });
 }
 
 function reportUnlocked(ctx: AppContext, logger: Logger, message: string, unlocked: { workerIds: string[]; jobs: number }): void {

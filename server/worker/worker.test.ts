@@ -42,6 +42,52 @@ describe('worker', () => {
   });
 });
 
+describe('a job outcome lost with its connection', () => {
+  let ctx: AppContext;
+  beforeAll(async () => {
+    ({ ctx } = await createTestContext());
+  });
+
+  it('restarts the pool (new graphile-worker ids) and goes on taking jobs; anything else is not its to handle', async () => {
+    const sessionId = randomUUID();
+    const ran: string[] = [];
+    const tasks = {
+      ...buildTaskList(ctx),
+      ...taskList({
+        repairSession: async ({ sessionId: id }) => {
+          ran.push(id);
+          return Promise.resolve();
+        },
+      }),
+    };
+    const worker = await startWorker(ctx, { taskList: tasks });
+    try {
+      const idsNow = async () =>
+        (
+          await ctx.db
+            .selectFrom('worker_heartbeat')
+            .select('graphile_worker_ids')
+            .where('worker_id', '=', worker.identity.workerId)
+            .executeTakeFirstOrThrow()
+        ).graphile_worker_ids;
+      const before = await idsNow();
+
+      expect(worker.recoverFromLostOutcome(new Error('a bug of ours'))).toBe(false);
+      const cut = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      expect(worker.recoverFromLostOutcome(cut)).toBe(true);
+
+      await vi.waitFor(async () => expect((await idsNow()).some((id) => before.includes(id))).toBe(false), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      await enqueue(ctx.db, jobs.repairSession, { sessionId });
+      await vi.waitFor(() => expect(ran).toContain(sessionId), { timeout: 30_000, interval: 200 });
+    } finally {
+      await worker.stop();
+    }
+  }, 90_000);
+});
+
 describe('a worker whose database goes away while a job finishes', () => {
   let proxy: TcpProxy;
   let ctx: AppContext;
