@@ -4,11 +4,11 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { JsonValue } from './canonical-json.ts';
 import type { SandboxContext } from './context.ts';
 import { createDestinationFromBody, patchDestination, serializeDestination } from './destinations.ts';
 import { ApiError, notFound, paginate, PATH_UUID, routeParam, validate } from './http.ts';
 import { scopesFor } from './rate-limit.ts';
+import { recordRequests } from './request-log.ts';
 import { createWorkflow, patchWorkflow, serializeWorkflowDetail, serializeWorkflowRow } from './workflows.ts';
 
 const pageQuery = z.object({
@@ -20,8 +20,10 @@ const pageQuery = z.object({
 export function apiRouter(ctx: SandboxContext): Router {
   const router = express.Router({ strict: true });
 
-  router.use(recordRequests(ctx));
+  const recorder = recordRequests(ctx.requests);
+  router.use(recorder.arrival);
   router.use(express.json({ limit: '5mb' }));
+  router.use(recorder.body);
 
   // Canonical routes end in "/"; Django answers the slash-less GET with a 301 (docs/didit-contract.md (conventions)).
   router.use((req, res, next) => {
@@ -183,31 +185,4 @@ export function requireApiKey(ctx: SandboxContext) {
     if (key !== ctx.apiKey) throw new ApiError(401, { detail: 'Invalid or missing API key' });
     next();
   };
-}
-
-/** Keeps the recent /v3 calls for tests; very long strings (portraits) are summarised. */
-function recordRequests(ctx: SandboxContext) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const started = performance.now();
-    res.on('finish', () => {
-      ctx.recordRequest({
-        method: req.method,
-        path: req.originalUrl,
-        body: summarise(req.body as JsonValue | undefined),
-        status: res.statusCode,
-        duration_ms: Math.round(performance.now() - started),
-      });
-    });
-    next();
-  };
-}
-
-function summarise(value: JsonValue | undefined): JsonValue {
-  if (value === undefined) return null;
-  if (typeof value === 'string') return value.length > 4096 ? `<${value.length} characters>` : value;
-  if (Array.isArray(value)) return value.map((v: JsonValue) => summarise(v));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v)]));
-  }
-  return value;
 }

@@ -10,6 +10,7 @@ import type { CaptureInput } from './decision.ts';
 import { faultsBody, faultsFromBody, faultsToBody } from './faults.ts';
 import { notFound, routeParam, validate } from './http.ts';
 import { hashString, mulberry32, weighted } from './prng.ts';
+import type { RecordedRequest } from './request-log.ts';
 import { CAPTURE_KINDS, type CaptureKind, type LivenessMethod } from './store.ts';
 import { createWorkflowVersion, serializeWorkflowDetail } from './workflows.ts';
 
@@ -125,15 +126,14 @@ export function controlRouter(ctx: SandboxContext): Router {
 
   router.get('/requests', (req, res) => {
     const q = validate(requestsQuery, req.query);
-    const rows = ctx.requests.filter(
-      (r) =>
-        (q.method === undefined || r.method === q.method.toUpperCase()) &&
-        (q.path_prefix === undefined || r.path.startsWith(q.path_prefix)),
-    );
+    const matches = (r: RecordedRequest) =>
+      (q.method === undefined || r.method === q.method.toUpperCase()) &&
+      (q.path_prefix === undefined || r.path.startsWith(q.path_prefix));
+    const rows = ctx.requests.list().filter(matches);
     res.json(rows.slice(-(q.limit ?? rows.length)));
   });
   router.delete('/requests', (_req, res) => {
-    ctx.requests.length = 0;
+    ctx.requests.clear();
     res.status(204).end();
   });
 

@@ -78,7 +78,13 @@ describe('control API (/sandbox)', () => {
     await call(sandbox, 'GET', '/v3/sessions/?vendor_data=rec');
     const recorded = await call(sandbox, 'GET', '/sandbox/requests?method=post');
     expect(recorded.body).toHaveLength(1);
-    expect(recorded.body[0]).toMatchObject({ method: 'POST', path: '/v3/session/', status: 201, body: { vendor_data: 'rec' } });
+    expect(recorded.body[0]).toMatchObject({
+      method: 'POST',
+      path: '/v3/session/',
+      status: 201,
+      aborted: false,
+      body: { vendor_data: 'rec' },
+    });
     expect(recorded.body[0].body.portrait_image).toMatch(/^<\d+ characters>$/);
     expect(sandbox.requests().map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       'POST /v3/session/ 201',

@@ -3,6 +3,7 @@
  *  [--seed N] [--traffic N] [--media-ttl S] [--media-base-url URL] [--retry-delays 60000,240000]`
  */
 import { parseArgs } from 'node:util';
+import { parseEnvironment } from './environment.ts';
 import { startSandbox } from './sandbox.ts';
 
 function main(): Promise<void> | void {
@@ -31,10 +32,12 @@ function main(): Promise<void> | void {
       'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--api-key sandbox-key] [--seed N]\n' +
         '  [--webhook-url URL [--webhook-secret S]] [--traffic SESSIONS_PER_MINUTE] [--traffic-burst N] [--state FILE] [--media-ttl SECONDS]\n' +
         '  [--media-base-url URL] [--retry-delays MS,MS] [--environment live|sandbox] [--quiet]\n' +
-        'Environment: SANDBOX_PORT, SANDBOX_API_KEY. See server/didit-sandbox/README.md.\n',
+        'Environment: SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_REQUEST_LOG_LIMIT, SANDBOX_DELIVERY_LOG_LIMIT.\n' +
+        'See server/didit-sandbox/README.md.\n',
     );
     return;
   }
+  const env = parseEnvironment(process.env);
   const int = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined || raw === '') return undefined;
     const n = Number(raw);
@@ -49,9 +52,11 @@ function main(): Promise<void> | void {
   const retryDelays = values['retry-delays']?.split(',').map((part) => int('retry-delays', part.trim()) ?? 0);
 
   return startSandbox({
-    port: int('port', values.port ?? process.env['SANDBOX_PORT']) ?? 4010,
+    port: int('port', values.port) ?? env.SANDBOX_PORT ?? 4010,
     host: values.host,
-    apiKey: values['api-key'] ?? process.env['SANDBOX_API_KEY'] ?? 'sandbox-key',
+    apiKey: values['api-key'] ?? env.SANDBOX_API_KEY ?? 'sandbox-key',
+    requestLogLimit: env.SANDBOX_REQUEST_LOG_LIMIT,
+    deliveryLogLimit: env.SANDBOX_DELIVERY_LOG_LIMIT,
     seed: int('seed', values.seed),
     traffic: int('traffic', values.traffic),
     trafficBurst: int('traffic-burst', values['traffic-burst']),

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiRouter } from './api.routes.ts';
 import type { JsonObject, JsonValue } from './canonical-json.ts';
-import type { RecordedRequest, SandboxContext } from './context.ts';
+import type { SandboxContext } from './context.ts';
 import { controlRouter, resolveCapture, type CompleteOptions } from './control.routes.ts';
 import { addDestination, serializeDestination, type NewDestination } from './destinations.ts';
 import { FaultInjector, type FaultSettings } from './faults.ts';
@@ -18,6 +18,7 @@ import { MediaSigner } from './media.ts';
 import { mediaRouter } from './media.routes.ts';
 import { stream } from './prng.ts';
 import { DIDIT_RATE_LIMITS, SlidingWindowLimiter, type RateLimits } from './rate-limit.ts';
+import { RequestLog, type RecordedRequest } from './request-log.ts';
 import { ManualReviewService } from './manual-review.ts';
 import { SessionService } from './sessions.ts';
 import { loadSnapshot } from './state-migration.ts';
@@ -49,7 +50,7 @@ export interface SandboxOptions {
   rateLimits?: Partial<RateLimits>;
   /** Waits before retry 1 and 2; default [60_000, 240_000]. */
   retryDelaysMs?: readonly number[];
-  /** Default 5000. */
+  /** Bounds each delivery attempt, from connecting to the answer's last byte; default 5000. */
   deliveryTimeoutMs?: number;
   /** Registers a destination at start (subscribed to status.updated and data.updated). */
   webhook?: { url: string; secret?: string; label?: string; subscribedEvents?: WebhookEventType[] };
@@ -69,8 +70,10 @@ export interface SandboxOptions {
   logger?: SandboxLogger;
   /** Clock in epoch milliseconds (timestamps, rate windows, media expiry). */
   now?: () => number;
-  /** How many /v3 calls requests() keeps; default 1000. */
-  recordLimit?: number;
+  /** How many /v3 calls requests() and GET /sandbox/requests keep; default 1000. */
+  requestLogLimit?: number;
+  /** How many webhook deliveries deliveries() and GET /sandbox/deliveries keep; default 5000. */
+  deliveryLogLimit?: number;
 }
 
 export interface RunningSandbox {
@@ -162,6 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const dispatcher = new WebhookDispatcher(store, {
     retryDelaysMs: options.retryDelaysMs ?? [60_000, 240_000],
     timeoutMs: options.deliveryTimeoutMs ?? 5000,
+    logLimit: options.deliveryLogLimit ?? 5000,
     now,
     newId: () => store.newId(),
     faults,
@@ -178,8 +182,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
   });
   const reviews = new ManualReviewService({ store, now, sessions });
-  const requests: RecordedRequest[] = [];
-  let requestId = 0;
   const ctx: SandboxContext = {
     apiKey,
     store,
@@ -193,11 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     sessions,
     reviews,
     secretRng: options.seed === undefined ? null : stream(options.seed, 'secrets'),
-    recordRequest: (r) => {
-      requests.push({ id: ++requestId, at: new Date(now()).toISOString(), ...r });
-      if (requests.length > (options.recordLimit ?? 1000)) requests.shift();
-    },
-    requests,
+    requests: new RequestLog(options.requestLogLimit ?? 1000, now),
   };
 
   const app = express();
@@ -306,10 +304,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     awaitUser: (id) => decision(sessions.awaitUser(id).sessionId),
     decision,
     portraitFor: (person) => ctx.images.portraitFor(person),
-    requests: () => [...requests],
-    clearRequests: () => {
-      requests.length = 0;
-    },
+    requests: () => ctx.requests.list(),
+    clearRequests: () => ctx.requests.clear(),
     deliveries: () => [...dispatcher.log],
     resendDelivery: (id) => dispatcher.resend(id),
     flushDeliveries: () => dispatcher.flush(),

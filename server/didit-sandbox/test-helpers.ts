@@ -10,11 +10,14 @@ export interface ReceivedWebhook {
   json: JsonObject;
 }
 
+/** A status, or that status's headers followed by a body that never ends. */
+export type ReceiverAnswer = number | { status: number; stallBody: true };
+
 export interface Receiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Decides the answer per call (0-based index over all calls); default 200. */
-  respond: (index: number, hook: ReceivedWebhook) => number | Promise<number>;
+  /** Decides the answer per call (0-based index over all calls); default 200. A promise that never settles never answers. */
+  respond: (index: number, hook: ReceivedWebhook) => ReceiverAnswer | Promise<ReceiverAnswer>;
   stop(): Promise<void>;
 }
 
@@ -33,8 +36,14 @@ export async function startReceiver(): Promise<Receiver> {
       const hook: ReceivedWebhook = { headers: req.headers, raw, json: JSON.parse(raw.toString('utf8')) as JsonObject };
       const index = receiver.received.length;
       receiver.received.push(hook);
-      void Promise.resolve(receiver.respond(index, hook)).then((status) => {
-        if (!res.destroyed) res.writeHead(status).end();
+      void Promise.resolve(receiver.respond(index, hook)).then((answer) => {
+        if (res.destroyed) return;
+        if (typeof answer === 'number') {
+          res.writeHead(answer).end();
+          return;
+        }
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.write('{"received":');
       });
     });
   });

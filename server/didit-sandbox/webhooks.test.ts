@@ -1,23 +1,30 @@
 import { createHmac } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, jsonText, type JsonObject } from './canonical-json.ts';
 import { startSandbox, type RunningSandbox } from './sandbox.ts';
-import { call, FACE_MATCH_WORKFLOW, startReceiver, type Receiver } from './test-helpers.ts';
+import { call, FACE_MATCH_WORKFLOW, LIVENESS_ONLY_WORKFLOW, startReceiver, type Receiver } from './test-helpers.ts';
 
 const SECRET = 'receiver_secret_for_tests';
 let sandbox: RunningSandbox;
 let receiver: Receiver;
 let workflowId: string;
 
-beforeEach(async () => {
-  receiver = await startReceiver();
+/** Didit's 5 s delivery timeout unless a test waits one out. */
+async function startSandboxForReceiver(deliveryTimeoutMs?: number): Promise<void> {
   sandbox = await startSandbox({
     seed: 5,
     retryDelaysMs: [20, 40],
-    deliveryTimeoutMs: 150,
+    deliveryTimeoutMs,
     webhook: { url: receiver.url, secret: SECRET },
   });
   workflowId = jsonText(sandbox.createWorkflow(FACE_MATCH_WORKFLOW)['workflow_id']);
+}
+
+beforeEach(async () => {
+  receiver = await startReceiver();
+  await startSandboxForReceiver();
 });
 afterEach(async () => {
   await sandbox.stop();
@@ -157,6 +164,22 @@ describe('retries', () => {
     expect(sandbox.deliveries()[0]?.state).toBe('failed');
   });
 
+  it('waits the configured delays between attempts', async () => {
+    receiver.respond = () => 500;
+    newSession();
+    await sandbox.flushDeliveries();
+    const times = (sandbox.deliveries()[0]?.attempts ?? []).map((a) => Date.parse(a.sent_at));
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(19);
+    expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(39);
+  });
+});
+
+describe('delivery timeout', () => {
+  beforeEach(async () => {
+    await sandbox.stop();
+    await startSandboxForReceiver(150);
+  });
+
   it('treats a receiver slower than the timeout as a failure and retries', async () => {
     receiver.respond = (i) => (i === 0 ? new Promise((resolve) => setTimeout(() => resolve(200), 400)) : 200);
     newSession();
@@ -166,13 +189,39 @@ describe('retries', () => {
     expect(attempts[1]).toMatchObject({ status_code: 200 });
   });
 
-  it('waits the configured delays between attempts', async () => {
-    receiver.respond = () => 500;
-    newSession();
-    await sandbox.flushDeliveries();
-    const times = (sandbox.deliveries()[0]?.attempts ?? []).map((a) => Date.parse(a.sent_at));
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(19);
-    expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(39);
+  /**
+   * Waits for every delivery while garbage is collected: in long runs a collection lost a timeout
+   * that only a weakly held signal enforced, and the attempt hung for undici's own 300 s.
+   */
+  async function flushCollectingGarbage(): Promise<void> {
+    setFlagsFromString('--expose-gc');
+    const collector = setInterval(runInNewContext('gc') as () => void, 25);
+    try {
+      await sandbox.flushDeliveries();
+    } finally {
+      clearInterval(collector);
+    }
+  }
+  const sentFor = (sessionId: string) => receiver.received.filter((h) => h.json['session_id'] === sessionId);
+
+  it('gives up on a receiver that never answers, retries, and sends the next delivery to it', async () => {
+    receiver.respond = (i) => (i === 0 ? new Promise<number>(() => {}) : 200);
+    const hungId = newSession('user-1');
+    const nextId = newSession('user-2');
+    await flushCollectingGarbage();
+    const [hung] = sandbox.deliveries();
+    expect(hung?.attempts[0]).toMatchObject({ status_code: null, error: 'timeout' });
+    expect(sentFor(hungId).length).toBeGreaterThanOrEqual(2);
+    expect(sentFor(nextId).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts an answer whose body stalls after the headers as timed out, and retries', async () => {
+    receiver.respond = (i) => (i === 0 ? { status: 200, stallBody: true } : 200);
+    const id = newSession();
+    await flushCollectingGarbage();
+    const [delivery] = sandbox.deliveries();
+    expect(delivery?.attempts[0]).toMatchObject({ status_code: null, error: 'timeout' });
+    expect(sentFor(id).length).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -191,6 +240,18 @@ describe('delivery log and resend', () => {
     expect(receiver.received[1]?.json['event_id']).not.toBe(receiver.received[0]?.json['event_id']);
     expect(sandbox.deliveries()[1]).toMatchObject({ state: 'delivered', resend_of: log.body[0].id });
     expect((await call(sandbox, 'POST', '/sandbox/deliveries/unknown/resend')).status).toBe(404);
+  });
+
+  it('keeps the configured number of deliveries, dropping the oldest', async () => {
+    const small = await startSandbox({ deliveryLogLimit: 2, webhook: { url: receiver.url, secret: SECRET } });
+    try {
+      const workflow = jsonText(small.createWorkflow(LIVENESS_ONLY_WORKFLOW)['workflow_id']);
+      const sessions = [1, 2, 3].map(() => jsonText(small.createSession({ workflow_id: workflow })['session_id']));
+      await small.flushDeliveries();
+      expect(small.deliveries().map((d) => d.session_id)).toEqual(sessions.slice(1));
+    } finally {
+      await small.stop();
+    }
   });
 });
 

@@ -8,13 +8,14 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jsonText, type JsonObject } from './canonical-json.ts';
 import type { FaultInjector, WebhookFault } from './faults.ts';
-import { signWebhook } from './signing.ts';
+import { signWebhook, type SignedWebhook } from './signing.ts';
 import { isoMicros, type DestinationRecord, type SandboxStore, type WebhookEventType } from './store.ts';
 
 export interface DeliveryAttempt {
   attempt: number;
   event_id: string;
   sent_at: string;
+  /** Null unless the whole answer arrived; `error` then says why ("timeout" when out of time). */
   status_code: number | null;
   error: string | null;
   duration_ms: number;
@@ -41,14 +42,15 @@ export interface DeliveryRecord {
 
 export interface DispatcherOptions {
   retryDelaysMs: readonly number[];
+  /** Bounds a whole attempt: connecting, sending, and reading the answer to its last byte. */
   timeoutMs: number;
+  /** How many deliveries `log` keeps, oldest dropped first. */
+  logLimit: number;
   now: () => number;
   newId: () => string;
   faults: FaultInjector;
   onError: (message: string, detail: Record<string, unknown>) => void;
 }
-
-const MAX_LOG = 5000;
 
 export class WebhookDispatcher {
   readonly log: DeliveryRecord[] = [];
@@ -123,7 +125,7 @@ export class WebhookDispatcher {
       payload: { ...envelope, event_id: this.options.newId() },
     };
     this.log.push(delivery);
-    if (this.log.length > MAX_LOG) this.log.shift();
+    if (this.log.length > this.options.logLimit) this.log.shift();
     const run = this.run(delivery, destination, fault).catch((error: unknown) => {
       delivery.state = 'failed';
       this.options.onError('webhook delivery crashed', { error: String(error), delivery: delivery.id });
@@ -189,24 +191,9 @@ export class WebhookDispatcher {
     payload: JsonObject,
     duplicate = false,
   ): Promise<AttemptOutcome> {
-    const signed = signWebhook(payload, destination.secret);
     const startedAt = this.options.now();
     const started = performance.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(destination.url, {
-        method: 'POST',
-        headers: signed.headers,
-        body: signed.body,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopping.signal]),
-      });
-      statusCode = response.status;
-      await response.arrayBuffer().catch(() => undefined);
-    } catch (cause) {
-      error = cause instanceof Error && cause.name === 'TimeoutError' ? 'timeout' : describe(cause);
-    }
+    const { statusCode, error } = await this.post(destination.url, signWebhook(payload, destination.secret));
     const durationMs = Math.round(performance.now() - started);
     delivery.attempts.push({
       attempt,
@@ -226,6 +213,33 @@ export class WebhookDispatcher {
     if (ok) return 'ok';
     // Retry on 5xx, 404, timeouts and connection failures; other 4xx and 3xx are final.
     return statusCode === null || statusCode >= 500 || statusCode === 404 ? 'retry' : 'final';
+  }
+
+  /**
+   * One POST under the delivery timeout, from connecting to the answer's last byte: a receiver
+   * that never answers, or sends headers and then stalls the body, has not answered.
+   */
+  private async post(url: string, signed: SignedWebhook): Promise<{ statusCode: number | null; error: string | null }> {
+    // Our own timer, not AbortSignal.timeout(): inside AbortSignal.any() Node may garbage-collect
+    // a timeout signal before it fires (Node issue 57736), and the attempt then waited for
+    // undici's own 300 s limit, holding the destination's queue.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: signed.headers,
+        body: signed.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([deadline.signal, this.stopping.signal]),
+      });
+      await response.arrayBuffer();
+      return { statusCode: response.status, error: null };
+    } catch (cause) {
+      return { statusCode: null, error: deadline.signal.aborted ? 'timeout' : describe(cause) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
