@@ -10,6 +10,7 @@ import { createTestContext, startTestServer } from '../../test/helpers/test-cont
 import type { AppContext } from '../context.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { recordHeartbeat, unlockDeadWorkers } from '../worker/liveness.ts';
+import { probeWaitingPushes } from './pending-pushes.ts';
 import { decisionPushKey } from '../worker/jobs.ts';
 import { buildTaskList } from '../worker/runner.ts';
 
@@ -138,6 +139,23 @@ describe('decisions stuck on their way to Didit', () => {
       .where('id', '=', sessionId)
       .executeTakeFirstOrThrow();
     expect(session.review_push_state).toBe('confirmed');
+  });
+
+  it('follows Didit back within a probe: one waiting push is tried, and its success sends the rest', async () => {
+    const decided = [await decidedSession(), await decidedSession(), await decidedSession()];
+    // As graphile-worker leaves them after a long outage: six failures, the next try half an hour away.
+    const keys = decided.map(({ sessionId }) => decisionPushKey(sessionId));
+    await sql`update graphile_worker._private_jobs set attempts = 6, run_at = now() + interval '30 minutes'
+               where key = any(${keys}::text[])`.execute(ctx.db);
+
+    expect(await probeWaitingPushes(ctx.db)).toBe(true);
+    expect(await probeWaitingPushes(ctx.db)).toBe(false); // one probe at a time: it is due now
+    await runJobsOnce(ctx.pool, buildTaskList(ctx));
+
+    for (const { sessionId } of decided) {
+      expect(sandbox.decision(sessionId).status).toBe('Approved');
+      expect(pushesTo(sessionId)).toBe(1);
+    }
   });
 
   it('refuses to re-queue a push too young, one a live worker runs, and one that does not exist', async () => {

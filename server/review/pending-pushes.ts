@@ -7,7 +7,7 @@ import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
 import { DEAD_AFTER_SECONDS, forceUnlockWorkers } from '../worker/liveness.ts';
-import { decisionPushKey } from '../worker/jobs.ts';
+import { decisionPushKey, jobs } from '../worker/jobs.ts';
 import { enqueueDecisionPush } from './review.repository.ts';
 
 /**
@@ -128,4 +128,41 @@ export async function requeueDecisionPush(
     ...origin,
   });
   return before;
+}
+
+/** Push jobs that failed and wait for graphile-worker's next attempt (its backoff grows to hours). */
+const waitingPushJobs = sql`
+  select j.id, j.run_at from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id
+   where t.identifier = ${jobs.pushReviewDecision.name}
+     and j.locked_at is null and j.attempts > 0 and j.attempts < j.max_attempts and j.run_at > now()`;
+
+/**
+ * Didit answered a push: the others waiting for their retry go now rather than at the end of a
+ * backoff that grew during the outage (after ten failures graphile-worker waits hours).
+ */
+export async function wakeWaitingPushes(db: Database): Promise<number> {
+  const { rows } = await sql<{ woken: number }>`
+    with waiting as (${waitingPushJobs}),
+         woken as (select graphile_worker.reschedule_jobs(array_agg(id), run_at => now()) from waiting having count(*) > 0)
+    select (select count(*) from waiting)::int as woken from woken`.execute(db);
+  return rows[0]?.woken ?? 0;
+}
+
+/**
+ * While every push waits for a retry more than `quietSeconds` away (and none runs), one, the
+ * next due, is tried now: a probe of whether Didit is back. If it goes through, it wakes the rest
+ * (`wakeWaitingPushes`), so pushes follow Didit's recovery within about a minute.
+ */
+export async function probeWaitingPushes(db: Database, quietSeconds = 60): Promise<boolean> {
+  const { rows } = await sql<{ probed: string }>`
+    with waiting as (${waitingPushJobs}),
+         next as (select id from waiting order by run_at, id limit 1)
+    select graphile_worker.reschedule_jobs(array[next.id], run_at => now())::text as probed from next
+     where not exists (select 1 from graphile_worker._private_jobs j
+                         join graphile_worker._private_tasks t on t.id = j.task_id
+                        where t.identifier = ${jobs.pushReviewDecision.name}
+                          and (j.locked_at is not null or j.run_at <= now() + make_interval(secs => ${quietSeconds}))
+                          and j.attempts < j.max_attempts)`.execute(db);
+  return rows.length > 0;
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import type { ReviewReason } from '../config.ts';
 import { isDiditApiError } from '../vendors/didit/didit-error.ts';
 import type { JobHandler, Jobs } from '../worker/jobs.ts';
+import { wakeWaitingPushes } from './pending-pushes.ts';
 
 type Outcome = { state: 'confirmed' } | { state: 'failed'; error: string };
 
@@ -53,6 +54,7 @@ export function pushDecisionTask(
       }
     }
     await recordOutcome(ctx, event.id, event.session_id, outcome);
+    if (outcome.state === 'confirmed') await wakeWaitingPushes(ctx.db);
   };
 }
 

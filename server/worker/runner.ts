@@ -15,7 +15,7 @@ import { auditCronItems, auditHandlers, startupAuditJobs } from '../audit/audit.
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
-import { pendingPushBacklog } from '../review/pending-pushes.ts';
+import { pendingPushBacklog, probeWaitingPushes } from '../review/pending-pushes.ts';
 import { inboxBacklog, wakeStalledInboxShards } from '../sync/inbox-sweep.ts';
 import { startupSyncJobs, syncCronItems, syncHandlers } from '../sync/sync.tasks.ts';
 import { startupThresholdJobs, thresholdCronItems, thresholdHandlers } from '../thresholds/thresholds.tasks.ts';
@@ -55,6 +55,8 @@ const DATABASE_PATIENCE_MS = 10 * 60_000;
 
 /** How often a worker process wakes inbox shards whose rows wait with no drain job running. */
 const INBOX_SWEEP_INTERVAL_MS = 5_000;
+/** How often a worker checks whether every decision push waits for a distant retry, and tries one. */
+const PUSH_PROBE_INTERVAL_MS = 30_000;
 /** Waits between restarts of a failed pool: doubles from the first, up to the last. */
 const RESTART_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 
@@ -134,6 +136,13 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
       { logger, name: 'dead worker sweep' },
     ),
     every(HEARTBEAT_INTERVAL_MS, () => sampleBacklogs(ctx), { logger, name: 'backlog gauges' }),
+    every(
+      PUSH_PROBE_INTERVAL_MS,
+      async () => {
+        if (await probeWaitingPushes(ctx.db)) logger.info('every decision push waits for a retry: trying the next one now');
+      },
+      { logger, name: 'push probe' },
+    ),
     every(
       INBOX_SWEEP_INTERVAL_MS,
       async () => {
