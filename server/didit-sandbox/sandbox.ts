@@ -20,6 +20,7 @@ import { stream } from './prng.ts';
 import { DIDIT_RATE_LIMITS, SlidingWindowLimiter, type RateLimits } from './rate-limit.ts';
 import { RequestLog, type RecordedRequest } from './request-log.ts';
 import { ManualReviewService } from './manual-review.ts';
+import type { ListRowGeneration } from './session-views.ts';
 import { SessionService } from './sessions.ts';
 import { loadSnapshot } from './state-migration.ts';
 import { SandboxStore, type WebhookEventType } from './store.ts';
@@ -124,6 +125,12 @@ export interface RunningSandbox {
   setFaults(partial: Partial<FaultSettings>): FaultSettings;
   setRateLimits(partial: Partial<RateLimits>): void;
   setMediaTtl(seconds: number): void;
+  /**
+   * Which documented generation of `GET /v3/sessions/` rows to serve: `newest` (the default, with
+   * `didit_internal_id` and `additional_details`) or `older` (without them, as Didit served them
+   * before), to see how a client copes with either (docs/didit-contract.md §9).
+   */
+  setListRows(generation: ListRowGeneration): void;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -317,6 +324,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
     setMediaTtl: (seconds) => {
       media.ttlSeconds = seconds;
+    },
+    setListRows: (generation) => {
+      sessions.listRows = generation;
     },
   };
 }

@@ -8,6 +8,8 @@ import { buildDecision, type DecisionDeps } from './decision.ts';
 import {
   epochSeconds,
   isoMicros,
+  userEntityId,
+  type CaptureRecord,
   type FeatureName,
   type SessionRecord,
   type SessionStatus,
@@ -34,8 +36,30 @@ export function createdSessionView(session: SessionRecord, decision: DecisionDep
   };
 }
 
-/** One row of GET /v3/sessions/. */
-export function sessionListRow(s: SessionRecord, decision: DecisionDeps): JsonObject {
+/**
+ * The documented generations of a GET /v3/sessions/ row (docs/didit-contract.md §9): the newest
+ * adds `didit_internal_id` and `additional_details` to the older one.
+ */
+export type ListRowGeneration = 'newest' | 'older';
+
+export interface ListRowContext {
+  generation: ListRowGeneration;
+  applicationId: string;
+  decision: DecisionDeps;
+}
+
+/** One row of GET /v3/sessions/, in the generation the sandbox serves. */
+export function sessionListRow(s: SessionRecord, context: ListRowContext): JsonObject {
+  const row = olderListRow(s, context.decision);
+  if (context.generation === 'older') return row;
+  return {
+    ...row,
+    didit_internal_id: s.vendorData === null ? null : userEntityId(context.applicationId, s.vendorData),
+    additional_details: listedChecks(s.capture),
+  };
+}
+
+function olderListRow(s: SessionRecord, decision: DecisionDeps): JsonObject {
   const itemStatus = (feature: FeatureName): string =>
     (feature === 'LIVENESS' ? s.capture?.liveness?.status : s.capture?.faceMatch?.status) ?? 'Not Finished';
   return {
@@ -54,6 +78,29 @@ export function sessionListRow(s: SessionRecord, decision: DecisionDeps): JsonOb
     phone_number: null,
     email_address: null,
   };
+}
+
+/**
+ * A newest row's `additional_details` (docs/didit-contract.md §9): `aml`, `liveness {method, score}`
+ * and `face_match {score}`, each `null` until its step produced data, as the decision's feature
+ * arrays are (AML is not emulated, so it never has). A step without a score (no face) shows
+ * `score: null`. Scores are fractions of one, as the docs' example writes them (0.98 where the
+ * decision has 98): of the two scales it could be, the one that differs from the decision, so a
+ * client that reads these as the decision's percentages fails here rather than only against Didit.
+ */
+function listedChecks(capture: CaptureRecord | null): JsonObject {
+  const liveness = capture?.liveness;
+  const faceMatch = capture?.faceMatch;
+  return {
+    aml: null,
+    liveness: liveness ? { method: liveness.method, score: asFraction(liveness.score) } : null,
+    face_match: faceMatch ? { score: asFraction(faceMatch.score) } : null,
+  };
+}
+
+/** 87.35 → 0.8735: the decision's percentage (two decimals) as a fraction, exactly, without float noise. */
+function asFraction(percentage: number | null): number | null {
+  return percentage === null ? null : Math.round(percentage * 100) / 10_000;
 }
 
 /** GET /v3/sessions/{id}/reviews/: the session's activity, newest first unless `created_at` is asked for. */

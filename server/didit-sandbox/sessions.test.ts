@@ -151,6 +151,56 @@ describe('GET /v3/sessions/', () => {
     }
     expect((await call(sandbox, 'GET', '/v3/sessions/?session_kind=business')).body.count).toBe(0);
   });
+
+  it("shows the newest rows' checks, scores as fractions, and the User each vendor_data links to", async () => {
+    const scored: string = (await createFaceMatch('details-user')).body.session_id;
+    sandbox.completeSession(scored, { capture: 'match', livenessScore: 87.35, faceMatchScore: 91.2, method: 'FLASHING' });
+    const unfinished: string = (await createFaceMatch('details-user')).body.session_id;
+    const stranger: string = (await createFaceMatch('details-other')).body.session_id;
+    const faceless: string = (await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow })).body.session_id;
+    sandbox.completeSession(faceless, { capture: 'no_face' });
+    const listRows = async (): Promise<Map<string, Record<string, unknown>>> => {
+      const results: Array<Record<string, unknown>> = (await call(sandbox, 'GET', '/v3/sessions/?limit=1000')).body.results;
+      return new Map(results.map((row) => [String(row['session_id']), row]));
+    };
+    const rows = await listRows();
+
+    // The decision's percentages, as fractions of one.
+    const decision = (await call(sandbox, 'GET', `/v3/session/${scored}/decision/`)).body;
+    expect([decision.liveness_checks[0].score, decision.face_matches[0].score]).toEqual([87.35, 91.2]);
+    expect(rows.get(scored)?.['additional_details']).toEqual({
+      aml: null,
+      liveness: { method: 'FLASHING', score: 0.8735 },
+      face_match: { score: 0.912 },
+    });
+    // A step that has not run, or that the workflow lacks, is null; one that ran without a score says so.
+    expect(rows.get(unfinished)?.['additional_details']).toEqual({ aml: null, liveness: null, face_match: null });
+    expect(rows.get(faceless)?.['additional_details']).toEqual({
+      aml: null,
+      liveness: { method: 'PASSIVE', score: null },
+      face_match: null,
+    });
+    // One User per vendor_data, the same on every session; none without vendor_data.
+    const userOf = (id: string) => rows.get(id)?.['didit_internal_id'];
+    expect(userOf(scored)).toMatch(HEX_UUID);
+    expect(userOf(unfinished)).toBe(userOf(scored));
+    expect(userOf(stranger)).toMatch(HEX_UUID);
+    expect(userOf(stranger)).not.toBe(userOf(scored));
+    expect(userOf(faceless)).toBeNull();
+
+    sandbox.setListRows('older');
+    try {
+      const older = (await listRows()).get(scored);
+      expect(older).not.toHaveProperty('additional_details');
+      expect(older).not.toHaveProperty('didit_internal_id');
+      expect(older?.['features']).toEqual([
+        { feature: 'LIVENESS', status: 'Approved' },
+        { feature: 'FACE_MATCH', status: 'Approved' },
+      ]);
+    } finally {
+      sandbox.setListRows('newest');
+    }
+  });
 });
 
 describe('GET /v3/session/{id}/decision/', () => {

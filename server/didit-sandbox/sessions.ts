@@ -18,7 +18,7 @@ import {
   listQuery,
   parseMetadata,
 } from './session-requests.ts';
-import { createdSessionView, sessionListRow, webhookEnvelope } from './session-views.ts';
+import { createdSessionView, sessionListRow, webhookEnvelope, type ListRowGeneration } from './session-views.ts';
 import type { SandboxStore, SessionRecord, SessionStatus, WebhookEventType } from './store.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 import { effectiveConfig, workflowFeatures } from './workflows.ts';
@@ -34,6 +34,9 @@ export interface SessionServiceDeps {
 }
 
 export class SessionService {
+  /** Which documented generation of rows GET /v3/sessions/ serves (`RunningSandbox.setListRows`). */
+  listRows: ListRowGeneration = 'newest';
+
   constructor(private readonly deps: SessionServiceDeps) {}
 
   private get store(): SandboxStore {
@@ -123,6 +126,7 @@ export class SessionService {
     const from = q.date_from ? Date.parse(q.date_from.length === 10 ? `${q.date_from}T00:00:00Z` : q.date_from) : null;
     const to = q.date_to ? Date.parse(q.date_to.length === 10 ? `${q.date_to}T23:59:59.999Z` : q.date_to) : null;
     const search = q.search?.toLowerCase();
+    const rowContext = { generation: this.listRows, applicationId: this.store.applicationId, decision: this.deps.decision };
     const rows = [...this.store.sessions.values()]
       .filter((s) => !s.deleted)
       .filter(() => q.session_kind !== 'business')
@@ -141,7 +145,7 @@ export class SessionService {
           (s.vendorData ?? '').toLowerCase().includes(search),
       )
       .sort((a, b) => b.sessionNumber - a.sessionNumber)
-      .map((s) => sessionListRow(s, this.deps.decision));
+      .map((s) => sessionListRow(s, rowContext));
     return { rows, limit: q.limit ?? 50, offset: q.offset ?? 0 };
   }
 

@@ -332,6 +332,18 @@ export class SandboxStore {
   }
 }
 
+/**
+ * The `didit_internal_id` of Didit's User entity for a `vendor_data` (docs/didit-contract.md §9):
+ * Didit makes the User on the first session with a new `vendor_data` and links every later one
+ * to it; a session without `vendor_data` belongs to no User. Derived from the application and the
+ * `vendor_data`, so it needs no state of its own and survives a restart; like the ids `newId`
+ * makes, about one in three is not an RFC 4122 UUID.
+ */
+export function userEntityId(applicationId: string, vendorData: string): string {
+  const digest = createHash('sha256').update(`${applicationId}\n${vendorData}`).digest();
+  return formatUuid(digest.subarray(0, 16), (digest[16] ?? 0) % 3 === 0 ? 'non-rfc' : 'v4');
+}
+
 /** Didit prints ISO-8601 with microseconds: 2026-01-01T00:00:00.000000Z. */
 export function isoMicros(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

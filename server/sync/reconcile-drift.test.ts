@@ -107,6 +107,42 @@ async function overrideStep(sessionId: string, node: string, newStatus: string):
   expect(res.status).toBe(200);
 }
 
+/**
+ * Four sessions In Review, five decided and one never opened, all known to the console; then the
+ * user redoes the capture of the first In Review one on a resubmission and lands In Review again,
+ * with the same step statuses but new scores, and every webhook of that round trip is lost.
+ */
+async function roundTripBackToInReview(): Promise<{ inReview: string[]; resubmitted: string }> {
+  const complete = (id: string, livenessScore: number, faceMatchScore: number) =>
+    sandbox.completeSession(id, { capture: 'match', livenessScore, faceMatchScore });
+  const inReview = Array.from({ length: 4 }, (_, i) => createSession(`review-${i}`));
+  for (const id of inReview) complete(id, 60, 90);
+  for (let i = 0; i < 3; i++) complete(createSession(`approved-${i}`), 90, 95);
+  for (let i = 0; i < 2; i++) complete(createSession(`declined-${i}`), 40, 95);
+  createSession('never-opened');
+  await sandbox.flushDeliveries();
+  await drainWorker();
+  expect(inReview.map((id) => sandbox.state.findSession(id)?.status)).toEqual(Array(4).fill('In Review'));
+  expect(await drifted()).toEqual([]);
+
+  const [resubmitted = ''] = inReview;
+  sandbox.setFaults({ webhookDropRate: 1 });
+  sandbox.consoleDecision(resubmitted, { new_status: 'Resubmitted', comment: 'retake the selfie' });
+  complete(resubmitted, 65, 96);
+  await sandbox.flushDeliveries();
+  expect(sandbox.state.findSession(resubmitted)?.status).toBe('In Review');
+  expect(await drifted()).toEqual([resubmitted]);
+  return { inReview, resubmitted };
+}
+
+/** Two hours without a word from Didit: every copy's `event_at` moves two hours back. */
+async function ageCopies(): Promise<void> {
+  await ctx.db
+    .updateTable('verification_session')
+    .set({ event_at: sql<Date>`event_at - interval '2 hours'` })
+    .execute();
+}
+
 describe('reconciliation beyond the status', () => {
   it('repairs in one pass every session whose step status changed at Didit under the same status, reading no other decision', async () => {
     const captures = ['match', 'low_quality', 'mismatch', 'spoof', 'no_face'] as const;
@@ -137,28 +173,32 @@ describe('reconciliation beyond the status', () => {
     expect(decisionReads()).toEqual([...changed].sort());
   });
 
-  it('re-reads an In Review session the list cannot vouch for only once its copy is old, a few per page', async () => {
-    const complete = (id: string, livenessScore: number, faceMatchScore: number) =>
-      sandbox.completeSession(id, { capture: 'match', livenessScore, faceMatchScore });
-    const inReview = Array.from({ length: 4 }, (_, i) => createSession(`review-${i}`));
-    for (const id of inReview) complete(id, 60, 90);
-    for (let i = 0; i < 3; i++) complete(createSession(`approved-${i}`), 90, 95);
-    for (let i = 0; i < 2; i++) complete(createSession(`declined-${i}`), 40, 95);
-    createSession('never-opened');
-    await sandbox.flushDeliveries();
-    await drainWorker();
-    expect(inReview.map((id) => sandbox.state.findSession(id)?.status)).toEqual(Array(4).fill('In Review'));
+  it('repairs in the first pass a resubmission back to In Review with new scores, which the list shows', async () => {
+    const { resubmitted } = await roundTripBackToInReview();
+    // The premise: the list's row carries the new scores (as fractions; the decision has 65 and 96).
+    const listed = (await ctx.didit.listSessions({ limit: 100, offset: 0 })).results;
+    expect(listed.find((row) => row.session_id === resubmitted)?.additional_details).toMatchObject({
+      liveness: { score: 0.65 },
+      face_match: { score: 0.96 },
+    });
+
+    // Our copies are fresh, so no copy is re-read for its age: the row's scores alone show the change.
+    sandbox.clearRequests();
+    await reconcilePass();
+    expect(decisionReads()).toEqual([resubmitted]);
     expect(await drifted()).toEqual([]);
 
-    // The user redoes the capture on a resubmission and lands In Review again, with the same step
-    // statuses but new scores; every webhook of that round trip is lost.
-    const [resubmitted = ''] = inReview;
-    sandbox.setFaults({ webhookDropRate: 1 });
-    sandbox.consoleDecision(resubmitted, { new_status: 'Resubmitted', comment: 'retake the selfie' });
-    complete(resubmitted, 65, 96);
-    await sandbox.flushDeliveries();
-    expect(await drifted()).toEqual([resubmitted]);
-    // The premise: this list's rows carry step statuses but no scores (an older generation's rows).
+    // Rows that show the scores vouch for In Review copies of any age: none is re-read for its age.
+    await ageCopies();
+    sandbox.clearRequests();
+    await reconcilePass();
+    expect(decisionReads()).toEqual([]);
+  });
+
+  it('re-reads an In Review session an older row cannot vouch for only once its copy is old, a few per page', async () => {
+    sandbox.setListRows('older');
+    const { inReview, resubmitted } = await roundTripBackToInReview();
+    // The premise: these rows carry step statuses but no scores (the older generation's rows).
     const listed = (await ctx.didit.listSessions({ limit: 100, offset: 0 })).results;
     const listedRow = listed.find((row) => row.session_id === resubmitted);
     expect(listedRow?.features).toHaveLength(2);
@@ -171,10 +211,7 @@ describe('reconciliation beyond the status', () => {
     expect(await drifted()).toEqual([resubmitted]);
 
     // Two hours without a word from Didit: the In Review copies are re-read, here two in the one page…
-    await ctx.db
-      .updateTable('verification_session')
-      .set({ event_at: sql<Date>`event_at - interval '2 hours'` })
-      .execute();
+    await ageCopies();
     sandbox.clearRequests();
     await reconcilePass({ pageSize: 100, recheck: { ...DEFAULT_RECHECK, perPage: 2 } });
     const first = decisionReads();
@@ -231,6 +268,11 @@ describe("what a row of Didit's list shows", () => {
     expect(listShowsChange(row(), copy)).toBe(false);
     const percentages = { liveness: { method: 'passive', score: 98.3 }, face_match: { score: 94.6 } };
     expect(listShowsChange(row({ additional_details: percentages }), copy)).toBe(false);
+    // Two-decimal fractions of a score ending in .5 sit exactly half a point away, floating point aside.
+    for (const score of [6.5, 13.5, 27.5, 54.5, 55.5]) {
+      const halfway = { liveness: { method: 'PASSIVE', score: Math.ceil(score) / 100 }, face_match: { score: 0.95 } };
+      expect(listShowsChange(row({ additional_details: halfway }), { ...copy, liveness_score: score })).toBe(false);
+    }
   });
 
   it('shows a change of a step status, a score or the liveness method', () => {

@@ -251,9 +251,10 @@ const isScore = (value: unknown): value is number => typeof value === 'number' &
 
 /**
  * Half a point: thresholds are whole numbers, and a change that crosses one also moves the step's
- * status, which the list shows; a smaller gap is the list's rounding.
+ * status, which the list shows; a smaller gap is the list's rounding. The epsilon keeps a score
+ * listed as a two-decimal fraction (54.5 as 0.54 or 0.55) from differing by floating-point error.
  */
-const SCORE_TOLERANCE = 0.5;
+const SCORE_TOLERANCE = 0.5 + 1e-9;
 
 /**
  * A listed score against ours (0–100). Didit's list example writes scores as fractions (0.98) where
