@@ -142,6 +142,11 @@ describe('decisions stuck on their way to Didit', () => {
   });
 
   it('follows Didit back within a probe: one waiting push is tried, and its success sends the rest', async () => {
+    // Another test's push due now, or held by a live worker, would be the probe itself: start with none.
+    await sql`delete from graphile_worker._private_jobs
+               where task_id = (select id from graphile_worker._private_tasks where identifier = 'push_review_decision')`.execute(
+      ctx.db,
+    );
     const decided = [await decidedSession(), await decidedSession(), await decidedSession()];
     // As graphile-worker leaves them after a long outage: six failures, the next try half an hour away.
     const keys = decided.map(({ sessionId }) => decisionPushKey(sessionId));
