@@ -237,7 +237,7 @@ export interface WorkerHeartbeatTable {
   pid: number;
   started_at: Timestamp;
   last_seen_at: Timestamp;
-  /** The graphile-worker ids this process runs now; a lock held by one of a stale row is a dead worker's. */
+  /** The ids this process's graphile-worker locks jobs with (its pool's); a lock held by one of a stale row is a dead worker's. */
   graphile_worker_ids: Generated<string[]>;
 }
 

@@ -85,6 +85,7 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
     startedAt: new Date(),
   };
   const logger = ctx.logger.child({ component: 'worker' });
+  /** The ids this process's graphile-worker locks jobs with (its pool's: one per pool). */
   const graphileWorkerIds = new Set<string>();
   // graphile-worker's own connections (job fetch, outcomes, LISTEN), patient through outages.
   const jobsPool = createPatientPool({
@@ -101,8 +102,9 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
     graphileWorkerIds.clear();
     // Listened to before the pool exists: it creates its workers while `run` starts it.
     const events: WorkerEvents = new EventEmitter();
-    events.on('worker:create', ({ worker }) => {
-      graphileWorkerIds.add(worker.workerId);
+    // graphile-worker 0.17 locks jobs and queues with the pool's id, not each worker's.
+    events.on('pool:create', ({ workerPool }) => {
+      graphileWorkerIds.add(workerPool.id);
     });
     const runner = await run({
       events,

@@ -21,22 +21,42 @@ describe('worker', () => {
     ({ ctx } = await createTestContext());
   });
 
-  it('records its liveness and the graphile-worker ids it runs as soon as it starts', async () => {
-    const worker = await startWorker(ctx);
+  it('records its liveness and the id its running jobs are locked by', async () => {
+    const sessionId = randomUUID();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const tasks = {
+      ...buildTaskList(ctx),
+      ...taskList({
+        repairSession: async () => {
+          started();
+          await finishing;
+        },
+      }),
+    };
+    const worker = await startWorker(ctx, { taskList: tasks });
     try {
+      await enqueue(ctx.db, jobs.repairSession, { sessionId });
+      await running;
+      const [job] = await pendingJobs(ctx, `repair:${sessionId}`);
       const row = await ctx.db
         .selectFrom('worker_heartbeat')
         .selectAll()
         .where('worker_id', '=', worker.identity.workerId)
         .executeTakeFirstOrThrow();
       expect(row).toMatchObject({ pid: process.pid });
-      expect(row.graphile_worker_ids.length).toBe(ctx.config.worker.concurrency);
+      // What the dead-worker sweep matches locks against: the holder of a job this process runs.
+      expect(job?.locked_by).toBeTruthy();
+      expect(row.graphile_worker_ids).toContain(job?.locked_by);
       const { rows } = await sql<{ fresh: boolean }>`
         select last_seen_at > now() - interval '1 minute' as fresh from worker_heartbeat where worker_id = ${worker.identity.workerId}`.execute(
         ctx.db,
       );
       expect(rows[0]?.fresh).toBe(true);
     } finally {
+      finish();
       await worker.stop();
     }
   });
