@@ -6,6 +6,9 @@ import { RECONCILE_CURSOR, runReconcileWalk } from './reconcile.ts';
 import { repairSessionFromDidit } from './repair-session.ts';
 import { markQuarantineRepaired, markQuarantineRepairFailed } from '../webhooks/quarantine.ts';
 
+/** How long a repair job waits for Didit's decision-read budget before giving its slot back (it is retried). */
+const REPAIR_BUDGET_WAIT_MS = 5_000;
+
 /** A reconciliation job runs pages for at most this long, then queues its own continuation. */
 const RECONCILE_SLICE_MS = 50_000;
 
@@ -24,7 +27,8 @@ export function syncHandlers(ctx: AppContext): Pick<JobHandlers, SyncJobs> {
     repairSession: async ({ sessionId }) => {
       let outcome;
       try {
-        outcome = await repairSessionFromDidit(ctx, sessionId);
+        // A spent budget fails the job for a later retry rather than hold a worker slot for a minute.
+        outcome = await repairSessionFromDidit(ctx, sessionId, { maxBudgetWaitMs: REPAIR_BUDGET_WAIT_MS });
       } catch (error) {
         await markQuarantineRepairFailed(ctx.db, sessionId, error instanceof Error ? error.message : String(error));
         throw error;

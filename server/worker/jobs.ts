@@ -49,6 +49,13 @@ function defineJob<Name extends string, Schema extends PayloadSchema>(job: {
  */
 export const INBOX_SHARDS = 8;
 
+/**
+ * Webhooks are applied before other work (lower runs first; the default is 0): after a crash or an
+ * outage, repairs and pushes waiting on Didit's rate budget must not hold every slot while newly
+ * stored deliveries wait.
+ */
+const INBOX_PRIORITY = -10;
+
 const noPayload = z.object({});
 const sessionPayload = z.object({ sessionId: diditIdSchema });
 /** Singleton jobs (cron and start-up): a run queued while one is pending replaces it. */
@@ -59,7 +66,7 @@ export const jobs = {
   processSessionInbox: defineJob({
     name: 'process_session_inbox',
     payload: sessionPayload,
-    options: ({ sessionId }) => ({ jobKey: `inbox:${sessionId}`, maxAttempts: 5 }),
+    options: ({ sessionId }) => ({ jobKey: `inbox:${sessionId}`, maxAttempts: 5, priority: INBOX_PRIORITY }),
   }),
 
   /** Drains the due inbox rows of one shard of sessions; woken by the webhook insert itself. */
@@ -72,7 +79,7 @@ export const jobs = {
         .min(0)
         .max(INBOX_SHARDS - 1),
     }),
-    options: ({ shard }) => ({ jobKey: `inbox-drain:${shard}`, maxAttempts: 25 }),
+    options: ({ shard }) => ({ jobKey: `inbox-drain:${shard}`, maxAttempts: 25, priority: INBOX_PRIORITY }),
   }),
 
   /** Re-reads one session's decision from Didit and applies it (reconciliation, quarantined deliveries). */
