@@ -15,6 +15,15 @@ async function pendingJobs(ctx: AppContext, key: string): Promise<Array<{ attemp
   return rows;
 }
 
+/** Jobs queued or running other than the one under `key`. */
+async function otherJobs(ctx: AppContext, key: string): Promise<number> {
+  const { rows } = await sql<{ count: number }>`
+    select count(*)::int as count from graphile_worker._private_jobs where key is distinct from ${key} and run_at <= now()`.execute(
+    ctx.db,
+  );
+  return rows[0]?.count ?? 0;
+}
+
 describe('worker', () => {
   let ctx: AppContext;
   beforeAll(async () => {
@@ -149,6 +158,9 @@ describe('a worker whose database goes away while a job finishes', () => {
     try {
       await enqueue(ctx.db, jobs.repairSession, { sessionId: first });
       await running;
+      // The worker's start-up jobs first: one of them finishing at the very moment of the cut would
+      // lose its outcome mid-query, which only the process's handler (recoverLostJobOutcomes) catches.
+      await vi.waitFor(async () => expect(await otherJobs(ctx, `repair:${first}`)).toBe(0), { timeout: 30_000, interval: 200 });
 
       // The job ends while Postgres is unreachable: its outcome cannot be written yet.
       await proxy.cut();
