@@ -15,6 +15,15 @@ async function pendingJobs(ctx: AppContext, key: string): Promise<Array<{ attemp
   return rows;
 }
 
+/** A job that holds its worker slot until the test lets it finish. */
+function gate() {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let finish!: () => void;
+  const finishing = new Promise<void>((resolve) => (finish = resolve));
+  return { started, running, finish, finishing };
+}
+
 /** Jobs queued or running other than the one under `key`. */
 async function otherJobs(ctx: AppContext, key: string): Promise<number> {
   const { rows } = await sql<{ count: number }>`
@@ -32,10 +41,7 @@ describe('worker', () => {
 
   it('records its liveness and the id its running jobs are locked by', async () => {
     const sessionId = randomUUID();
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    let finish!: () => void;
-    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const { started, running, finish, finishing } = gate();
     const tasks = {
       ...buildTaskList(ctx),
       ...taskList({
@@ -138,10 +144,7 @@ describe('a worker whose database goes away while a job finishes', () => {
     const first = randomUUID();
     const second = randomUUID();
     const runs = new Map<string, number>();
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    let finish!: () => void;
-    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const { started, running, finish, finishing } = gate();
     const tasks = {
       ...buildTaskList(ctx),
       ...taskList({
