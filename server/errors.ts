@@ -46,10 +46,17 @@ const unavailableCodes = new Set([
   'ETIMEDOUT',
   'EPIPE',
   'ENOTFOUND',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
+  '08000',
+  '08001',
+  '08003',
+  '08006',
 ]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -1,30 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { createPool, type PoolOptions } from '../db/database.ts';
-
-/** Errors that say the database cannot be reached right now, not that a query is wrong. */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up, shutting down)
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-]);
-
-export function isDatabaseUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
-}
+import { isDatabaseUnavailable } from '../errors.ts';
 
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
 
@@ -70,7 +47,7 @@ export function createPatientPool(options: PoolOptions & { patienceMs: number })
         try {
           return await checkedOut(await connectNow());
         } catch (error) {
-          if (!isDatabaseUnreachable(error) || Date.now() >= giveUpAt) throw error;
+          if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;
           await sleep(RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
         }
       }

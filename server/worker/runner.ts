@@ -13,6 +13,7 @@ import {
 } from 'graphile-worker';
 import { auditCronItems, auditHandlers, startupAuditJobs } from '../audit/audit.tasks.ts';
 import type { AppContext } from '../context.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
 import { pendingPushBacklog, probeWaitingPushes } from '../review/pending-pushes.ts';
@@ -28,7 +29,7 @@ import {
   unlockDeadWorkers,
   type WorkerIdentity,
 } from './liveness.ts';
-import { createPatientPool, isDatabaseUnreachable } from './patient-pool.ts';
+import { createPatientPool } from './patient-pool.ts';
 import { every, type Periodic } from './periodic.ts';
 
 /** Every job of the registry (`jobs.ts`) with its handler: the worker's task list. */
@@ -198,7 +199,7 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
   return {
     identity,
     recoverFromLostOutcome(reason) {
-      if (!isDatabaseUnreachable(reason)) return false;
+      if (!isDatabaseUnavailable(reason)) return false;
       logger.error({ err: errorMessage(reason) }, "a job's outcome was lost with its connection; restarting the pool");
       // The supervisor sees the pool end and restarts it, freeing the job for another run.
       void runner.stop().catch(() => undefined);
