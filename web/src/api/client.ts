@@ -5,7 +5,9 @@ import { z } from 'zod';
  * the server requires on state changes, and sends bodies as JSON. Errors arrive as
  * `{error: {code, message}}` and are thrown as `ApiError`. A 401 means the session has ended:
  * the browser goes through sign-in and comes back to the page it was on (unless the caller
- * handles 401 itself, as the app shell does to show the sign-in page).
+ * handles 401 itself, as the app shell does to show the sign-in page). Once the browser is on its
+ * way out (signing out, or already sent to sign-in), later 401s leave it alone: a poll cut short
+ * by the sign-out must not send it back through sign-in ahead of the IdP's end-session page.
  */
 
 export const csrfHeaders = { 'X-Requested-With': 'review-console' } as const;
@@ -31,6 +33,13 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** `throw`: let the caller handle 401 (default: go through sign-in and come back). */
   onUnauthenticated?: 'sign-in' | 'throw';
+}
+
+let leaving = false;
+
+/** Marks the browser as leaving (or, with `false`, staying after all: the sign-out failed). */
+export function setLeaving(value: boolean): void {
+  leaving = value;
 }
 
 export function signInUrl(returnTo: string): string {
@@ -66,7 +75,8 @@ export async function apiRequest<T>(
     json = undefined;
   }
   if (!response.ok) {
-    if (response.status === 401 && (options.onUnauthenticated ?? 'sign-in') === 'sign-in') {
+    if (response.status === 401 && (options.onUnauthenticated ?? 'sign-in') === 'sign-in' && !leaving) {
+      leaving = true;
       window.location.assign(signInUrl(currentPath()));
     }
     const parsed = errorBodySchema.safeParse(json);
