@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client';
 import type { Config } from './config.ts';
 import { AppError, notFoundHandler } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -31,6 +31,14 @@ export interface Metrics {
   decisionPushesPending: Gauge;
   decisionPushOldestPendingSeconds: Gauge;
   inboxOldestPendingSeconds: Gauge;
+  reviewQueueDepth: Gauge<'workflow_id'>;
+  reviewQueueOldestSeconds: Gauge<'workflow_id'>;
+  reviewSlaBreaches: Gauge<'workflow_id'>;
+  reviewDecisions: Counter<'decision'>;
+  decisionPushesFailed: Gauge;
+  inboxParked: Gauge;
+  reconciliationLagSeconds: Gauge;
+  thresholdDrift: Gauge<'workflow_id'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -84,6 +92,54 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     inboxOldestPendingSeconds: new Gauge({
       name: 'didit_inbox_oldest_pending_seconds',
       help: 'Age of the oldest stored webhook not applied yet (excluding parked rows); 0 when the inbox is empty.',
+      registers,
+    }),
+    // The queue state (`server/metrics/queue-state.ts`): set by the worker's 10 s timer, so only
+    // a process that runs a worker has samples; per-workflow series of workflows with nothing In
+    // Review disappear. Labels are workflow ids ('none' when unknown), never personal data.
+    reviewQueueDepth: new Gauge({
+      name: 'console_review_queue_depth',
+      help: "Sessions In Review waiting for an analyst (decided here and on their way to Didit excluded), by workflow_id ('none' when unknown); worker's view, refreshed every 10 s.",
+      labelNames: ['workflow_id'],
+      registers,
+    }),
+    reviewQueueOldestSeconds: new Gauge({
+      name: 'console_review_queue_oldest_seconds',
+      help: "Age of the oldest session waiting for an analyst (since in_review_since, else first seen), by workflow_id; worker's view, refreshed every 10 s.",
+      labelNames: ['workflow_id'],
+      registers,
+    }),
+    reviewSlaBreaches: new Gauge({
+      name: 'console_review_sla_breaches',
+      help: "Sessions waiting for an analyst longer than their workflow's sla_minutes (240 when unknown), by workflow_id; worker's view, refreshed every 10 s.",
+      labelNames: ['workflow_id'],
+      registers,
+    }),
+    reviewDecisions: new Counter({
+      name: 'console_review_decisions_total',
+      help: "Analysts' decisions recorded by this API process, by decision (approve, decline), counted once the decision is committed; 60 * rate() gives decisions per minute.",
+      labelNames: ['decision'],
+      registers,
+    }),
+    decisionPushesFailed: workerGauge({
+      name: 'console_decision_pushes_failed',
+      help: "Sessions whose latest decision Didit refused or the push gave up on (retry or decide again); worker's view, refreshed every 10 s.",
+      registers,
+    }),
+    inboxParked: workerGauge({
+      name: 'didit_inbox_parked',
+      help: "Stored webhooks parked after repeated failures and not applied since (replay them on the Sync page); worker's view, refreshed every 10 s.",
+      registers,
+    }),
+    reconciliationLagSeconds: workerGauge({
+      name: 'didit_reconciliation_lag_seconds',
+      help: "Seconds since the start of the last completed reconciliation walk (the first walk's age until one completes; absent before any); worker's view, refreshed every 10 s.",
+      registers,
+    }),
+    thresholdDrift: new Gauge({
+      name: 'console_threshold_drift',
+      help: "1 when the thresholds Didit reports for a workflow differ from our applied version, else 0, by workflow_id; worker's view, refreshed every 10 s.",
+      labelNames: ['workflow_id'],
       registers,
     }),
     webhooksAccepted: new Counter({
@@ -154,6 +210,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
   };
+}
+
+/**
+ * An unlabelled gauge with no sample until the worker first sets it (prom-client starts one at 0):
+ * an API-only process then reports nothing rather than a 0 that `max()` over instances would take
+ * for the worker's reading when no worker is running.
+ */
+function workerGauge(configuration: GaugeConfiguration<string>): Gauge {
+  const gauge = new Gauge(configuration);
+  gauge.remove();
+  return gauge;
 }
 
 /**

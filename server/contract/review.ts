@@ -24,6 +24,9 @@ export const sessionStatuses = [
 export const sessionStatusSchema = z.enum(sessionStatuses);
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 
+/** A workflow's SLA until a lead sets one (the column's default; `PUT /api/workflows/:id/sla`). */
+export const DEFAULT_SLA_MINUTES = 240;
+
 export const livenessMethods = ['PASSIVE', 'FLASHING', 'ACTIVE_3D'] as const;
 export const livenessMethodSchema = z.enum(livenessMethods);
 

@@ -85,6 +85,7 @@ export function reviewRoutes(ctx: AppContext): Router {
       }
       throw error;
     }
+    ctx.metrics.reviewDecisions.inc({ decision: request.decision === 'Approved' ? 'approve' : 'decline' });
     res.status(201).json(await sessionAnswer(req, id));
   });
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { can, type Actor } from '../auth/rbac.ts';
-import type { QueueItem, SessionDetail, Thresholds, TimelineEntry, Warning } from '../contract/review.ts';
+import {
+  DEFAULT_SLA_MINUTES,
+  type QueueItem,
+  type SessionDetail,
+  type Thresholds,
+  type TimelineEntry,
+  type Warning,
+} from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
 import type { SessionWarning } from '../db/schema.ts';
 import { thresholdsFromDiditSettings } from '../thresholds/didit-thresholds.ts';
@@ -31,7 +38,7 @@ export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem 
     status: row.status,
     workflowId: row.workflow_id,
     workflowLabel: row.workflow_label,
-    slaMinutes: row.sla_minutes ?? 240,
+    slaMinutes: row.sla_minutes ?? DEFAULT_SLA_MINUTES,
     inReviewSince: row.in_review_since?.toISOString() ?? null,
     livenessScore: row.liveness_score,
     livenessMethod: row.liveness_method,

@@ -15,6 +15,7 @@ import { auditCronItems, auditHandlers, startupAuditJobs } from '../audit/audit.
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { refreshQueueStateGauges } from '../metrics/queue-state.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
 import { pendingPushBacklog, probeWaitingPushes } from '../review/pending-pushes.ts';
 import { inboxBacklog, wakeStalledInboxShards } from '../sync/inbox-sweep.ts';
@@ -219,9 +220,16 @@ export async function startWorker(ctx: AppContext, options: { taskList?: TaskLis
   };
 }
 
-/** The `/metrics` gauges of work waiting in the database: decisions on their way to Didit, webhooks not applied. */
+/**
+ * The `/metrics` gauges of work waiting in the database: decisions on their way to Didit, webhooks
+ * not applied, and the queue state on-call alerts on (`server/metrics/queue-state.ts`).
+ */
 async function sampleBacklogs(ctx: AppContext): Promise<void> {
-  const [pushes, inbox] = await Promise.all([pendingPushBacklog(ctx.db), inboxBacklog(ctx.db)]);
+  const [pushes, inbox] = await Promise.all([
+    pendingPushBacklog(ctx.db),
+    inboxBacklog(ctx.db),
+    refreshQueueStateGauges(ctx.db, ctx.metrics),
+  ]);
   ctx.metrics.decisionPushesPending.set(pushes.pending);
   ctx.metrics.decisionPushOldestPendingSeconds.set(pushes.oldestSeconds);
   ctx.metrics.inboxOldestPendingSeconds.set(inbox.oldestSeconds);
