@@ -13,6 +13,7 @@ import * as sessionDataProblems from './20261130T040000-session-data-problems.ts
 import * as diditCallLeases from './20261130T100000-didit-call-leases.ts';
 import * as sessionWarningsDomainShape from './20261130T110000-session-warnings-domain-shape.ts';
 import * as workerLockHolders from './20261130T120000-worker-lock-holders.ts';
+import * as reviewHistory from './20261201T000000-review-history.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T100000-didit-call-leases': diditCallLeases,
   '20261130T110000-session-warnings-domain-shape': sessionWarningsDomainShape,
   '20261130T120000-worker-lock-holders': workerLockHolders,
+  '20261201T000000-review-history': reviewHistory,
 };

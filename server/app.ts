@@ -14,6 +14,7 @@ import { auditRoutes } from './audit/audit.routes.ts';
 import type { AppContext } from './context.ts';
 import { AppError, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { insightsRoutes } from './insights/insights.routes.ts';
 import { metricsRoutes } from './metrics.ts';
 import { requestContext } from './http/request-context.ts';
 import { withExpressPrototypes } from './http/server.ts';
@@ -98,6 +99,7 @@ function createExpressApp(ctx: AppContext): Express {
   api.use(reviewRoutes(ctx));
   api.use(syncRoutes(ctx));
   api.use(thresholdRoutes(ctx));
+  api.use(insightsRoutes(ctx));
   api.use(notFoundHandler);
   app.use('/api', api);
 

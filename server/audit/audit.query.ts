@@ -1,3 +1,4 @@
+import { csvLine } from '../http/csv.ts';
 import type { Database } from '../db/database.ts';
 import type { AuditEntryView, AuditQuery } from '../contract/audit.ts';
 
@@ -59,13 +60,9 @@ const csvColumns = [
 
 export const auditCsvHeader = `${csvColumns.join(',')}\r\n`;
 
-/**
- * One CSV line. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR)
- * are prefixed with `'`: the export is opened by people, and its content partly comes from
- * outside (emails, token names, IdP claims).
- */
+/** One CSV line; formula-like cells are neutralised (server/http/csv.ts). */
 export function auditCsvLine(entry: AuditEntryView): string {
-  return `${[
+  return csvLine([
     String(entry.id),
     entry.occurredAt,
     entry.actorType,
@@ -76,12 +73,5 @@ export function auditCsvLine(entry: AuditEntryView): string {
     entry.targetId ?? '',
     entry.ip ?? '',
     JSON.stringify(entry.details),
-  ]
-    .map(csvCell)
-    .join(',')}\r\n`;
-}
-
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  ]);
 }

@@ -28,6 +28,9 @@ const grantedFrom: Record<Capability, Role> = {
   'threshold.approve': 'lead',
   'webhook.replay': 'lead',
   'push.requeue': 'lead',
+  // A team's pace and each analyst's figures are for whoever runs the team.
+  'insights.read': 'lead',
+  'workflow.configure': 'lead',
   'audit.read': 'lead',
   'token.manage': 'admin',
 };

@@ -22,6 +22,8 @@ export const capabilitySchema = z.enum([
   'threshold.approve',
   'webhook.replay',
   'push.requeue',
+  'insights.read',
+  'workflow.configure',
   'audit.read',
   'token.manage',
 ]);
@@ -51,6 +53,7 @@ export const returnableRoutes = [
   '/sessions/:id',
   '/workflows',
   '/workflows/:id',
+  '/insights',
   '/sync',
   '/audit',
   '/admin/tokens',

@@ -140,6 +140,8 @@ export interface WorkflowDto {
   type: string | null;
   hasFaceMatch: boolean;
   livenessMethod: string | null;
+  /** How long a session may wait In Review before it breaches (a lead sets it: `PUT /api/workflows/:id/sla`). */
+  slaMinutes: number;
   /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
   current: ThresholdSet | null;
   currentVersion: number | null;

@@ -13,6 +13,7 @@ export interface DB {
   webhook_event: WebhookEventTable;
   verification_session: VerificationSessionTable;
   review_event: ReviewEventTable;
+  review_interval: ReviewIntervalTable;
   workflow: WorkflowTable;
   threshold_version: ThresholdVersionTable;
   app_user: AppUserTable;
@@ -132,6 +133,20 @@ export interface ReviewEventTable {
   push_attempts: Generated<number>;
   pushed_at: Timestamp | null;
   created_at: CreatedAt;
+  /** On a decision: when the session had entered the stay In Review it was decided in (null for an override). */
+  in_review_since: Generated<Date | null>;
+  /** On a decision: the session's status when the analyst decided (Approved/Declined: an override). */
+  from_status: Generated<string | null>;
+}
+
+/** One stay In Review: entered, left, and what for (written by `applySessionState`). */
+export interface ReviewIntervalTable {
+  id: Generated<number>;
+  session_id: string;
+  workflow_id: string | null;
+  entered_at: Timestamp;
+  left_at: Generated<Date | null>;
+  left_status: Generated<string | null>;
 }
 
 export interface WorkflowTable {

@@ -112,6 +112,8 @@ export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
       thresholdVersionId: session.threshold_version_id,
       sessionVersion: session.version,
       pushState: 'pending',
+      inReviewSince: session.status === 'In Review' ? session.in_review_since : null,
+      fromStatus: session.status,
     });
     await markDecisionPending(trx, id);
     await enqueueDecisionPush(trx, reviewEventId, id);

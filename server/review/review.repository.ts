@@ -30,7 +30,16 @@ export function lockSessionForReview(trx: Transaction<DB>, id: string) {
   return (
     trx
       .selectFrom('verification_session')
-      .select(['id', 'status', 'version', 'claimed_by', 'claim_touched_at', 'review_push_state', 'threshold_version_id'])
+      .select([
+        'id',
+        'status',
+        'version',
+        'claimed_by',
+        'claim_touched_at',
+        'review_push_state',
+        'threshold_version_id',
+        'in_review_since',
+      ])
       // Which reasons fit depends on whether the session matched faces (see `toQueueItem`).
       .select(['face_match_score'])
       .select((eb) =>
@@ -159,6 +168,9 @@ export interface ReviewEventInsert {
   thresholdVersionId?: number | null;
   sessionVersion?: number | null;
   pushState?: ReviewPushState | null;
+  /** On a decision: when the session entered review, and the status it was decided from. */
+  inReviewSince?: Date | null;
+  fromStatus?: string | null;
 }
 
 export async function insertReviewEvent(trx: Transaction<DB>, event: ReviewEventInsert): Promise<number> {
@@ -174,6 +186,8 @@ export async function insertReviewEvent(trx: Transaction<DB>, event: ReviewEvent
       threshold_version_id: event.thresholdVersionId ?? null,
       session_version: event.sessionVersion ?? null,
       push_state: event.pushState ?? null,
+      in_review_since: event.inReviewSince ?? null,
+      from_status: event.fromStatus ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

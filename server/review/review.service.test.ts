@@ -162,7 +162,8 @@ describe('review service', () => {
         );
 
     it('stores the decision, releases the claim, bumps the version and enqueues exactly one push, atomically', async () => {
-      const id = await seedSession(ctx.db, { workflowId });
+      const inReviewSince = new Date('2026-11-02T09:00:00.000Z');
+      const id = await seedSession(ctx.db, { workflowId, inReviewSince });
       await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, alice, origin));
       const eventId = await decide(alice, id, 1);
       const session = await ctx.db.selectFrom('verification_session').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -175,6 +176,9 @@ describe('review service', () => {
         reason_code: 'same_person',
         push_state: 'pending',
         session_version: 1,
+        // What the insights page times from, and what tells an override.
+        in_review_since: inReviewSince,
+        from_status: 'In Review',
       });
       const jobs = await sql<{
         task_identifier: string;
@@ -234,7 +238,14 @@ describe('review service', () => {
         status: 409,
         details: { reason: 'not_decidable' },
       });
-      await decide(alice, declined, 1, 'Approved', 'Portrait is an old photo of the same person.');
+      const overrideId = await decide(alice, declined, 1, 'Approved', 'Portrait is an old photo of the same person.');
+      expect(
+        await ctx.db
+          .selectFrom('review_event')
+          .select(['from_status', 'in_review_since'])
+          .where('id', '=', overrideId)
+          .executeTakeFirst(),
+      ).toEqual({ from_status: 'Declined', in_review_since: null });
       const started = await seedSession(ctx.db, { workflowId, status: 'In Progress' });
       await expect(decide(alice, started, 1, 'Approved', 'x')).rejects.toMatchObject({
         status: 409,

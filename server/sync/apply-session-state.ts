@@ -2,6 +2,7 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DB, DecisionSource, VerificationSessionTable } from '../db/schema.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { sessionStatusSchema, type SessionStatus } from '../contract/review.ts';
+import { recordReviewStay } from './review-intervals.ts';
 
 /**
  * The one place Didit's truth lands in `verification_session`: webhooks, reconciliation repairs
@@ -179,6 +180,14 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
       .values({ id: incoming.sessionId, warnings: '[]', media: '{}', ...fields })
       .execute();
   }
+  await recordReviewStay(trx, {
+    sessionId: incoming.sessionId,
+    workflowId,
+    workflowLearnt: workflowId !== null && !current?.workflow_id,
+    before: current?.status ?? null,
+    after: status,
+    at: inReviewSince ?? incoming.eventAt,
+  });
   return 'applied';
 }
 

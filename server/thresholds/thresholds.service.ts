@@ -306,6 +306,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     type: workflow.workflow_type,
     hasFaceMatch: workflow.has_face_match,
     livenessMethod: workflow.liveness_method,
+    slaMinutes: workflow.sla_minutes,
     current: applied ? versionThresholds(applied) : didit,
     currentVersion: applied?.version ?? null,
     didit,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
+import { getJson, pollFor, postJson } from './api.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { loginAs, signOut } from './login.ts';
 
@@ -75,41 +75,4 @@ interface SessionThresholds {
     faceMatchDecline: number | null;
     nowInForce: { version: number } | null;
   };
-}
-
-async function pollFor<T>(read: () => Promise<T | undefined>): Promise<T> {
-  let found: T | undefined;
-  await expect
-    .poll(
-      async () => {
-        found = await read();
-        return found !== undefined;
-      },
-      { timeout: 90_000, interval: 1_000 },
-    )
-    .toBe(true);
-  return found as T;
-}
-
-function getJson<T>(page: Page, path: string): Promise<T> {
-  return page.evaluate(async (url) => {
-    const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    return (await res.json()) as T;
-  }, path);
-}
-
-/** A POST as the web client sends it: same origin, JSON, and the console's CSRF header. */
-function postJson(page: Page, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  return page.evaluate(
-    async ({ url, payload }) => {
-      const res = await fetch(url, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { Accept: 'application/json', 'X-Requested-With': 'review-console', 'Content-Type': 'application/json' },
-        body: JSON.stringify(payload),
-      });
-      return { status: res.status, body: await res.json() };
-    },
-    { url: path, payload: body },
-  );
 }

@@ -41,6 +41,7 @@ export interface SeedSession {
   method?: string;
   warningCodes?: string[];
   inReviewSince?: Date;
+  diditCreatedAt?: Date;
 }
 
 export async function seedSession(db: Database, session: SeedSession): Promise<string> {
@@ -70,6 +71,7 @@ export async function seedSession(db: Database, session: SeedSession): Promise<s
       ),
       in_review_since: status === 'In Review' ? (session.inReviewSince ?? new Date()) : null,
       event_at: new Date(),
+      didit_created_at: session.diditCreatedAt ?? null,
       media: JSON.stringify({}),
     })
     .execute();

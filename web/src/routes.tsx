@@ -35,6 +35,7 @@ export const routes: RouteObject[] = [
       { path: 'sessions/:id', lazy: () => import('./routes/session.tsx') },
       { path: 'workflows', lazy: () => import('./routes/workflows.tsx') },
       { path: 'workflows/:id', lazy: () => import('./routes/workflow.tsx') },
+      { path: 'insights', lazy: () => import('./routes/insights.tsx') },
       { path: 'sync', lazy: () => import('./routes/sync.tsx') },
       { path: 'audit', lazy: () => import('./routes/audit.tsx') },
       { path: 'admin/tokens', lazy: () => import('./routes/admin-tokens.tsx') },

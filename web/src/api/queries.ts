@@ -3,6 +3,7 @@ import type { ApiTokenView, CreateTokenRequest } from '../../../server/contract/
 import type { SessionDetail } from '../../../server/contract/review.ts';
 import type { TokensApi } from '../components/tokens/tokens-api.ts';
 import { listAudit } from './audit.ts';
+import { getInsights } from './insights.ts';
 import type { ReviewApi } from './review.ts';
 import type { SyncApi } from './sync.ts';
 import { getWorkflow, listWorkflows, syncWorkflows } from './thresholds.ts';
@@ -25,6 +26,8 @@ export const queryKeys = {
   queue: (search: string) => ['queue', search] as const,
   session: (id: string) => ['session', id] as const,
   reasons: ['reasons'] as const,
+  /** `search`: the insights range and workflow as URL search params, defaults omitted. */
+  insights: (search: string) => ['insights', search] as const,
 };
 
 /**
@@ -39,6 +42,17 @@ export function useSyncStatus(api: SyncApi, pollMs = 10_000) {
     refetchInterval: pollMs > 0 ? pollMs : false,
     // Operational health: anything older than a few seconds is worth asking again on focus.
     staleTime: 5_000,
+  });
+}
+
+/** The insights page for one range and workflow; the previous figures stay up while new ones load. */
+export function useInsights(search: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.insights(search),
+    queryFn: ({ signal }) => getInsights(search, signal),
+    enabled,
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -10,6 +10,7 @@ import { ProposalReview } from '../components/thresholds/ProposalReview.tsx';
 import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
+import { SlaSetting } from '../components/workflows/SlaSetting.tsx';
 import { formatDateTime } from '../format/date.ts';
 
 export function Component() {
@@ -17,6 +18,8 @@ export function Component() {
   const me = useMe();
   const canPropose = useCan('threshold.propose');
   const canApprove = useCan('threshold.approve');
+  const canConfigure = useCan('workflow.configure');
+  const canSeeInsights = useCan('insights.read');
   const client = useQueryClient();
   // While a version is on its way to Didit, the query looks again every 2 s (see useWorkflow).
   const query = useWorkflow(id);
@@ -34,12 +37,20 @@ export function Component() {
   return (
     <>
       <PageHeader title={workflow.label ?? workflow.id}>
+        {canSeeInsights ? <Link to={`/insights?workflow=${encodeURIComponent(workflow.id)}`}>Insights</Link> : null}
         <Link to="/workflows">All workflows</Link>
       </PageHeader>
       <p className={styles.muted}>
         {workflow.hasFaceMatch ? 'Liveness + face match' : 'Liveness only'} · {workflow.livenessMethod ?? 'method unknown'} ·{' '}
         {workflow.currentVersion === null ? "Didit's own settings" : `version ${workflow.currentVersion} in force`}
       </p>
+      <SlaSetting
+        key={workflow.slaMinutes}
+        workflowId={workflow.id}
+        slaMinutes={workflow.slaMinutes}
+        canChange={canConfigure}
+        onChanged={load}
+      />
       {query.error ? (
         <p className={styles.error} role="alert">
           This workflow could not be read again ({errorMessage(query.error)}); showing what was last loaded.

@@ -7,6 +7,7 @@ import styles from './AppShell.module.css';
 const sections: ReadonlyArray<{ to: string; label: string; needs?: CapabilityName }> = [
   { to: '/queue', label: 'Queue' },
   { to: '/workflows', label: 'Workflows' },
+  { to: '/insights', label: 'Insights', needs: 'insights.read' },
   { to: '/sync', label: 'Sync' },
   { to: '/audit', label: 'Audit', needs: 'audit.read' },
   { to: '/admin/tokens', label: 'Tokens', needs: 'token.manage' },

@@ -17,6 +17,7 @@ export function workflowDetail(overrides: Partial<WorkflowDetailDto> = {}): Work
     type: 'kyc',
     hasFaceMatch: true,
     livenessMethod: 'PASSIVE',
+    slaMinutes: 240,
     current: thresholds,
     currentVersion: 1,
     didit: thresholds,
