@@ -16,6 +16,7 @@ import { AppError, errorHandler, notFoundHandler } from './errors.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { insightsRoutes } from './insights/insights.routes.ts';
 import { metricsRoutes } from './metrics.ts';
+import { openApiRoutes } from './openapi/openapi.routes.ts';
 import { requestContext } from './http/request-context.ts';
 import { withExpressPrototypes } from './http/server.ts';
 import { reviewRoutes } from './review/review.routes.ts';
@@ -100,6 +101,7 @@ function createExpressApp(ctx: AppContext): Express {
   api.use(syncRoutes(ctx));
   api.use(thresholdRoutes(ctx));
   api.use(insightsRoutes(ctx));
+  api.use(openApiRoutes(ctx));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository.ts';
-import { safeReturnPath } from '../contract/auth.ts';
+import { loginQuerySchema, safeReturnPath } from '../contract/auth.ts';
 import type { AppContext } from '../context.ts';
 import { originOf } from '../http/request-origin.ts';
 import { destroySession } from './authenticate.ts';
@@ -14,11 +13,6 @@ import { upsertUserAtLogin, withdrawUserAccess } from './user.repository.ts';
 
 const pendingTtlMs = 10 * 60_000;
 const maxPendingPerSession = 5;
-
-const loginQuery = z.object({
-  returnTo: z.string().max(2_000).optional(),
-  prompt: z.literal('login').optional(),
-});
 
 export interface AuthRoutesOptions {
   /** Where refused sign-ins are counted and (sparingly) audited; tests pass one with their own clock. */
@@ -46,7 +40,7 @@ export function authRoutes(
   });
 
   router.get('/login', async (req, res) => {
-    const query = loginQuery.parse(req.query);
+    const query = loginQuerySchema.parse(req.query);
     const request = await buildAuthorizationRequest(ctx.oidc, config.oidc.scopes, { prompt: query.prompt });
     const now = Date.now();
     const pending = Object.entries(req.session.pending ?? {})

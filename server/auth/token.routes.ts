@@ -1,7 +1,9 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createTokenRequestSchema,
+  tokenListQuerySchema,
+  tokenParamsSchema,
   type ApiTokenView,
   type createTokenResponseSchema,
   type revokeTokenResponseSchema,
@@ -10,9 +12,6 @@ import {
 import type { AppContext } from '../context.ts';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiToken } from './api-tokens.ts';
 import { actorOf, requireCapability } from './rbac.ts';
-
-const listQuery = z.object({ includeRevoked: z.enum(['true', 'false']).optional() });
-const tokenIdParams = z.object({ id: z.uuid() });
 
 /**
  * `/api/admin/tokens`: list, create (the token is in this one response only) and revoke. Admins
@@ -23,7 +22,7 @@ export function tokenRoutes(ctx: Pick<AppContext, 'db'>): Router {
   router.use('/admin/tokens', requireCapability('token.manage'));
 
   router.get('/admin/tokens', async (req, res) => {
-    const query = listQuery.parse(req.query);
+    const query = tokenListQuerySchema.parse(req.query);
     const tokens = await listApiTokens(ctx.db, { includeRevoked: query.includeRevoked === 'true' });
     res.json({ tokens: tokens.map(toView) } satisfies z.infer<typeof tokenListResponseSchema>);
   });
@@ -40,7 +39,7 @@ export function tokenRoutes(ctx: Pick<AppContext, 'db'>): Router {
   });
 
   router.post('/admin/tokens/:id/revoke', async (req, res) => {
-    const { id } = tokenIdParams.parse(req.params);
+    const { id } = tokenParamsSchema.parse(req.params);
     const record = await revokeApiToken(ctx.db, id, actorOf(req));
     res.json({ record: toView(record) } satisfies z.infer<typeof revokeTokenResponseSchema>);
   });

@@ -130,3 +130,17 @@ export const tokenListResponseSchema = z.object({ tokens: z.array(apiTokenSchema
 /** The token itself appears in this response only. */
 export const createTokenResponseSchema = z.object({ token: z.string(), record: apiTokenSchema });
 export const revokeTokenResponseSchema = z.object({ record: apiTokenSchema });
+
+/** `/api/admin/tokens/:id/revoke` */
+export const tokenParamsSchema = z.object({ id: z.uuid().describe('The token id.') });
+
+/** `GET /api/admin/tokens` */
+export const tokenListQuerySchema = z.object({
+  includeRevoked: z.enum(['true', 'false']).optional().describe('Also list revoked and expired tokens.'),
+});
+
+/** `GET /auth/login` */
+export const loginQuerySchema = z.object({
+  returnTo: z.string().max(2_000).optional().describe('A console page to return to after sign-in; anything else returns to `/`.'),
+  prompt: z.literal('login').optional().describe('Ask the identity provider to sign in again (switch accounts).'),
+});

@@ -24,6 +24,9 @@ export const sessionStatuses = [
 export const sessionStatusSchema = z.enum(sessionStatuses);
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 
+/** `/api/sessions/:id…` */
+export const sessionParamsSchema = z.object({ id: diditIdSchema.describe('The session id (a Didit id).') });
+
 /** A workflow's SLA until a lead sets one (the column's default; `PUT /api/workflows/:id/sla`). */
 export const DEFAULT_SLA_MINUTES = 240;
 

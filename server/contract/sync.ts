@@ -198,3 +198,18 @@ export const requeuePushResponseSchema = z.object({
   status: z.literal('queued'),
 });
 export type RequeuePushResponse = z.infer<typeof requeuePushResponseSchema>;
+
+/** `/api/sync/webhooks/:id/replay` */
+export const webhookEventParamsSchema = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('The inbox row (`webhook_event.id`).'),
+});
+
+/** `/api/sync/pushes/:id/requeue` */
+export const reviewEventParamsSchema = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .describe('The decision (`review_event.id`).'),
+});

@@ -1,6 +1,4 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import { diditIdSchema } from '../contract/ids.ts';
 import { actorOf, can, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import {
@@ -8,6 +6,7 @@ import {
   decisionRequestSchema,
   noteRequestSchema,
   queueQuerySchema,
+  sessionParamsSchema,
   type QueuePage,
   type SessionDetail,
   type ReasonCatalog,
@@ -18,8 +17,6 @@ import type { MediaRefreshResult } from '../sync/media-refresh.ts';
 import { withEvidenceRules } from './media-view.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import { reviewReads, reviewService } from './review.service.ts';
-
-const sessionParams = z.object({ id: diditIdSchema });
 
 /** The analyst's loop: queue, session, claim, decide, note. Mounted under `/api`. */
 export function reviewRoutes(ctx: AppContext): Router {
@@ -48,7 +45,7 @@ export function reviewRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sessions/:id', requireCapability('session.read'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const actor = actorOf(req);
     await reads.touchClaim(id, actor);
     // Links expiring within the margin are refreshed first (coalesced; old links + a flag if
@@ -58,21 +55,21 @@ export function reviewRoutes(ctx: AppContext): Router {
   });
 
   router.post('/sessions/:id/claim', requireCapability('session.claim'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => reviewService(trx, deps).claim(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/release', requireCapability('session.claim'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => reviewService(trx, deps).release(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/decision', requireCapability('session.decide'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const request = decisionRequestSchema.parse(req.body);
     const actor = actorOf(req);
     try {
@@ -90,14 +87,14 @@ export function reviewRoutes(ctx: AppContext): Router {
   });
 
   router.post('/sessions/:id/decision/retry', requireCapability('session.decide'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => reviewService(trx, deps).retryDecisionPush(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 
   router.post('/sessions/:id/notes', requireCapability('session.note'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const { note } = noteRequestSchema.parse(req.body);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => reviewService(trx, deps).addNote(id, actor, note, originOf(req)));

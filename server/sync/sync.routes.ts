@@ -1,25 +1,13 @@
 import express, { type Router } from 'express';
-import { z } from 'zod';
-import { diditIdSchema } from '../contract/ids.ts';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import { originOf } from '../http/request-origin.ts';
 import { mediaView, mediaWithEvidenceRules } from '../review/media-view.ts';
-import { refreshMediaRequestSchema, type RefreshMediaResponse } from '../contract/review.ts';
-import type { RequeuePushResponse } from '../contract/sync.ts';
+import { refreshMediaRequestSchema, sessionParamsSchema, type RefreshMediaResponse } from '../contract/review.ts';
+import { reviewEventParamsSchema, webhookEventParamsSchema, type RequeuePushResponse } from '../contract/sync.ts';
 import { requeueDecisionPush } from '../review/pending-pushes.ts';
 import { readSyncStatus } from './sync-status.ts';
 import { replayWebhookEvent } from './webhook-replay.ts';
-
-const webhookIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-const sessionIdParams = z.object({ id: diditIdSchema });
-const reviewEventIdParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
 
 /** `/api/sync/*` and the media refresh of a session. Mounted inside the authenticated `/api` router. */
 export function syncRoutes(ctx: AppContext): Router {
@@ -31,7 +19,7 @@ export function syncRoutes(ctx: AppContext): Router {
 
   // Puts a row (parked, or already applied) back in the inbox (webhook-replay.ts).
   router.post('/sync/webhooks/:id/replay', requireCapability('webhook.replay'), async (req, res) => {
-    const { id } = webhookIdParams.parse(req.params);
+    const { id } = webhookEventParamsSchema.parse(req.params);
     const actor = actorOf(req);
     const row = await ctx.db.transaction().execute((trx) => replayWebhookEvent(trx, id, actor, originOf(req)));
     res.status(202).json({ id: row.id, sessionId: row.sessionId, status: 'queued' });
@@ -39,7 +27,7 @@ export function syncRoutes(ctx: AppContext): Router {
 
   // Sends a decision stuck on its way to Didit back to the worker now (pending-pushes.ts).
   router.post('/sync/pushes/:id/requeue', requireCapability('push.requeue'), async (req, res) => {
-    const { id } = reviewEventIdParams.parse(req.params);
+    const { id } = reviewEventParamsSchema.parse(req.params);
     const actor = actorOf(req);
     const wasJob = await ctx.db.transaction().execute((trx) => requeueDecisionPush(trx, id, actor, originOf(req)));
     const body: RequeuePushResponse = { reviewEventId: id, wasJob, status: 'queued' };
@@ -49,7 +37,7 @@ export function syncRoutes(ctx: AppContext): Router {
   // The session page calls this when its links near expiry, or with `brokenUrl` when an image
   // fails to load. Limited per person; Didit is asked only when the links need it (media-refresh.ts).
   router.post('/sessions/:id/refresh-media', requireCapability('media.view'), async (req, res) => {
-    const { id } = sessionIdParams.parse(req.params);
+    const { id } = sessionParamsSchema.parse(req.params);
     const request = refreshMediaRequestSchema.parse(req.body ?? {});
     const actor = actorOf(req);
     const result = await ctx.media.requestRefresh(id, actor, request);

@@ -1,0 +1,699 @@
+import { z } from 'zod';
+import { auditPageSchema, auditQuerySchema } from './audit.ts';
+import {
+  apiTokenSchema,
+  createTokenRequestSchema,
+  createTokenResponseSchema,
+  logoutResponseSchema,
+  meResponseSchema,
+  revokeTokenResponseSchema,
+  tokenListResponseSchema,
+  type CapabilityName,
+  loginQuerySchema,
+  tokenListQuerySchema,
+  tokenParamsSchema,
+} from './auth.ts';
+import {
+  insightsRequestSchema,
+  insightsResponseSchema,
+  slaRequestSchema,
+  slaResponseSchema,
+  workflowSlaParamsSchema,
+} from './insights.ts';
+import {
+  claimNextRequestSchema,
+  decisionRequestSchema,
+  mediaSchema,
+  noteRequestSchema,
+  queueItemSchema,
+  queuePageSchema,
+  queueQuerySchema,
+  reasonCatalogSchema,
+  refreshMediaRequestSchema,
+  refreshMediaResponseSchema,
+  sessionDetailSchema,
+  sessionParamsSchema,
+} from './review.ts';
+import {
+  pendingPushSchema,
+  replayWebhookResponseSchema,
+  requeuePushResponseSchema,
+  reviewEventParamsSchema,
+  syncStatusSchema,
+  webhookEventParamsSchema,
+} from './sync.ts';
+import {
+  histogramSchema,
+  simulationSchema,
+  thresholdVersionListSchema,
+  thresholdVersionSchema,
+  workflowDetailSchema,
+  workflowListSchema,
+  workflowSchema,
+  workflowSyncResultSchema,
+} from './thresholds-responses.ts';
+import {
+  decideProposalSchema,
+  proposeThresholdsSchema,
+  rejectProposalSchema,
+  simulateSchema,
+  thresholdSetSchema,
+  versionParamsSchema,
+  windowSchema,
+  workflowParamsSchema,
+} from './thresholds.ts';
+
+/**
+ * Every HTTP route the console answers, with the schemas it reads and answers: the source of the
+ * OpenAPI document (`server/openapi/openapi.ts`, served at `GET /api/openapi.json` and rendered
+ * at `GET /api/docs`). `server/openapi/openapi.test.ts` lists the routes Express really has and
+ * fails on any difference, so a new route is not done until it has its entry here.
+ *
+ * Adding a route: add one object to `apiRoutes` under its tag (method, OpenAPI path with `{param}`,
+ * tag, summary, access, the zod schemas the handler parses, and its success responses). 401/403
+ * follow from `access` and 400 from having params, query or a body; list other errors in `errors`.
+ */
+
+export const apiTags = [
+  { name: 'Review', description: 'The In Review queue, a session and its evidence, claims, decisions and notes.' },
+  { name: 'Thresholds', description: 'Workflows and their versioned review/decline thresholds: propose, simulate, approve.' },
+  { name: 'Sync', description: 'Is the console keeping up with Didit: inbox, reconciliation, decision pushes, media links.' },
+  { name: 'Insights', description: 'Queue health and team figures for leads: time to decision, queue depth, analysts.' },
+  { name: 'Audit', description: 'The append-only, hash-chained audit trail.' },
+  { name: 'Auth', description: 'Sign-in through the OpenID Connect provider, sign-out, and who is signed in.' },
+  { name: 'Admin', description: 'API tokens for automation.' },
+  { name: 'Operations', description: 'Probes, metrics, the Didit webhook receiver and this reference.' },
+] as const;
+export type ApiTag = (typeof apiTags)[number]['name'];
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Who may call a route. `capability`: a signed-in person (session cookie) or an API token whose
+ * role grants it (roles per capability come from `server/auth/rbac.ts`); `peopleOnly` when the
+ * service refuses tokens even so. `open`: no sign-in; the text says what protects the route
+ * instead. `metricsToken`: the metrics bearer token, when one is configured.
+ */
+export type RouteAccess = { capability: CapabilityName; peopleOnly?: true } | { open: string } | { metricsToken: string };
+
+/** Error statuses a route may answer with `{error: {code, message, details?}}` (server/errors.ts). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
+
+export interface ApiResponse {
+  description: string;
+  /** The body; absent for an answer without one (a redirect) or one described in words. */
+  schema?: z.ZodType;
+  /** Defaults to `application/json` when there is a schema; no content type and no schema mean no body. */
+  contentType?: string;
+  /** Other forms of the same answer (chosen by a parameter), e.g. `text/csv`. */
+  alsoAs?: readonly string[];
+  /** Response headers worth knowing, by name. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface ApiRoute {
+  method: HttpMethod;
+  /** The full path in OpenAPI form: `/api/sessions/{id}`. */
+  path: string;
+  tag: ApiTag;
+  summary: string;
+  /** What the route does beyond its summary; who may call it is added from `access`. */
+  description?: string;
+  access: RouteAccess;
+  /** Path parameters, exactly the `{name}`s of `path`. */
+  params?: z.ZodObject;
+  /** Query parameters: an object schema (refinements and transforms allowed). */
+  query?: z.ZodType;
+  /** Request headers the route reads (beyond authentication and CSRF). */
+  headers?: z.ZodObject;
+  /** The JSON body the handler parses. */
+  body?: z.ZodType;
+  /** Success answers (and non-JSON refusals such as the sign-in pages), by status. */
+  responses: Readonly<Record<number, ApiResponse>>;
+  /** Error answers beyond those implied by `access` and the inputs: `true` for the usual text, or what it means here. */
+  errors?: Readonly<Partial<Record<ErrorStatus, string | true>>>;
+}
+
+/**
+ * Schemas answered by several routes: the document names them (`#/components/schemas/<name>`)
+ * and the docs page lists them once. Request schemas that differ from their answer form are
+ * named `<name>Input`.
+ */
+export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
+  SessionDetail: sessionDetailSchema,
+  QueueItem: queueItemSchema,
+  QueuePage: queuePageSchema,
+  Media: mediaSchema,
+  ThresholdSet: thresholdSetSchema,
+  ThresholdVersion: thresholdVersionSchema,
+  Workflow: workflowSchema,
+  WorkflowDetail: workflowDetailSchema,
+  PendingPush: pendingPushSchema,
+  ApiToken: apiTokenSchema,
+};
+
+const json = (schema: z.ZodType, description: string): ApiResponse => ({ schema, description });
+
+// Path and query parameters are the handlers' own schemas (server/contract/), except the
+// callback's, which the handler reads by hand (an IdP may send anything there).
+const sessionParams = sessionParamsSchema;
+const webhookEventParams = webhookEventParamsSchema;
+const reviewEventParams = reviewEventParamsSchema;
+const tokenParams = tokenParamsSchema;
+const tokenListQuery = tokenListQuerySchema;
+const loginQuery = loginQuerySchema;
+const callbackQuery = z.object({
+  state: z.string().describe('The state this console sent with the authorization request (single use, 10 minutes).'),
+  code: z.string().optional().describe('The authorization code.'),
+  error: z.string().optional().describe("The identity provider's error, when it refused."),
+});
+const webhookHeaders = z.object({
+  'X-Timestamp': z.string().describe('Unix seconds of the delivery; refused more than the tolerance (300 s) from now.'),
+  'X-Signature-V2': z.string().optional().describe('HMAC-SHA256 (hex) of the canonical JSON of the body; checked first.'),
+  'X-Signature': z.string().optional().describe('HMAC-SHA256 (hex) of the raw body; the fallback.'),
+  'X-Signature-Simple': z.string().optional().describe('Never authenticates the decision body on its own.'),
+  'X-Didit-Test-Webhook': z.enum(['true', 'false']).optional().describe('Marks a test delivery from Didit’s console.'),
+});
+const webhookBody = z
+  .object({
+    webhook_type: z.string().describe('`status.updated` and `data.updated` are applied; other types are stored for the record.'),
+    session_id: z.string().optional(),
+    status: z.string().optional(),
+    timestamp: z.number().describe('Unix seconds; must equal `X-Timestamp`.'),
+  })
+  .loose()
+  .describe("Didit's webhook payload, as in docs/didit-contract.md. Stored as received; the worker applies it.");
+const webhookAnswer = z.object({
+  status: z
+    .enum(['stored', 'duplicate', 'ignored', 'quarantined'])
+    .describe(
+      '`stored`: a new inbox row; `duplicate`: seen before, nothing written; `ignored`: a type kept for the record; `quarantined`: authentic but not storable as an event (its session is re-read from Didit).',
+    ),
+});
+const healthAnswer = z.object({ status: z.literal('ok') });
+const readyAnswer = z.object({ status: z.literal('ready') });
+const notReadyAnswer = z.object({
+  status: z.literal('not_ready'),
+  reason: z.enum(['database_unreachable', 'migrations_pending']),
+  pending: z.array(z.string()).optional().describe('The migrations not yet run.'),
+});
+const sessionAnswer = json(sessionDetailSchema, 'The session as the caller may now see it.');
+const versionAnswer = json(thresholdVersionSchema, 'The threshold version after the change.');
+const apiRef = 'The OpenAPI 3.1 document describing every route of the console (this reference).';
+
+export const apiRoutes: readonly ApiRoute[] = [
+  // Review
+  {
+    method: 'get',
+    path: '/api/queue',
+    tag: 'Review',
+    summary: 'List sessions (the queue)',
+    description:
+      'Filters, sort and keyset pagination (`nextCursor`/`prevCursor`). Every parameter has a default, so `GET /api/queue` is the In Review queue, oldest first. `warning` takes a comma-separated list.',
+    access: { capability: 'session.read' },
+    query: queueQuerySchema,
+    responses: { 200: json(queuePageSchema, 'One page of sessions and the total matching the filters.') },
+  },
+  {
+    method: 'get',
+    path: '/api/review/reasons',
+    tag: 'Review',
+    summary: 'Decision reasons',
+    description: 'The configured reasons an analyst picks from when approving or declining.',
+    access: { capability: 'session.read' },
+    responses: { 200: json(reasonCatalogSchema, 'Reasons per decision.') },
+  },
+  {
+    method: 'post',
+    path: '/api/queue/claim-next',
+    tag: 'Review',
+    summary: 'Claim the next unclaimed session of a queue view',
+    description: 'Atomic: two analysts claiming together get different sessions. `filters` takes the queue query parameters.',
+    access: { capability: 'session.claim', peopleOnly: true },
+    body: claimNextRequestSchema,
+    responses: { 200: json(z.object({ session: sessionDetailSchema }), 'The claimed session.') },
+    errors: { 404: 'No unclaimed session matches the view.' },
+  },
+  {
+    method: 'get',
+    path: '/api/sessions/{id}',
+    tag: 'Review',
+    summary: 'Open a session',
+    description:
+      'The session with its evidence, thresholds, timeline and what the caller may do. Media links near expiry are refreshed first (and flagged `stale` when Didit says wait). Opening keeps the caller’s claim alive; showing the evidence is audited.',
+    access: { capability: 'session.read' },
+    params: sessionParams,
+    responses: { 200: sessionAnswer },
+    errors: { 404: 'No such session.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/claim',
+    tag: 'Review',
+    summary: 'Claim a session',
+    description: 'Only In Review sessions; the claim lapses when the analyst stops working on it.',
+    access: { capability: 'session.claim', peopleOnly: true },
+    params: sessionParams,
+    responses: { 200: sessionAnswer },
+    errors: { 404: 'No such session.', 409: 'Someone else holds it, or it is not In Review.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/release',
+    tag: 'Review',
+    summary: 'Release a claim',
+    description: 'Releasing a claim someone else holds needs `claim.release_others` (lead, admin).',
+    access: { capability: 'session.claim', peopleOnly: true },
+    params: sessionParams,
+    responses: { 200: sessionAnswer },
+    errors: { 404: 'No such session.', 409: 'Someone else holds it.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/decision',
+    tag: 'Review',
+    summary: 'Approve or decline a session',
+    description:
+      'Records the decision and queues its push to Didit in the same transaction; the push is retried until Didit confirms. `expectedVersion` is the version the analyst saw.',
+    access: { capability: 'session.decide' },
+    params: sessionParams,
+    body: decisionRequestSchema,
+    responses: { 201: sessionAnswer },
+    errors: {
+      404: 'No such session.',
+      409: 'The session changed since it was opened, a decision is already on its way, or the status does not allow it; `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/decision/retry',
+    tag: 'Review',
+    summary: 'Retry a failed decision push',
+    access: { capability: 'session.decide' },
+    params: sessionParams,
+    responses: { 200: sessionAnswer },
+    errors: { 404: 'No such session.', 409: 'The decision’s push has not failed.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/notes',
+    tag: 'Review',
+    summary: 'Add a note to a session',
+    access: { capability: 'session.note' },
+    params: sessionParams,
+    body: noteRequestSchema,
+    responses: { 201: sessionAnswer },
+    errors: { 404: 'No such session.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/refresh-media',
+    tag: 'Review',
+    summary: 'Refresh a session’s media links',
+    description:
+      'Asks Didit for new links only when the current ones near expiry or `brokenUrl` names one that failed to load. Limited per person and minute; new links are a new look at the evidence and are audited.',
+    access: { capability: 'media.view' },
+    params: sessionParams,
+    body: refreshMediaRequestSchema,
+    responses: { 200: json(refreshMediaResponseSchema, 'The links, and whether they were refreshed.') },
+    errors: {
+      404: 'No such session.',
+      429: 'Too many refreshes this minute, or Didit is rate-limiting the console.',
+      502: true,
+      503: true,
+    },
+  },
+
+  // Thresholds
+  {
+    method: 'get',
+    path: '/api/workflows',
+    tag: 'Thresholds',
+    summary: 'List workflows',
+    access: { capability: 'workflow.read' },
+    responses: { 200: json(workflowListSchema, 'Every known workflow with the thresholds in force and any drift.') },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/sync',
+    tag: 'Thresholds',
+    summary: 'Read workflows from Didit now',
+    description: 'Records each published workflow and notes where Didit’s thresholds differ from the applied version (drift).',
+    access: { capability: 'threshold.propose' },
+    responses: { 200: json(workflowSyncResultSchema, 'How many workflows were read and how many drifted.') },
+    errors: { 429: true, 502: true, 503: 'The Didit API is not configured or unavailable.' },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}',
+    tag: 'Thresholds',
+    summary: 'A workflow and its threshold versions',
+    access: { capability: 'workflow.read' },
+    params: workflowParamsSchema,
+    responses: { 200: json(workflowDetailSchema, 'The workflow with every version, newest first.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}/thresholds',
+    tag: 'Thresholds',
+    summary: 'A workflow’s threshold versions',
+    access: { capability: 'workflow.read' },
+    params: workflowParamsSchema,
+    responses: { 200: json(thresholdVersionListSchema, 'Every version, with review and decline rates since each was applied.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds',
+    tag: 'Thresholds',
+    summary: 'Propose new thresholds',
+    description: 'A proposal waits for a different lead’s approval (four eyes). One open proposal per workflow.',
+    access: { capability: 'threshold.propose', peopleOnly: true },
+    params: workflowParamsSchema,
+    body: proposeThresholdsSchema,
+    responses: { 201: json(thresholdVersionSchema, 'The proposed version.') },
+    errors: { 404: 'No such workflow.', 409: 'Another version is still open.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds/simulate',
+    tag: 'Thresholds',
+    summary: 'Simulate thresholds on past sessions',
+    description:
+      'Replays the window’s sessions (default the last 30 days) under the current and the given thresholds. A few run at once per person and per process; the rest get 429 with `Retry-After`.',
+    access: { capability: 'workflow.read' },
+    params: workflowParamsSchema,
+    body: simulateSchema,
+    responses: {
+      200: json(simulationSchema, 'Transitions between outcomes, per-day changes and contradicted analyst decisions.'),
+    },
+    errors: { 404: 'No such workflow.', 429: true, 503: 'The replay ran longer than its time limit.' },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}/score-distribution',
+    tag: 'Thresholds',
+    summary: 'Score distributions by final outcome',
+    description: 'Histograms of liveness and face-match scores over the window, per final outcome. Shares the simulation limits.',
+    access: { capability: 'workflow.read' },
+    params: workflowParamsSchema,
+    query: windowSchema,
+    responses: { 200: json(histogramSchema, 'Counts per outcome and score bin.') },
+    errors: { 404: 'No such workflow.', 429: true, 503: 'The query ran longer than its time limit.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds/{version}/approve',
+    tag: 'Thresholds',
+    summary: 'Approve a proposal',
+    description: 'By a lead other than the proposer. The worker then pushes the thresholds to Didit and reads them back.',
+    access: { capability: 'threshold.approve', peopleOnly: true },
+    params: versionParamsSchema,
+    body: decideProposalSchema,
+    responses: { 200: versionAnswer },
+    errors: { 404: 'No such version.', 409: 'The version is not a proposal.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds/{version}/reject',
+    tag: 'Thresholds',
+    summary: 'Reject a proposal',
+    description: 'By a lead other than the proposer (who withdraws instead), with a note saying why.',
+    access: { capability: 'threshold.approve', peopleOnly: true },
+    params: versionParamsSchema,
+    body: rejectProposalSchema,
+    responses: { 200: versionAnswer },
+    errors: { 404: 'No such version.', 409: 'The version is not a proposal.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds/{version}/withdraw',
+    tag: 'Thresholds',
+    summary: 'Withdraw a proposal',
+    description: 'By its proposer (or an admin).',
+    access: { capability: 'threshold.propose', peopleOnly: true },
+    params: versionParamsSchema,
+    body: decideProposalSchema,
+    responses: { 200: versionAnswer },
+    errors: { 404: 'No such version.', 409: 'The version is not a proposal.' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/thresholds/{version}/retry',
+    tag: 'Thresholds',
+    summary: 'Retry a failed threshold push',
+    access: { capability: 'threshold.approve', peopleOnly: true },
+    params: versionParamsSchema,
+    responses: { 200: versionAnswer },
+    errors: { 404: 'No such version.', 409: 'The version’s push has not failed.' },
+  },
+
+  // Sync
+  {
+    method: 'get',
+    path: '/api/sync/status',
+    tag: 'Sync',
+    summary: 'Sync health',
+    description:
+      'Inbox backlog and parked rows, quarantined deliveries, reconciliation progress, pending decision pushes, workers, Didit call health and rate limits.',
+    access: { capability: 'sync.read' },
+    responses: { 200: json(syncStatusSchema, 'The console’s view of how it keeps up with Didit.') },
+  },
+  {
+    method: 'post',
+    path: '/api/sync/webhooks/{id}/replay',
+    tag: 'Sync',
+    summary: 'Replay an inbox row',
+    description: 'Puts a parked (or already applied) webhook event back in the inbox for the worker.',
+    access: { capability: 'webhook.replay' },
+    params: webhookEventParams,
+    responses: { 202: json(replayWebhookResponseSchema, 'The row is queued again.') },
+    errors: { 404: 'No such webhook event.', 409: 'The webhook type is stored for the record only.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sync/pushes/{id}/requeue',
+    tag: 'Sync',
+    summary: 'Re-queue a stuck decision push',
+    description: 'For a decision that has waited long enough for Didit (see `requeueable` in the sync status).',
+    access: { capability: 'push.requeue' },
+    params: reviewEventParams,
+    responses: { 202: json(requeuePushResponseSchema, 'The push job is queued again.') },
+    errors: { 404: 'No such decision.', 409: 'Not pending, not waited long enough, or a worker is pushing it now.' },
+  },
+
+  // Audit
+  {
+    method: 'get',
+    path: '/api/audit',
+    tag: 'Audit',
+    summary: 'Search the audit trail',
+    description:
+      'Newest first, keyset-paginated (`cursor` = the previous page’s `nextCursor`). `format=csv` streams every match as CSV (an audited export; a few at once).',
+    access: { capability: 'audit.read' },
+    query: auditQuerySchema,
+    responses: {
+      200: {
+        description: 'A page of entries (JSON), or every match as CSV with `format=csv`.',
+        schema: auditPageSchema,
+        alsoAs: ['text/csv'],
+        headers: { 'Content-Disposition': '`attachment; filename="audit-<time>.csv"` for CSV.' },
+      },
+    },
+    errors: { 429: 'Too many exports at once.', 503: 'The query ran longer than its time limit.' },
+  },
+
+  // Insights
+  {
+    method: 'get',
+    path: '/api/insights',
+    tag: 'Insights',
+    summary: 'Queue health and team figures',
+    description:
+      'Time from entering In Review to the analyst’s decision (p50/p90/p99 per day and workflow, SLA breaches), sessions In Review at each hour, daily inflow and outflow, per-analyst figures and rates per threshold version, for a range of UTC days (default the last 30, at most 92) and optionally one workflow. `format=csv&section=…` downloads one table as CSV (an audited export).',
+    access: { capability: 'insights.read' },
+    query: insightsRequestSchema,
+    responses: {
+      200: {
+        description: 'The figures (JSON), or one table as CSV with `format=csv&section=…`.',
+        schema: insightsResponseSchema,
+        alsoAs: ['text/csv'],
+        headers: { 'Content-Disposition': '`attachment; filename="insights-<section>-<from>-<to>.csv"` for CSV.' },
+      },
+    },
+    errors: {
+      404: 'No such workflow.',
+      429: 'Too many insights requests at once.',
+      503: 'The query ran longer than its time limit.',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/workflows/{id}/sla',
+    tag: 'Insights',
+    summary: 'Set a workflow’s review SLA',
+    description:
+      'How many minutes a session of this workflow may wait In Review (5 to 10,080). Audited as `workflow.sla_changed`.',
+    access: { capability: 'workflow.configure' },
+    params: workflowSlaParamsSchema,
+    body: slaRequestSchema,
+    responses: { 200: json(slaResponseSchema, 'The workflow with its new SLA.') },
+    errors: { 404: 'No such workflow.' },
+  },
+
+  // Auth
+  {
+    method: 'get',
+    path: '/auth/login',
+    tag: 'Auth',
+    summary: 'Start signing in',
+    description: 'Redirects to the identity provider (authorization code flow with PKCE).',
+    access: { open: 'Anyone; rate-limited per client IP.' },
+    query: loginQuery,
+    responses: { 303: { description: 'To the identity provider.', headers: { Location: 'The authorization URL.' } } },
+    errors: { 429: true, 503: 'Sign-in is not configured, or the identity provider cannot be reached.' },
+  },
+  {
+    method: 'get',
+    path: '/auth/callback',
+    tag: 'Auth',
+    summary: 'Finish signing in',
+    description:
+      'Where the identity provider returns the browser. Maps the roles claim to a console role and starts the session (a new session id).',
+    access: {
+      open: 'The browser returning from the identity provider, with the state this console issued; rate-limited per client IP.',
+    },
+    query: callbackQuery,
+    responses: {
+      303: { description: 'Signed in: to the page sign-in started from.', headers: { Location: 'A console page.' } },
+      400: {
+        description: 'Sign-in failed (unknown, expired or reused state; refused by the provider). An HTML page.',
+        contentType: 'text/html',
+      },
+      403: { description: 'Signed in at the provider but in no group mapped to a role. An HTML page.', contentType: 'text/html' },
+    },
+    errors: { 429: true, 503: 'The identity provider cannot be reached.' },
+  },
+  {
+    method: 'post',
+    path: '/auth/logout',
+    tag: 'Auth',
+    summary: 'Sign out',
+    description: 'Ends the session and answers where the browser goes next (the provider’s end-session page when it has one).',
+    access: { open: 'Anyone; ends the session cookie’s session if there is one. Rate-limited per client IP.' },
+    responses: { 200: json(logoutResponseSchema, 'Where to send the browser.') },
+    errors: { 403: 'A cookie request without the CSRF header or from another origin (`csrf_rejected`).', 429: true },
+  },
+  {
+    method: 'get',
+    path: '/api/me',
+    tag: 'Auth',
+    summary: 'Who is signed in',
+    description: 'The person or token, its role and capabilities (the web app hides what the caller cannot do).',
+    access: { capability: 'session.read' },
+    responses: { 200: json(meResponseSchema, 'The caller.') },
+  },
+
+  // Admin
+  {
+    method: 'get',
+    path: '/api/admin/tokens',
+    tag: 'Admin',
+    summary: 'List API tokens',
+    access: { capability: 'token.manage' },
+    query: tokenListQuery,
+    responses: { 200: json(tokenListResponseSchema, 'The tokens (never the secrets).') },
+  },
+  {
+    method: 'post',
+    path: '/api/admin/tokens',
+    tag: 'Admin',
+    summary: 'Create an API token',
+    description: 'The token itself is in this answer only; it is stored hashed. An admin can create tokens up to their own role.',
+    access: { capability: 'token.manage' },
+    body: createTokenRequestSchema,
+    responses: { 201: json(createTokenResponseSchema, 'The new token and its record.') },
+    errors: { 409: 'A live token has this name.' },
+  },
+  {
+    method: 'post',
+    path: '/api/admin/tokens/{id}/revoke',
+    tag: 'Admin',
+    summary: 'Revoke an API token',
+    access: { capability: 'token.manage' },
+    params: tokenParams,
+    responses: { 200: json(revokeTokenResponseSchema, 'The revoked token’s record.') },
+    errors: { 404: 'No live token with this id.' },
+  },
+
+  // Operations
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'Operations',
+    summary: 'Liveness probe',
+    description: 'The process is up. Never touches the database, so a database outage does not restart every replica.',
+    access: { open: 'Anyone (load balancers and orchestrators).' },
+    responses: { 200: json(healthAnswer, 'Up.') },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'Operations',
+    summary: 'Readiness probe',
+    description: 'This replica can serve: the database answers within 2 s and every migration has run.',
+    access: { open: 'Anyone (load balancers and orchestrators).' },
+    responses: {
+      200: json(readyAnswer, 'Ready.'),
+      503: json(notReadyAnswer, 'Not ready, and why.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'Operations',
+    summary: 'Prometheus metrics',
+    description:
+      'Prometheus text format. With `METRICS_TOKEN` set it needs that token as a bearer token; with `METRICS_PORT` set it is served on that internal port instead and this one answers 404; with neither it is open outside production and answers 404 in production.',
+    access: { metricsToken: 'The metrics bearer token (`METRICS_TOKEN`), not an API token.' },
+    responses: { 200: { description: 'The metrics.', contentType: 'text/plain' } },
+    errors: { 401: 'Missing or wrong metrics token.', 404: 'Metrics are not served on this port.' },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/didit',
+    tag: 'Operations',
+    summary: 'Didit webhook receiver',
+    description:
+      'Authenticates the delivery, stores it in the inbox (one row per delivery, deduplicated) and acknowledges; the worker applies it. Answered ahead of the rest of the app: no session, CSRF or JSON parser. At most 1 MB.',
+    access: { open: 'Didit: the webhook signature (`DIDIT_WEBHOOK_SECRET`) is the authentication.' },
+    headers: webhookHeaders,
+    body: webhookBody,
+    responses: { 200: json(webhookAnswer, 'Acknowledged: Didit will not retry.') },
+    errors: {
+      400: 'Not JSON, or not Didit’s envelope (authentic bodies are quarantined and their session re-read).',
+      401: 'Signature does not verify, or `X-Timestamp` is missing, stale or differs from the body (`invalid_signature`, `stale_timestamp`).',
+      413: 'The body is larger than 1 MB.',
+      503: 'The inbox is unavailable; Didit retries.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    tag: 'Operations',
+    summary: 'This reference as OpenAPI 3.1',
+    description: apiRef,
+    access: { capability: 'session.read' },
+    responses: { 200: { description: 'The OpenAPI document.', contentType: 'application/json' } },
+  },
+  {
+    method: 'get',
+    path: '/api/docs',
+    tag: 'Operations',
+    summary: 'This reference as a page',
+    description: 'The same document, readable in a browser.',
+    access: { capability: 'session.read' },
+    responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
+  },
+];
