@@ -32,7 +32,7 @@ export default defineConfig({
           root: repoRoot,
           environment: 'node',
           include: ['server/**/*.test.ts', 'test/**/*.test.ts', 'migrations/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'node_modules/**'],
+          exclude: ['test/e2e/**', 'test/deploy/**', 'node_modules/**'],
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

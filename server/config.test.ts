@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).review.reasons.Approved.find((r) => r.code === 'same_person')?.faceMatchOnly).toBe(true);
   });
 
+  it('reads TRUST_PROXY as a hop count when it is a number, otherwise as addresses for Express', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toBe('10.0.0.0/8, loopback');
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(8080);
   });

@@ -98,7 +98,12 @@ const envSchema = z.object({
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-  TRUST_PROXY: z.string().default('loopback'),
+  // Express's `trust proxy`: a hop count ("1": the one balancer in front), or addresses/subnets
+  // and the names loopback, linklocal, uniquelocal, comma-separated.
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value) => (/^\d+$/.test(value.trim()) ? Number(value) : value)),
   WEB_DIST_DIR: z.string().min(1).default('dist/web'),
 
   DIDIT_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -242,7 +247,7 @@ export interface Config {
   };
   worker: { concurrency: number };
   shutdownTimeoutMs: number;
-  trustProxy: string;
+  trustProxy: string | number;
   webDistDir: string;
   didit: {
     /**

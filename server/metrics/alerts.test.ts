@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createMetrics } from '../metrics.ts';
@@ -10,11 +10,8 @@ import { createMetrics } from '../metrics.ts';
  * with Debian's prometheus 2.42 `promtool check rules`): it parses, each rule is complete, and every
  * metric an expression reads is one `createMetrics` defines, so renaming a metric breaks this test
  * rather than silently disarming an alert.
- *
- * js-yaml comes with graphile-worker (through cosmiconfig); it is not a dependency of ours, so it
- * is loaded untyped and its output goes through zod.
+ * js-yaml's output goes through zod.
  */
-const { load } = createRequire(import.meta.url)('js-yaml') as { load: (text: string) => unknown };
 
 const alertsPath = path.join(import.meta.dirname, '../../deploy/alerts.yml');
 const alertsText = readFileSync(alertsPath, 'utf8');
