@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { InsightsResponse } from '../../../../server/contract/insights.ts';
 import type { InsightsFilters as Filters } from './insights-url.ts';
-import styles from './Insights.module.css';
+// The filter bar's look is the audit page's (tokens share it too).
+import styles from '../audit/Audit.module.css';
 
 /** Range and workflow; applied together, so the URL (and the figures) change once. */
 export function InsightsFilters({

@@ -6,6 +6,7 @@ import { errorMessage } from '../../api/review.ts';
 import { AnalystTable } from './AnalystTable.tsx';
 import { formatDay, formatMinutes, formatRate, formatShare, seriesColors } from './format.ts';
 import { LineChart, type ChartSeries } from './LineChart.tsx';
+import formStyles from '../audit/Audit.module.css';
 import styles from './Insights.module.css';
 
 /**
@@ -240,7 +241,7 @@ function Section({
     <section aria-labelledby={`${id}-title`} className={styles.section}>
       <div className={styles.sectionHeader}>
         <h2 id={`${id}-title`}>{title}</h2>
-        <button type="button" className={styles.secondary} onClick={download} disabled={state.busy}>
+        <button type="button" className={`${formStyles.button} ${formStyles.secondary}`} onClick={download} disabled={state.busy}>
           {state.busy ? 'Preparing…' : 'Download CSV'}
         </button>
       </div>
