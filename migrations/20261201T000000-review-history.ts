@@ -30,6 +30,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     db,
   );
 
+  // Rates per threshold version (the workflow page and insights) count sessions by workflow and
+  // decision time: an index-only scan instead of the whole table.
+  await sql`create index verification_session_version_stats_idx
+              on verification_session (workflow_id, (coalesce(decided_at, in_review_since)))
+              include (status, decision_source, decided_at, in_review_since)
+              where status in ('Approved', 'Declined', 'In Review')`.execute(db);
+  // Users Didit declined for an attack (insights' contradicted approvals); keep in step with
+  // ATTACK_RISKS (server/contract/insights.ts).
+  await sql`create index verification_session_attacked_idx on verification_session (vendor_data)
+              include (didit_created_at, first_seen_at)
+              where status = 'Declined' and vendor_data is not null
+                and warning_codes && array['LIVENESS_FACE_ATTACK', 'FACE_IN_BLOCKLIST']::text[]`.execute(db);
+
   await sql`alter table review_event add column in_review_since timestamptz, add column from_status text`.execute(db);
   await sql`create index review_event_decision_idx on review_event (created_at) include (session_id, actor_id, kind)
              where kind in ('approve', 'decline')`.execute(db);
@@ -79,6 +92,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop index verification_session_attacked_idx`.execute(db);
+  await sql`drop index verification_session_version_stats_idx`.execute(db);
   await sql`drop index review_event_decision_idx`.execute(db);
   await sql`alter table review_event drop column in_review_since, drop column from_status`.execute(db);
   await sql`drop table review_interval`.execute(db);

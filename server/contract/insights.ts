@@ -108,6 +108,11 @@ export const insightsResponseSchema = z.object({
     z.object({ day: z.string(), workflowId: z.string().nullable(), entered: z.number().int(), left: z.number().int() }),
   ),
   analysts: z.array(analystFiguresSchema),
+  /**
+   * Each threshold version in force during the range, with its rates over the sessions decided
+   * (or sent to review) inside the range while it was in force; the workflow page has the rates
+   * since it was applied.
+   */
   versions: z.array(
     z.object({
       workflowId: z.string(),

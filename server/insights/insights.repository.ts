@@ -39,19 +39,25 @@ const workflowFilter = (column: string, workflowId: string | null) =>
  */
 export async function timeToDecision(db: Database, w: InsightsWindow): Promise<PercentileRow[]> {
   const { rows } = await sql<PercentileRow>`
-    with decided as (
+    with stays as (
+      -- The stay a decision fell in carries its workflow (a hash join, not a lookup per decision);
+      -- a decision without one (recorded outside the history) reads its session.
       select distinct on (e.session_id, e.in_review_since)
-             e.created_at, vs.workflow_id,
-             extract(epoch from e.created_at - e.in_review_since) / 60 as minutes,
-             coalesce(wf.sla_minutes, ${DEFAULT_SLA_MINUTES}) as sla_minutes
+             e.created_at, e.in_review_since,
+             coalesce(ri.workflow_id, (select vs.workflow_id from verification_session vs where vs.id = e.session_id)) as workflow_id
         from review_event e
-        join verification_session vs on vs.id = e.session_id
-        left join workflow wf on wf.id = vs.workflow_id
+        left join review_interval ri on ri.session_id = e.session_id and ri.entered_at = e.in_review_since
        where e.kind in ('approve', 'decline')
          and e.created_at >= ${w.from} and e.created_at < ${w.to}
          and e.in_review_since is not null
-         and ${workflowFilter('vs.workflow_id', w.workflowId)}
        order by e.session_id, e.in_review_since, e.created_at, e.id
+    ), decided as (
+      select s.created_at, s.workflow_id,
+             extract(epoch from s.created_at - s.in_review_since) / 60 as minutes,
+             coalesce(wf.sla_minutes, ${DEFAULT_SLA_MINUTES}) as sla_minutes
+        from stays s
+        left join workflow wf on wf.id = s.workflow_id
+       where ${workflowFilter('s.workflow_id', w.workflowId)}
     ), days as (
       select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, workflow_id, minutes, sla_minutes from decided
     )
@@ -196,5 +202,45 @@ export async function analystFigures(db: Database, w: InsightsWindow): Promise<A
       from judged
      group by actor_id
      order by count(*) desc, max(actor_label)`.execute(db);
+  return rows;
+}
+
+export interface VersionRangeRow {
+  workflow_id: string;
+  version: number;
+  applied_at: Date;
+  sessions: number;
+  reviewed: number;
+  declined: number;
+}
+
+/**
+ * Per threshold version in force during the window: sessions decided (or sent to review) while
+ * it was in force and inside the window, how many went to review and how many ended Declined —
+ * the workflow page's rates (`versionStats`), cut to the window so the cost follows the range
+ * (an index-only scan of `verification_session_version_stats_idx`), not the table.
+ */
+export async function versionRatesInWindow(db: Database, w: InsightsWindow): Promise<VersionRangeRow[]> {
+  const { rows } = await sql<VersionRangeRow>`
+    with v as (
+      select id, workflow_id, version, applied_at,
+             coalesce(lead(applied_at) over (partition by workflow_id order by applied_at, version), 'infinity') as until
+        from threshold_version
+       where applied_at is not null and ${workflowFilter('workflow_id', w.workflowId)}
+    )
+    select v.workflow_id, v.version, v.applied_at, c.sessions, c.reviewed, c.declined
+      from v
+     cross join lateral (
+       select count(*)::int as sessions,
+              (count(*) filter (where vs.status = 'In Review' or vs.decision_source in ('console', 'outside')))::int as reviewed,
+              (count(*) filter (where vs.status = 'Declined'))::int as declined
+         from verification_session vs
+        where vs.workflow_id = v.workflow_id
+          and vs.status in ('Approved', 'Declined', 'In Review')
+          and coalesce(vs.decided_at, vs.in_review_since) >= greatest(v.applied_at, ${w.from}::timestamptz)
+          and coalesce(vs.decided_at, vs.in_review_since) < least(v.until, ${w.to}::timestamptz)
+     ) c
+     where v.applied_at < ${w.to} and v.until > ${w.from}
+     order by v.workflow_id, v.version`.execute(db);
   return rows;
 }

@@ -29,17 +29,14 @@ export function insightsRoutes(ctx: AppContext, options: { now?: () => Date } = 
   router.get('/insights', requireCapability('insights.read'), async (req, res) => {
     const { format, section, ...query } = insightsRequestSchema.parse(req.query);
     const csv = format && section ? { section } : undefined;
+    const bounds = {
+      timeoutMs: limits.expensiveQueryTimeoutMs,
+      signal: clientGoneSignal(res),
+      what: 'Reading the review history for insights',
+      hint: 'choose a shorter range or one workflow',
+    };
     const body: InsightsResponse = await reads.run(actorOf(req), () =>
-      boundedQuery(
-        ctx.db,
-        {
-          timeoutMs: limits.expensiveQueryTimeoutMs,
-          signal: clientGoneSignal(res),
-          what: 'Reading the review history for insights',
-          hint: 'choose a shorter range or one workflow',
-        },
-        (trx) => loadInsights(trx, query, now()),
-      ),
+      boundedQuery(ctx.db, bounds, (trx) => loadInsights(trx, query, now())),
     );
     if (!csv) {
       res.json(body);

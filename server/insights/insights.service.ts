@@ -5,14 +5,15 @@ import {
   type InsightsResponse,
   type Percentiles,
 } from '../contract/insights.ts';
-import type { Database } from '../db/database.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { versionStats } from '../thresholds/thresholds.repository.ts';
 import {
   analystFigures,
   queueDepth,
   reviewFlow,
   timeToDecision,
+  versionRatesInWindow,
   type InsightsWindow,
   type PercentileRow,
 } from './insights.repository.ts';
@@ -33,7 +34,11 @@ function dayStart(day: string): Date {
  * The range a query asks for, as UTC day bounds: `to` defaults to today, `from` to 30 days
  * before it. Refused: a range backwards, longer than 92 days, or an unknown workflow.
  */
-export async function insightsWindow(db: Database, query: InsightsQuery, now: Date): Promise<InsightsWindow & { days: number }> {
+export async function insightsWindow(
+  db: Kysely<DB>,
+  query: InsightsQuery,
+  now: Date,
+): Promise<InsightsWindow & { days: number }> {
   const toDay = query.to ?? utcDay(now);
   const fromDay = query.from ?? utcDay(new Date(dayStart(toDay).getTime() - (INSIGHTS_DEFAULT_DAYS - 1) * DAY_MS));
   const from = dayStart(fromDay);
@@ -52,8 +57,13 @@ function rangeError(path: string, message: string): AppError {
   return new AppError(400, 'validation_failed', `Invalid date range: ${path} ${message}.`, { issues: [{ path, message }] });
 }
 
-/** Everything the insights page shows for one range and (optionally) one workflow. */
-export async function loadInsights(db: Database, query: InsightsQuery, now: Date): Promise<InsightsResponse> {
+/**
+ * Everything the insights page shows for one range and (optionally) one workflow. The route runs
+ * it in one bounded read-only transaction: its queries go one after another on one connection,
+ * each free to use Postgres' parallel workers (measured faster on two cores than the same
+ * queries side by side on several connections).
+ */
+export async function loadInsights(db: Kysely<DB>, query: InsightsQuery, now: Date): Promise<InsightsResponse> {
   const window = await insightsWindow(db, query, now);
   const [workflows, percentiles, depth, flow, analysts, versions] = await Promise.all([
     db
@@ -67,7 +77,7 @@ export async function loadInsights(db: Database, query: InsightsQuery, now: Date
     queueDepth(db, window),
     reviewFlow(db, window),
     analystFigures(db, window),
-    versionRates(db, window.workflowId),
+    versionRatesInWindow(db, window),
   ]);
   const dayList = Array.from({ length: window.days }, (_, i) => utcDay(new Date(window.from.getTime() + i * DAY_MS)));
   const byDay = new Map(percentiles.filter((r) => r.all_workflows && !r.all_days).map((r) => [r.day, r]));
@@ -100,7 +110,14 @@ export async function loadInsights(db: Database, query: InsightsQuery, now: Date
       decidedAgain: a.decided_again,
       laterAttack: a.later_attack,
     })),
-    versions,
+    versions: versions.map((v) => ({
+      workflowId: v.workflow_id,
+      version: v.version,
+      appliedAt: v.applied_at.toISOString(),
+      sessions: v.sessions,
+      reviewRate: v.sessions ? v.reviewed / v.sessions : null,
+      declineRate: v.sessions ? v.declined / v.sessions : null,
+    })),
   };
 }
 
@@ -153,29 +170,4 @@ function hourlyDepth(window: InsightsWindow, rows: Awaited<ReturnType<typeof que
     end: new Date(Math.min(window.to.getTime(), window.now.getTime())).toISOString(),
     series: [...series].map(([workflowId, entry]) => ({ workflowId, ...entry })),
   };
-}
-
-/** Review and decline rates since each applied version (the workflow page shows the same). */
-async function versionRates(db: Database, workflowId: string | null): Promise<InsightsResponse['versions']> {
-  const versions = await db
-    .selectFrom('threshold_version')
-    .select(['id', 'workflow_id', 'version', 'applied_at'])
-    .where('applied_at', 'is not', null)
-    .$if(workflowId !== null, (qb) => qb.where('workflow_id', '=', workflowId!))
-    .orderBy('workflow_id')
-    .orderBy('version')
-    .execute();
-  const workflows = [...new Set(versions.map((v) => v.workflow_id))];
-  const stats = new Map((await Promise.all(workflows.map((id) => versionStats(db, id)))).flat().map((s) => [s.version_id, s]));
-  return versions.map((v) => {
-    const s = stats.get(v.id);
-    return {
-      workflowId: v.workflow_id,
-      version: v.version,
-      appliedAt: v.applied_at!.toISOString(),
-      sessions: s?.sessions ?? 0,
-      reviewRate: s?.sessions ? s.reviewed / s.sessions : null,
-      declineRate: s?.sessions ? s.declined / s.sessions : null,
-    };
-  });
 }

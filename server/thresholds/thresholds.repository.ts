@@ -96,6 +96,8 @@ export interface VersionStats {
  * applied version's, with how many went to review and how many ended Declined.
  */
 export async function versionStats(db: Database, workflowId: string): Promise<VersionStats[]> {
+  // One count per version over `verification_session_version_stats_idx` (an index-only scan of
+  // the workflow's sessions in the version's time span), not a join over the whole table.
   const result = await sql<VersionStats>`
     with v as (
       select id, applied_at,
@@ -103,17 +105,18 @@ export async function versionStats(db: Database, workflowId: string): Promise<Ve
         from threshold_version
        where workflow_id = ${workflowId} and applied_at is not null
     )
-    select v.id as version_id,
-           count(vs.id)::int as sessions,
-           (count(vs.id) filter (where vs.status = 'In Review' or vs.decision_source in ('console', 'outside')))::int as reviewed,
-           (count(vs.id) filter (where vs.status = 'Declined'))::int as declined
+    select v.id as version_id, c.sessions, c.reviewed, c.declined
       from v
-      left join verification_session vs
-        on vs.workflow_id = ${workflowId}
-       and vs.status in ('Approved', 'Declined', 'In Review')
-       and coalesce(vs.decided_at, vs.in_review_since) >= v.applied_at
-       and (v.until is null or coalesce(vs.decided_at, vs.in_review_since) < v.until)
-     group by v.id`.execute(db);
+     cross join lateral (
+       select count(*)::int as sessions,
+              (count(*) filter (where vs.status = 'In Review' or vs.decision_source in ('console', 'outside')))::int as reviewed,
+              (count(*) filter (where vs.status = 'Declined'))::int as declined
+         from verification_session vs
+        where vs.workflow_id = ${workflowId}
+          and vs.status in ('Approved', 'Declined', 'In Review')
+          and coalesce(vs.decided_at, vs.in_review_since) >= v.applied_at
+          and coalesce(vs.decided_at, vs.in_review_since) < coalesce(v.until, 'infinity')
+     ) c`.execute(db);
   return result.rows;
 }
 

@@ -154,17 +154,21 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
       </Section>
 
       <Section id="versions" title="Threshold versions" search={search} section="versions">
+        <p className={styles.note}>
+          Each version in force during the range, over the sessions decided or sent to review in the range while it was in force.
+          Its rates since it was applied are on its workflow’s page.
+        </p>
         {data.versions.length === 0 ? (
-          <p className={styles.note}>No threshold version has been applied through the console yet.</p>
+          <p className={styles.note}>No threshold version applied through the console was in force in this range.</p>
         ) : (
-          <table className={styles.table} aria-label="Rates since each threshold version was applied">
+          <table className={styles.table} aria-label="Rates per threshold version in this range">
             <thead>
               <tr>
                 <th scope="col">Workflow</th>
                 <th scope="col">Version</th>
                 <th scope="col">Applied</th>
                 <th scope="col" className={styles.numeric}>
-                  Sessions since
+                  Sessions in range
                 </th>
                 <th scope="col" className={styles.numeric}>
                   Review rate
