@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { InsightsResponse } from '../../../../server/contract/insights.ts';
+import { formatDateTime } from '../../format/date.ts';
 import { downloadInsightsCsv, type InsightsCsvSection } from '../../api/insights.ts';
 import { errorMessage } from '../../api/review.ts';
 import { AnalystTable } from './AnalystTable.tsx';
@@ -185,7 +186,7 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
                   <td>
                     <Link to={`/workflows/${v.workflowId}`}>v{v.version}</Link>
                   </td>
-                  <td>{new Date(v.appliedAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}</td>
+                  <td>{formatDateTime(v.appliedAt)}</td>
                   <td className={styles.numeric}>{v.sessions}</td>
                   <td className={styles.numeric}>{formatRate(v.reviewRate)}</td>
                   <td className={styles.numeric}>{formatRate(v.declineRate)}</td>

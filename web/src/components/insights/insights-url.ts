@@ -20,8 +20,3 @@ export function searchFromFilters(filters: InsightsFilters): URLSearchParams {
   if (filters.workflow) params.set('workflow', filters.workflow);
   return params;
 }
-
-/** `YYYY-MM-DD` `days` before `day` (UTC). */
-export function daysBefore(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
-}
