@@ -14,6 +14,7 @@ import * as diditCallLeases from './20261130T100000-didit-call-leases.ts';
 import * as sessionWarningsDomainShape from './20261130T110000-session-warnings-domain-shape.ts';
 import * as workerLockHolders from './20261130T120000-worker-lock-holders.ts';
 import * as reviewHistory from './20261201T000000-review-history.ts';
+import * as privacy from './20261202T000000-privacy.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T110000-session-warnings-domain-shape': sessionWarningsDomainShape,
   '20261130T120000-worker-lock-holders': workerLockHolders,
   '20261201T000000-review-history': reviewHistory,
+  '20261202T000000-privacy': privacy,
 };

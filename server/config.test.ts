@@ -65,6 +65,7 @@ describe('loadConfig', () => {
       OIDC_CLIENT_SECRET: 'client-secret-0123456789',
       SESSION_SECRET: 'session-secret-0123456789abcdef0123456789',
       AUDIT_KEY: 'audit-key-0123456789abcdef0123456789abcdef',
+      PSEUDONYM_KEY: 'pseudonym-key-0123456789abcdef0123456789ab',
       DATABASE_OWNER_URL: 'postgres://console_owner@db.internal:5432/console',
     });
     expect(config.database.url).toBe('postgres://console@db.internal:5432/console');
@@ -77,7 +78,7 @@ describe('loadConfig', () => {
 
   it('requires the audit key in production, and a runtime URL beside the owner URL', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/console' })).toThrowError(
-      /AUDIT_KEY: is required in production/,
+      /AUDIT_KEY: is required in production[\s\S]*PSEUDONYM_KEY: is required in production/,
     );
     expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner@db/console' })).toThrowError(
       /DATABASE_OWNER_URL: needs DATABASE_URL/,

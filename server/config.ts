@@ -96,6 +96,11 @@ const envSchema = z.object({
   AUDIT_KEY_PREVIOUS: z.string().min(32, 'use at least 32 random characters').optional(),
   AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(59).default(15),
 
+  // Privacy (docs/privacy.md, ADR 0016): how long personal data is held after a session's final decision.
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+  RETENTION_NOTES: z.enum(['keep', 'remove']).default('keep'),
+  PSEUDONYM_KEY: z.string().min(32, 'use at least 32 random characters').optional(),
+
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   // Express's `trust proxy`: a hop count ("1": the one balancer in front), or addresses/subnets
@@ -182,6 +187,11 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (env.NODE_ENV === 'production' && !env.AUDIT_KEY) {
     problems.push('AUDIT_KEY: is required in production; it keys the audit chain and is never stored in the database (missing)');
   }
+  if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) {
+    problems.push(
+      "PSEUDONYM_KEY: is required in production; it keys the hash that links a person's sessions once retention removed vendor_data, and must never change (missing)",
+    );
+  }
   if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {
     problems.push('DATABASE_OWNER_URL: needs DATABASE_URL too, the runtime role the API and worker use (missing)');
   }
@@ -244,6 +254,14 @@ export interface Config {
     previousKey: string | undefined;
     /** How often the worker logs (and exposes as metrics) a checkpoint of the chain's head. */
     checkpointMinutes: number;
+  };
+  privacy: {
+    /** RETENTION_DAYS: personal data is removed this many days after a session's final decision. */
+    retentionDays: number;
+    /** RETENTION_NOTES: whether retention also removes the text of analysts' notes. */
+    removeNotes: boolean;
+    /** PSEUDONYM_KEY: keys `vendor_data_hash`. Outside production, when unset, a key file under DATA_DIR is made. */
+    pseudonymKey: string | undefined;
   };
   worker: { concurrency: number };
   shutdownTimeoutMs: number;
@@ -326,6 +344,8 @@ export interface Config {
   review: {
     /** A claim lapses after this long without activity from its holder. */
     claimIdleMinutes: number;
+    /** RETENTION_DAYS again: the session page says when its personal data goes. */
+    retentionDays: number;
     reasons: { Approved: ReviewReason[]; Declined: ReviewReason[] };
   };
 }
@@ -376,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     dataDir: e.DATA_DIR,
     audit: { key: e.AUDIT_KEY, previousKey: e.AUDIT_KEY_PREVIOUS, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    privacy: { retentionDays: e.RETENTION_DAYS, removeNotes: e.RETENTION_NOTES === 'remove', pseudonymKey: e.PSEUDONYM_KEY },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
@@ -427,6 +448,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devIdp: { port: e.DEV_IDP_PORT },
     review: {
       claimIdleMinutes: e.CLAIM_IDLE_MINUTES,
+      retentionDays: e.RETENTION_DAYS,
       reasons: { Approved: e.REVIEW_REASONS_APPROVED, Declined: e.REVIEW_REASONS_DECLINED },
     },
   };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { auditKey, loadOrCreateDevelopmentAuditKey, type AuditKeyring } from './audit/audit-key.ts';
+import { auditKey, loadOrCreateDevelopmentAuditKey, loadOrCreateDevelopmentKey, type AuditKeyring } from './audit/audit-key.ts';
 import { useAuditKey } from './audit/audit.repository.ts';
 import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import type { Config } from './config.ts';
@@ -7,6 +7,7 @@ import { createDatabase, createPool, type Database } from './db/database.ts';
 import { resolveDatabase } from './db/connect.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { usePseudonymKey } from './privacy/pseudonym.ts';
 import { MediaRefresher } from './sync/media-refresh.ts';
 import { DiditClient } from './vendors/didit/didit-client.ts';
 import { PostgresRateBudget } from './vendors/didit/rate-budget.ts';
@@ -51,6 +52,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const logger = options.logger ?? createLogger(config);
   const auditKeys = await resolveAuditKeys(config);
   useAuditKey(auditKeys[0]);
+  // loadConfig already refused a production environment without PSEUDONYM_KEY.
+  usePseudonymKey(config.privacy.pseudonymKey ?? (await loadOrCreateDevelopmentKey(config.dataDir, 'pseudonym.key')));
   const target = await resolveDatabase(config, logger);
   const pool = createPool({
     connectionString: target.url,

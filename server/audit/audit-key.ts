@@ -26,8 +26,13 @@ export function auditKey(secret: string): AuditKey {
  * Outside production, with no AUDIT_KEY set: a random key kept in `DATA_DIR/audit.key` (mode 0600),
  * made on first start, so the embedded default keys its chain with nothing to configure.
  */
-export async function loadOrCreateDevelopmentAuditKey(dataDir: string): Promise<string> {
-  const file = path.join(path.resolve(dataDir), 'audit.key');
+export function loadOrCreateDevelopmentAuditKey(dataDir: string): Promise<string> {
+  return loadOrCreateDevelopmentKey(dataDir, 'audit.key');
+}
+
+/** A random secret kept in `DATA_DIR/<name>` (mode 0600), made on first use; development only. */
+export async function loadOrCreateDevelopmentKey(dataDir: string, name: string): Promise<string> {
+  const file = path.join(path.resolve(dataDir), name);
   const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
   await mkdir(path.dirname(file), { recursive: true });

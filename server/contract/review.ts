@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorParamSchema } from './cursor.ts';
 import { diditIdSchema } from './ids.ts';
+import { revealPolicySchema, sessionPrivacySchema } from './privacy.ts';
 import { lineSchema, textSchema } from './text.ts';
 
 /**
@@ -262,6 +263,10 @@ export const sessionDetailSchema = queueItemSchema.extend({
   createdAt: z.string().nullable(),
   timeline: z.array(timelineEntrySchema),
   otherSessions: z.array(relatedSessionSchema),
+  /** What the console still holds about the person, and until when (ADR 0016). */
+  privacy: sessionPrivacySchema,
+  /** Whether the current user may reveal the faces, and whether a purpose is asked first. */
+  reveal: revealPolicySchema,
   /** What the current user may do with this session right now. */
   allowed: z.object({
     claim: z.boolean(),

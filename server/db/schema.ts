@@ -29,6 +29,8 @@ export interface DB {
   media_forced_refresh: MediaForcedRefreshTable;
   media_refresh_lease: MediaRefreshLeaseTable;
   webhook_quarantine: WebhookQuarantineTable;
+  erasure_request: ErasureRequestTable;
+  erasure_session: ErasureSessionTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -59,6 +61,8 @@ export interface WebhookEventTable {
   parked_at: Timestamp | null;
   /** A failed row is not retried before this time. */
   next_attempt_at: Timestamp | null;
+  /** When the body was removed with its session's personal data (retention, erasure). */
+  payload_removed_at: Timestamp | null;
 }
 
 /**
@@ -84,6 +88,8 @@ export interface VerificationSessionTable {
   session_number: number | null;
   workflow_id: string | null;
   vendor_data: string | null;
+  /** Keyed hash of `vendor_data` (server/privacy/pseudonym.ts): links a person's sessions after `vendor_data` is gone. */
+  vendor_data_hash: string | null;
   status: string;
   liveness_status: string | null;
   face_match_status: string | null;
@@ -114,7 +120,12 @@ export interface VerificationSessionTable {
   version: Generated<number>;
   first_seen_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** When retention or an erasure removed the decision JSON, media links and `vendor_data`. */
+  personal_data_removed_at: Timestamp | null;
+  personal_data_removal: PersonalDataRemoval | null;
 }
+
+export type PersonalDataRemoval = 'retention' | 'erasure';
 
 export type ReviewEventKind = 'claim' | 'release' | 'approve' | 'decline' | 'note';
 
@@ -137,6 +148,8 @@ export interface ReviewEventTable {
   in_review_since: Generated<Date | null>;
   /** On a decision: the session's status when the analyst decided (Approved/Declined: an override). */
   from_status: Generated<string | null>;
+  /** When retention removed the note's text (RETENTION_NOTES=remove). */
+  note_removed_at: Timestamp | null;
 }
 
 /** One stay In Review: entered, left, and what for (written by `applySessionState`). */
@@ -172,6 +185,8 @@ export interface WorkflowTable {
   didit_version: number | null;
   /** A newer unpublished draft at Didit, if any. */
   didit_draft_version: number | null;
+  /** Whether viewers may reveal faces in this workflow's sessions (default no: scores and warnings only). */
+  viewers_may_reveal: Generated<boolean>;
 }
 
 /** What `workflow.drift` records: Didit's thresholds, ours, and the number of our applied version. */
@@ -357,4 +372,33 @@ export interface WebhookQuarantineTable {
   repair_state: QuarantineRepairState;
   repaired_at: Timestamp | null;
   repair_error: string | null;
+}
+
+/** A person's erasure, here and at Didit (server/privacy/erasure.ts). Names the request, never the person. */
+export interface ErasureRequestTable {
+  id: Generated<number>;
+  /** What the request is known by (a ticket or DSAR number). */
+  reference: string;
+  /** Keyed hash of the person's `vendor_data`; null when one session without it is erased. */
+  subject_hash: string | null;
+  /** The plaintext `vendor_data`, held only until Didit's session list has been searched for it. */
+  vendor_data: string | null;
+  requested_by_id: string | null;
+  requested_by_label: string;
+  requested_at: CreatedAt;
+  didit_searched_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  last_error: string | null;
+}
+
+export type ErasureDiditState = 'pending' | 'deleted' | 'gone' | 'failed';
+
+/** One session of an erasure request and where its deletion at Didit stands; also a tombstone. */
+export interface ErasureSessionTable {
+  request_id: number;
+  session_id: string;
+  didit_state: ColumnType<ErasureDiditState, ErasureDiditState | undefined, ErasureDiditState>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  confirmed_at: Timestamp | null;
 }

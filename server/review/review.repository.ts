@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, ReviewEventKind, ReviewPushState } from '../db/schema.ts';
+import { vendorDataHash } from '../privacy/pseudonym.ts';
 import { decisionPushKey, enqueue, jobs } from '../worker/jobs.ts';
 import { activeClaim } from './queue.repository.ts';
 
@@ -17,6 +18,7 @@ export function findSessionById(db: Database | Transaction<DB>, id: string) {
       'workflow.sla_minutes',
       'workflow.has_face_match',
       'workflow.didit_settings',
+      'workflow.viewers_may_reveal',
       sql<string | null>`coalesce(claimer.email, claimer.display_name)`.as('claimer_label'),
     ])
     .where('verification_session.id', '=', id)
@@ -216,9 +218,18 @@ export function listStatusEvents(db: Database, sessionId: string) {
     .execute();
 }
 
-/** The same end user's other sessions (same vendor_data), newest first. */
-export function listOtherSessions(db: Database, session: { id: string; vendor_data: string | null }, limit = 20) {
-  if (!session.vendor_data) return Promise.resolve([]);
+/**
+ * The same end user's other sessions, newest first: same `vendor_data_hash` (which outlives
+ * `vendor_data` once retention removed it), or the same `vendor_data` on rows the worker has not
+ * hashed yet (stored before the hash existed).
+ */
+export function listOtherSessions(
+  db: Database,
+  session: { id: string; vendor_data: string | null; vendor_data_hash: string | null },
+  limit = 20,
+) {
+  const hash = session.vendor_data_hash ?? vendorDataHash(session.vendor_data);
+  if (!hash) return Promise.resolve([]);
   return db
     .selectFrom('verification_session')
     .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
@@ -233,7 +244,12 @@ export function listOtherSessions(db: Database, session: { id: string; vendor_da
       'verification_session.liveness_score',
       'verification_session.face_match_score',
     ])
-    .where('verification_session.vendor_data', '=', session.vendor_data)
+    .where((eb) =>
+      eb.or([
+        eb('verification_session.vendor_data_hash', '=', hash),
+        ...(session.vendor_data ? [eb('verification_session.vendor_data', '=', session.vendor_data)] : []),
+      ]),
+    )
     .where('verification_session.id', '<>', session.id)
     .orderBy(sql`coalesce(verification_session.didit_created_at, verification_session.first_seen_at)`, 'desc')
     .limit(limit)

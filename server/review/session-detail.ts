@@ -8,6 +8,7 @@ import {
   type TimelineEntry,
   type Warning,
 } from '../contract/review.ts';
+import { FINAL_STATUSES, type SessionPrivacy } from '../contract/privacy.ts';
 import type { Database } from '../db/database.ts';
 import type { SessionWarning } from '../db/schema.ts';
 import { thresholdsFromDiditSettings } from '../thresholds/didit-thresholds.ts';
@@ -27,6 +28,7 @@ import {
   type SessionRow,
 } from './review.repository.ts';
 import type { ReviewSettings } from './review-deps.ts';
+import { findErasureReference } from '../privacy/erasure.repository.ts';
 
 /** Rows to the console's answers: a queue row to a `QueueItem`, a session and its history to a `SessionDetail`. */
 
@@ -74,15 +76,21 @@ export async function loadSessionDetail(
 ): Promise<SessionDetail> {
   const session = await findSessionById(db, id);
   if (!session) throw notFound(id);
-  const [reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter] = await Promise.all([
+  const [reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter, erasureReference] = await Promise.all([
     listReviewEvents(db, id),
     listStatusEvents(db, id),
     listOtherSessions(db, session),
     findThresholdVersionInForce(db, session),
     latestAppliedAt(db, session.workflow_id, new Date()),
     session.threshold_version_id === null ? firstAppliedAfter(db, session.workflow_id, scoredAt(session)) : undefined,
+    session.personal_data_removal === 'erasure' ? findErasureReference(db, id) : null,
   ]);
-  return buildDetail(session, { reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter }, actor, settings);
+  return buildDetail(
+    session,
+    { reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter, erasureReference },
+    actor,
+    settings,
+  );
 }
 
 interface DetailParts {
@@ -93,6 +101,32 @@ interface DetailParts {
   versionNow?: Awaited<ReturnType<typeof latestAppliedAt>>;
   /** The first version applied after Didit scored the session: what it replaced was in force then. */
   versionAfter?: Awaited<ReturnType<typeof firstAppliedAfter>>;
+  /** The reference of the erasure request that erased the session, if one did. */
+  erasureReference?: string | null;
+}
+
+const finalStatuses: ReadonlySet<string> = new Set(FINAL_STATUSES);
+
+/** What of the person the console still holds, and when retention will remove it (ADR 0016). */
+function privacyOf(session: SessionRow, parts: DetailParts, settings: ReviewSettings): SessionPrivacy {
+  const heldLocally = {
+    decision: session.decision !== null,
+    mediaLinks: Object.keys(session.media).length > 0,
+    vendorData: session.vendor_data !== null,
+    notes: parts.reviewEvents.some((event) => event.note !== null),
+  };
+  const holds = Object.values(heldLocally).some(Boolean);
+  // Retention counts from the final decision (`decided_at`), or Didit's last word for a session
+  // that ended without one (abandoned, expired).
+  const finalAt = finalStatuses.has(session.status) ? (session.decided_at ?? session.event_at) : null;
+  return {
+    heldLocally,
+    removedAt: session.personal_data_removed_at?.toISOString() ?? null,
+    removal: session.personal_data_removal,
+    erasureReference: parts.erasureReference ?? null,
+    retentionDays: settings.retentionDays,
+    removableAfter: holds && finalAt ? new Date(finalAt.getTime() + settings.retentionDays * 86_400_000).toISOString() : null,
+  };
 }
 
 /** The latest review in Didit's decision that set `status`: who did it and their comment, as Didit reports them. */
@@ -214,6 +248,12 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
       livenessScore: other.liveness_score,
       faceMatchScore: other.face_match_score,
     })),
+    privacy: privacyOf(session, parts, settings),
+    reveal: {
+      // Viewers see scores and warnings only, unless the workflow lets them reveal faces.
+      allowed: can(actor.role, 'media.view') && (actor.role !== 'viewer' || session.viewers_may_reveal === true),
+      purposeRequired: !mine,
+    },
     allowed: {
       claim: can(actor.role, 'session.claim') && actor.kind === 'user' && session.status === 'In Review' && !claimActive,
       release: mine || (claimActive && can(actor.role, 'claim.release_others')),

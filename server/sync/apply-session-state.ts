@@ -2,6 +2,8 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DB, DecisionSource, VerificationSessionTable } from '../db/schema.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { sessionStatusSchema, type SessionStatus } from '../contract/review.ts';
+import { vendorDataHash } from '../privacy/pseudonym.ts';
+import { isErased } from '../privacy/tombstone.ts';
 import { recordReviewStay } from './review-intervals.ts';
 
 /**
@@ -81,6 +83,8 @@ export async function lockSessionForSync(trx: Transaction<DB>, sessionId: string
 
 export async function applySessionState(trx: Transaction<DB>, incoming: IncomingSessionState): Promise<ApplyOutcome> {
   await lockSessionForSync(trx, incoming.sessionId);
+  // An erased person's session stays erased: a late delivery or read is older than the erasure.
+  if (await isErased(trx, incoming.sessionId)) return 'stale';
   const current = await trx
     .selectFrom('verification_session')
     .selectAll()
@@ -131,10 +135,15 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
       : null;
 
   const eventAt = current?.event_at && current.event_at > incoming.eventAt ? current.event_at : incoming.eventAt;
+  const vendorData = snapshot?.vendorData ?? incoming.vendorData ?? current?.vendor_data ?? null;
+  // Personal data arriving again (Didit decided anew after retention removed it) is held anew.
+  const holdsPersonalDataAgain = Boolean(snapshot || incoming.vendorData) && current?.personal_data_removed_at;
   const fields = {
     session_number: snapshot?.sessionNumber ?? current?.session_number ?? null,
     workflow_id: workflowId,
-    vendor_data: snapshot?.vendorData ?? incoming.vendorData ?? current?.vendor_data ?? null,
+    vendor_data: vendorData,
+    vendor_data_hash: vendorData !== null ? vendorDataHash(vendorData) : (current?.vendor_data_hash ?? null),
+    ...(holdsPersonalDataAgain ? { personal_data_removed_at: null, personal_data_removal: null } : {}),
     status,
     event_at: eventAt,
     didit_created_at: snapshot?.diditCreatedAt ?? incoming.diditCreatedAt ?? current?.didit_created_at ?? null,

@@ -22,6 +22,9 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
 /** The audit chain's key in tests (production takes it from AUDIT_KEY; never a constant). */
 export const testAuditKey = 'test-audit-key-0123456789abcdef0123456789';
 
+/** The key of `vendor_data_hash` in tests (production takes it from PSEUDONYM_KEY). */
+export const testPseudonymKey = 'test-pseudonym-key-0123456789abcdef012345';
+
 /** The media host of `test/helpers/didit-events.ts`' signed deliveries. */
 export const TEST_MEDIA_ORIGIN = 'https://media.example.test';
 
@@ -38,6 +41,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PORT: '0',
     DIDIT_MEDIA_ORIGINS: mediaOrigins.join(','),
     AUDIT_KEY: testAuditKey,
+    PSEUDONYM_KEY: testPseudonymKey,
     ...env,
   });
 }

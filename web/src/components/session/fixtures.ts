@@ -70,6 +70,15 @@ export function sessionDetail(overrides: Partial<SessionDetail> = {}): SessionDe
     decidedAt: null,
     decisionSource: null,
     pushError: null,
+    privacy: {
+      heldLocally: { decision: true, mediaLinks: true, vendorData: true, notes: false },
+      removedAt: null,
+      removal: null,
+      erasureReference: null,
+      retentionDays: 90,
+      removableAfter: null,
+    },
+    reveal: { allowed: true, purposeRequired: false },
     createdAt: new Date(Date.now() - 30 * 60_000).toISOString(),
     timeline: [
       {
