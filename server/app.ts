@@ -19,6 +19,7 @@ import { metricsRoutes } from './metrics.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
 import { requestContext } from './http/request-context.ts';
 import { withExpressPrototypes } from './http/server.ts';
+import { erasureRoutes } from './privacy/erasure.routes.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
@@ -98,6 +99,7 @@ function createExpressApp(ctx: AppContext): Express {
   api.use(tokenRoutes(ctx));
   api.use(auditRoutes(ctx));
   api.use(reviewRoutes(ctx));
+  api.use(erasureRoutes(ctx));
   api.use(syncRoutes(ctx));
   api.use(thresholdRoutes(ctx));
   api.use(insightsRoutes(ctx));

@@ -5,6 +5,8 @@ import { auditCommand, auditUsage } from './cli/audit.command.ts';
 import { tokenCommand, tokenUsage } from './cli/token.command.ts';
 import { failStartup } from './shutdown.ts';
 import { syncCommand, syncUsage } from './sync/sync.command.ts';
+import { retentionCommand, retentionUsage } from './privacy/retention.command.ts';
+import { eraseCommand, eraseUsage } from './privacy/erasure.command.ts';
 
 type Command = (ctx: AppContext, args: string[], out: (line: string) => void) => Promise<void>;
 
@@ -13,6 +15,8 @@ const commands: Record<string, Command> = {
   token: tokenCommand,
   audit: auditCommand,
   sync: syncCommand,
+  retention: retentionCommand,
+  erase: eraseCommand,
 };
 
 const usage = `Usage: npm run cli -- <command> [options]
@@ -21,6 +25,8 @@ const usage = `Usage: npm run cli -- <command> [options]
   ${tokenUsage}
   ${auditUsage}
   ${syncUsage}
+  ${retentionUsage}
+  ${eraseUsage}
 
 Uses DATABASE_URL, or the embedded Postgres under DATA_DIR when it is unset.`;
 

@@ -6,6 +6,7 @@ import { isDiditApiError, type DiditApiError } from './vendors/didit/didit-error
 export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
+  | 'purpose_required'
   | 'malformed_json'
   | 'payload_too_large'
   | 'unsupported_media_type'

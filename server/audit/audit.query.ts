@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { csvLine } from '../http/csv.ts';
 import type { Database } from '../db/database.ts';
 import type { AuditEntryView, AuditQuery } from '../contract/audit.ts';
@@ -24,6 +25,8 @@ export async function listAuditEntries(
   }
   if (filters.targetType) query = query.where('target_type', '=', filters.targetType);
   if (filters.targetId) query = query.where('target_id', '=', filters.targetId);
+  // A reveal's purpose of access (server/review/reveal.ts); only evidence views carry one.
+  if (filters.purpose) query = query.where(sql<string>`details->>'purpose'`, '=', filters.purpose);
   if (filters.from) query = query.where('occurred_at', '>=', new Date(filters.from));
   if (filters.to) query = query.where('occurred_at', '<', new Date(filters.to));
   const rows = await query.execute();

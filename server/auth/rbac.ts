@@ -33,6 +33,8 @@ const grantedFrom: Record<Capability, Role> = {
   'workflow.configure': 'lead',
   'audit.read': 'lead',
   'token.manage': 'admin',
+  // Erasing a person here and at Didit is irreversible: an admin's call, on a reference (DSAR).
+  'privacy.erase': 'admin',
 };
 
 /** Who is acting: a person signed in through SSO, or an API token used by automation. */

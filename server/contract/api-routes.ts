@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit.ts';
+import { erasureParamsSchema, erasureRequestSchema, erasureResponseSchema, erasureStatusSchema } from './privacy.ts';
 import {
   apiTokenSchema,
   createTokenRequestSchema,
@@ -31,6 +32,8 @@ import {
   reasonCatalogSchema,
   refreshMediaRequestSchema,
   refreshMediaResponseSchema,
+  revealRequestSchema,
+  revealResponseSchema,
   sessionDetailSchema,
   sessionParamsSchema,
 } from './review.ts';
@@ -47,6 +50,7 @@ import {
   simulationSchema,
   thresholdVersionListSchema,
   thresholdVersionSchema,
+  viewerRevealResponseSchema,
   workflowDetailSchema,
   workflowListSchema,
   workflowSchema,
@@ -59,6 +63,7 @@ import {
   simulateSchema,
   thresholdSetSchema,
   versionParamsSchema,
+  viewerRevealRequestSchema,
   windowSchema,
   workflowParamsSchema,
 } from './thresholds.ts';
@@ -81,7 +86,7 @@ export const apiTags = [
   { name: 'Insights', description: 'Queue health and team figures for leads: time to decision, queue depth, analysts.' },
   { name: 'Audit', description: 'The append-only, hash-chained audit trail.' },
   { name: 'Auth', description: 'Sign-in through the OpenID Connect provider, sign-out, and who is signed in.' },
-  { name: 'Admin', description: 'API tokens for automation.' },
+  { name: 'Admin', description: 'API tokens for automation; erasing a person on request, here and at Didit.' },
   { name: 'Operations', description: 'Probes, metrics, the Didit webhook receiver and this reference.' },
 ] as const;
 export type ApiTag = (typeof apiTags)[number]['name'];
@@ -240,7 +245,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     tag: 'Review',
     summary: 'Open a session',
     description:
-      'The session with its evidence, thresholds, timeline and what the caller may do. Media links near expiry are refreshed first (and flagged `stale` when Didit says wait). Opening keeps the caller’s claim alive; showing the evidence is audited.',
+      'The session with its evidence, thresholds, timeline and what the caller may do. Media links near expiry are refreshed first (and flagged `stale` when Didit says wait). Opening keeps the caller’s claim alive. The page shows the faces blurred: opening is not a look at them (revealing is, `POST /api/sessions/{id}/reveal`). Viewers get no media links unless the workflow lets them reveal faces (`reveal.allowed`).',
     access: { capability: 'session.read' },
     params: sessionParams,
     responses: { 200: sessionAnswer },
@@ -307,16 +312,34 @@ export const apiRoutes: readonly ApiRoute[] = [
   },
   {
     method: 'post',
+    path: '/api/sessions/{id}/reveal',
+    tag: 'Review',
+    summary: 'Reveal a session’s faces',
+    description:
+      'The page shows the selfie, portrait and video blurred until the caller reveals them; the reveal is the look the audit trail records (`session.media_viewed` with `purpose`, `purposeNote` and `claimed`; never the person’s `vendor_data`). When the session is not claimed by the caller (`reveal.purposeRequired`) a purpose of access is required; `other` needs `purposeNote`. The same caller, session and purpose within 10 minutes are one entry.',
+    access: { capability: 'media.view' },
+    params: sessionParams,
+    body: revealRequestSchema,
+    responses: { 200: json(revealResponseSchema, 'The reveal as recorded.') },
+    errors: {
+      400: 'No purpose of access for a session the caller has not claimed (`purpose_required`), or an invalid body (`validation_failed`).',
+      403: 'The caller may not see faces here: a viewer in a workflow that keeps faces from viewers (`forbidden`).',
+      404: 'No such session.',
+    },
+  },
+  {
+    method: 'post',
     path: '/api/sessions/{id}/refresh-media',
     tag: 'Review',
     summary: 'Refresh a session’s media links',
     description:
-      'Asks Didit for new links only when the current ones near expiry or `brokenUrl` names one that failed to load. Limited per person and minute; new links are a new look at the evidence and are audited.',
+      'Asks Didit for new links only when the current ones near expiry or `brokenUrl` names one that failed to load. Limited per person and minute. New links are not a look at the evidence (the reveal is).',
     access: { capability: 'media.view' },
     params: sessionParams,
     body: refreshMediaRequestSchema,
     responses: { 200: json(refreshMediaResponseSchema, 'The links, and whether they were refreshed.') },
     errors: {
+      403: 'A viewer in a workflow that keeps faces from viewers.',
       404: 'No such session.',
       429: 'Too many refreshes this minute, or Didit is rate-limiting the console.',
       502: true,
@@ -351,6 +374,19 @@ export const apiRoutes: readonly ApiRoute[] = [
     access: { capability: 'workflow.read' },
     params: workflowParamsSchema,
     responses: { 200: json(workflowDetailSchema, 'The workflow with every version, newest first.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'put',
+    path: '/api/workflows/{id}/viewer-reveal',
+    tag: 'Thresholds',
+    summary: 'Let viewers reveal faces in a workflow, or not',
+    description:
+      'Default no: viewers see scores and warnings only, and get no media links. Audited as `workflow.viewer_reveal_changed` (`from`, `to`).',
+    access: { capability: 'workflow.configure' },
+    params: workflowParamsSchema,
+    body: viewerRevealRequestSchema,
+    responses: { 200: json(viewerRevealResponseSchema, 'The workflow with its new setting.') },
     errors: { 404: 'No such workflow.' },
   },
   {
@@ -596,6 +632,33 @@ export const apiRoutes: readonly ApiRoute[] = [
   },
 
   // Admin
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/erasure',
+    tag: 'Admin',
+    summary: 'Erase a person (or one session) on request',
+    description:
+      'Irreversible. Removes the personal data of the session (`scope: session`) or of every session of its person (`scope: person`) here at once, as retention does, and queues their deletion at Didit (`DELETE /v3/session/{id}/delete/`), retried until Didit confirms; for a person, Didit’s list is searched for sessions the console never stored. Asking again with the same reference while the request is open resumes it. Audited with the request id and reference, never the person.',
+    access: { capability: 'privacy.erase' },
+    params: sessionParams,
+    body: erasureRequestSchema,
+    responses: { 202: json(erasureResponseSchema, 'The request as it stands: local data removed, Didit’s side under way.') },
+    errors: {
+      404: 'No such session.',
+      409: 'An erasure of this person (or session) is already open under another reference; `details` names it.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/erasures/{id}',
+    tag: 'Admin',
+    summary: 'An erasure request’s progress',
+    description: 'Where each session’s deletion at Didit stands, and whether Didit’s list has been searched.',
+    access: { capability: 'privacy.erase' },
+    params: erasureParamsSchema,
+    responses: { 200: json(erasureStatusSchema, 'The request.') },
+    errors: { 404: 'No such erasure request.' },
+  },
   {
     method: 'get',
     path: '/api/admin/tokens',

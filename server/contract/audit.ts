@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessPurposeSchema } from './privacy.ts';
 import { lineSchema } from './text.ts';
 
 /** `GET /api/audit`: filters, keyset pagination (newest first) and the CSV export. */
@@ -34,6 +35,11 @@ export const auditQuerySchema = z.object({
   action: optionalText,
   targetType: optionalText,
   targetId: optionalText,
+  /** Why faces were revealed: entries whose `details.purpose` is this purpose of access (`session.media_viewed`). */
+  purpose: z
+    .union([z.literal(''), accessPurposeSchema])
+    .optional()
+    .transform((value) => (value ? value : undefined)),
   /** Time range, inclusive from, exclusive to. */
   from: optionalInstant,
   to: optionalInstant,

@@ -26,6 +26,7 @@ export const capabilitySchema = z.enum([
   'workflow.configure',
   'audit.read',
   'token.manage',
+  'privacy.erase',
 ]);
 export type CapabilityName = z.infer<typeof capabilitySchema>;
 

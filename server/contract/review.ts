@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cursorParamSchema } from './cursor.ts';
 import { diditIdSchema } from './ids.ts';
-import { revealPolicySchema, sessionPrivacySchema } from './privacy.ts';
+import { accessPurposeSchema, PURPOSE_NOTE_MAX, revealPolicySchema, sessionPrivacySchema } from './privacy.ts';
 import { lineSchema, textSchema } from './text.ts';
 
 /**
@@ -214,6 +214,40 @@ export const refreshMediaResponseSchema = z.object({
   retryAfterSeconds: z.number().nullable(),
 });
 export type RefreshMediaResponse = z.infer<typeof refreshMediaResponseSchema>;
+
+/**
+ * `POST /api/sessions/:id/reveal`: the person unblurs the faces, which is the look the audit
+ * trail records (not the page open). A purpose is required when the session is not theirs
+ * (`reveal.purposeRequired`); `other` needs a note saying what it is.
+ */
+export const revealRequestSchema = z
+  .object({
+    purpose: accessPurposeSchema.optional(),
+    purposeNote: textSchema.min(1).max(PURPOSE_NOTE_MAX).optional(),
+  })
+  .strict()
+  .refine((body) => body.purpose !== 'other' || body.purposeNote !== undefined, {
+    path: ['purposeNote'],
+    message: 'describe the purpose when it is "other"',
+  })
+  .refine((body) => body.purposeNote === undefined || body.purpose !== undefined, {
+    path: ['purpose'],
+    message: 'choose a purpose for the note',
+  });
+export type RevealRequest = z.infer<typeof revealRequestSchema>;
+
+export const revealResponseSchema = z.object({
+  sessionId: z.string(),
+  purpose: accessPurposeSchema.nullable(),
+  /** The session is claimed by the caller (no purpose was needed). */
+  claimed: z.boolean(),
+  /**
+   * A new `session.media_viewed` entry was written; false when the same look (same person,
+   * session and purpose) is already on record within the window, or there were no images to show.
+   */
+  recorded: z.boolean(),
+});
+export type RevealResponse = z.infer<typeof revealResponseSchema>;
 
 export const timelineEntrySchema = z.discriminatedUnion('source', [
   z.object({ source: z.literal('didit'), at: z.string(), status: z.string(), webhookType: z.string() }),

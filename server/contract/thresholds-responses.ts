@@ -48,6 +48,7 @@ export const workflowSchema = z.object({
   hasFaceMatch: z.boolean(),
   livenessMethod: z.string().nullable(),
   slaMinutes: z.number().int(),
+  viewersMayReveal: z.boolean(),
   current: thresholdSetSchema.nullable(),
   currentVersion: z.number().nullable(),
   didit: thresholdSetSchema.nullable(),
@@ -63,6 +64,14 @@ export const workflowSchema = z.object({
 export const workflowDetailSchema = workflowSchema.extend({ versions: z.array(thresholdVersionSchema) });
 
 export const workflowListSchema = z.object({ items: z.array(workflowSchema) });
+
+/** `PUT /api/workflows/:id/viewer-reveal`: the workflow with its new setting. */
+export const viewerRevealResponseSchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  viewersMayReveal: z.boolean(),
+});
+export type ViewerRevealResponse = z.infer<typeof viewerRevealResponseSchema>;
 export const thresholdVersionListSchema = z.object({ items: z.array(thresholdVersionSchema) });
 
 /** `POST /api/workflows/sync`: workflows read from Didit, and how many differ from our applied version. */

@@ -83,6 +83,13 @@ export const rejectProposalSchema = z.object({
 });
 
 export const workflowParamsSchema = z.object({ id: diditIdSchema });
+
+/**
+ * `PUT /api/workflows/:id/viewer-reveal`: whether viewers may reveal faces in this workflow.
+ * Default no: viewers see scores and warnings only (ADR 0016).
+ */
+export const viewerRevealRequestSchema = z.strictObject({ viewersMayReveal: z.boolean() });
+export type ViewerRevealRequest = z.infer<typeof viewerRevealRequestSchema>;
 /** Versions are `integer` in Postgres: a larger number is no version of ours (and would not cast). */
 export const versionParamsSchema = z.object({ id: diditIdSchema, version: z.coerce.number().int().min(1).max(2_147_483_647) });
 
@@ -142,6 +149,8 @@ export interface WorkflowDto {
   livenessMethod: string | null;
   /** How long a session may wait In Review before it breaches (a lead sets it: `PUT /api/workflows/:id/sla`). */
   slaMinutes: number;
+  /** Whether viewers may reveal faces in this workflow's sessions (a lead sets it: `PUT /api/workflows/:id/viewer-reveal`). */
+  viewersMayReveal: boolean;
   /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
   current: ThresholdSet | null;
   currentVersion: number | null;

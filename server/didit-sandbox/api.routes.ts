@@ -115,8 +115,9 @@ export function apiRouter(ctx: SandboxContext): Router {
     res.json(ctx.reviews.updateFeatureStatus(routeParam(req, 'id'), routeParam(req, 'nodeId'), req.body));
   });
   router.delete('/session/:id/delete/', (req, res) => {
-    ctx.sessions.delete(routeParam(req, 'id'));
-    res.status(204).end();
+    const answer = ctx.sessions.delete(routeParam(req, 'id'));
+    if (answer) res.json(answer);
+    else res.status(204).end();
   });
   router.get('/sessions/:id/reviews/', (req, res) => {
     const q = validate(pageQuery, req.query);

@@ -131,6 +131,13 @@ export interface RunningSandbox {
    * before), to see how a client copes with either (docs/didit-contract.md §9).
    */
   setListRows(generation: ListRowGeneration): void;
+  /**
+   * Puts the session in a filed regulatory report (`reportId`), or takes it out (`null`): while
+   * in one, deleting it answers 409 `in_filed_report` and deletes nothing (docs/didit-contract.md §17).
+   */
+  setFiledReport(sessionId: string, reportId: string | null): void;
+  /** Which generation answers a delete: `newest` (`200` with the face data's fate, the default) or `older` (`204`). */
+  setDeleteAnswers(generation: 'newest' | 'older'): void;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -327,6 +334,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
     setListRows: (generation) => {
       sessions.listRows = generation;
+    },
+    setDeleteAnswers: (generation) => {
+      sessions.deleteAnswers = generation;
+    },
+    setFiledReport: (sessionId, reportId) => {
+      if (reportId === null) sessions.filedReports.delete(sessionId);
+      else sessions.filedReports.set(sessionId, reportId);
     },
   };
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from './canonical-json.ts';
 import { buildDecision, evaluateCapture, type CaptureInput, type DecisionDeps } from './decision.ts';
-import { fieldError, notFound, validate } from './http.ts';
+import { ApiError, fieldError, notFound, validate } from './http.ts';
 import { hashString } from './prng.ts';
 import {
   blocklistAddBody,
@@ -36,6 +36,18 @@ export interface SessionServiceDeps {
 export class SessionService {
   /** Which documented generation of rows GET /v3/sessions/ serves (`RunningSandbox.setListRows`). */
   listRows: ListRowGeneration = 'newest';
+
+  /**
+   * Sessions held by a filed regulatory report (`RunningSandbox.setFiledReport`), by the report's
+   * id: Didit refuses to delete them (409 `in_filed_report`). Memory only; a test sets it.
+   */
+  readonly filedReports = new Map<string, string>();
+
+  /**
+   * Which documented generation answers DELETE (`RunningSandbox.setDeleteAnswers`): the newest a
+   * `200` with what happened to the face data, the older a `204` with no body.
+   */
+  deleteAnswers: 'newest' | 'older' = 'newest';
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
@@ -246,9 +258,33 @@ export class SessionService {
     return session;
   }
 
-  delete(id: string): void {
+  /**
+   * DELETE /v3/session/{id}/delete/ (docs/didit-contract.md §17): the session leaves every read
+   * (decision and list answer as if it never existed, its media links stop resolving) and its
+   * pending deliveries and their retries are dropped (`WebhookDispatcher`); deleting it again is
+   * 404. A session in a filed regulatory report is refused with 409, nothing deleted. Answers the
+   * newest generation's body (`200`), or null for the older `204`.
+   */
+  delete(id: string): JsonObject | null {
     const session = this.get(id);
+    const report = this.filedReports.get(session.sessionId);
+    if (report !== undefined) {
+      throw new ApiError(409, {
+        detail: `This session is part of the filed regulatory report ${report}. Delete the report, then retry.`,
+        code: 'in_filed_report',
+      });
+    }
     session.deleted = true;
+    if (this.deleteAnswers === 'older') return null;
+    // The sandbox keeps no biometric templates: the face data goes with the session.
+    return {
+      session_id: session.sessionId,
+      session_number: session.sessionNumber,
+      face_retention_outcome: 'deleted',
+      biometric_template_uuid: null,
+      biometric_template_expires_at: null,
+      deleted_child_verifications: 0,
+    };
   }
 
   blocklist(body: unknown, add: boolean): JsonObject {

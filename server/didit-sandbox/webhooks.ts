@@ -2,7 +2,8 @@
  * Webhook delivery as Didit does it (docs/didit-contract.md (webhooks)): signed with all three algorithms, 5 s timeout,
  * retried on 5xx, 404 and timeouts after 60 s and then 240 s (each wait counted from the previous
  * attempt), 3 attempts in all, then dropped; every attempt is logged and any delivery can be
- * resent. Faults (drop, duplicate, delay) are rolled once per delivery.
+ * resent. Faults (drop, duplicate, delay) are rolled once per delivery. A delivery whose session
+ * has been deleted is dropped before its next attempt, retries included (docs/didit-contract.md §17).
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -144,6 +145,7 @@ export class WebhookDispatcher {
     let outcome: AttemptOutcome;
     if (fault.delayMs > 0) {
       if (!(await this.wait(fault.delayMs))) return this.cancel(delivery);
+      if (this.sessionDeleted(delivery)) return this.drop(delivery);
       outcome = await this.attempt(delivery, destination, 1, delivery.payload);
     } else {
       const previous = this.chains.get(destination.uuid) ?? Promise.resolve();
@@ -155,6 +157,7 @@ export class WebhookDispatcher {
       );
       await previous;
       try {
+        if (this.sessionDeleted(delivery)) return this.drop(delivery);
         outcome = await this.attempt(delivery, destination, 1, delivery.payload);
       } finally {
         release();
@@ -163,6 +166,7 @@ export class WebhookDispatcher {
     const delays = this.options.retryDelaysMs;
     for (let retry = 0; outcome === 'retry' && retry < delays.length; retry++) {
       if (signal.aborted || !(await this.wait(delays[retry] ?? 0))) return this.cancel(delivery);
+      if (this.sessionDeleted(delivery)) return this.drop(delivery);
       // event_id is unique per attempt (docs/didit-contract.md (webhooks)); timestamp and everything else stay.
       outcome = await this.attempt(delivery, destination, retry + 2, { ...delivery.payload, event_id: this.options.newId() });
     }
@@ -173,6 +177,15 @@ export class WebhookDispatcher {
 
   private cancel(delivery: DeliveryRecord): void {
     delivery.state = 'failed';
+  }
+
+  /** Didit drops what is still queued for a deleted session; what was delivered stays delivered. */
+  private sessionDeleted(delivery: DeliveryRecord): boolean {
+    return this.store.sessions.get(delivery.session_id)?.deleted === true;
+  }
+
+  private drop(delivery: DeliveryRecord): void {
+    delivery.state = 'dropped';
   }
 
   private async wait(ms: number): Promise<boolean> {

@@ -167,7 +167,7 @@ export async function analystFigures(db: Database, w: InsightsWindow): Promise<A
   const { rows } = await sql<AnalystRow>`
     with decided as (
       select e.id, e.session_id, e.actor_id, e.actor_label, e.kind, e.created_at, e.from_status,
-             vs.status as status_now, vs.vendor_data
+             vs.status as status_now, vs.vendor_data_hash
         from review_event e
         join verification_session vs on vs.id = e.session_id
        where e.kind in ('approve', 'decline')
@@ -175,10 +175,12 @@ export async function analystFigures(db: Database, w: InsightsWindow): Promise<A
          and ${workflowFilter('vs.workflow_id', w.workflowId)}
     ), attacked as (
       -- Users Didit declined for an attack, with their latest such session (few rows: a hash join).
-      select vendor_data, max(coalesce(didit_created_at, first_seen_at)) as last_at
+      -- Linked by the keyed hash, which outlives vendor_data once retention removed it
+      -- (verification_session_attacked_idx).
+      select vendor_data_hash, max(coalesce(didit_created_at, first_seen_at)) as last_at
         from verification_session
-       where status = 'Declined' and warning_codes && ${attackRisks} and vendor_data is not null
-       group by vendor_data
+       where status = 'Declined' and warning_codes && ${attackRisks} and vendor_data_hash is not null
+       group by vendor_data_hash
     ), judged as (
       select d.*,
              (select extract(epoch from d.created_at - max(c.created_at)) / 60
@@ -189,7 +191,7 @@ export async function analystFigures(db: Database, w: InsightsWindow): Promise<A
               and d.status_now <> case d.kind when 'approve' then 'Approved' else 'Declined' end) as decided_again,
              (d.kind = 'approve' and coalesce(a.last_at > d.created_at, false)) as later_attack
         from decided d
-        left join attacked a on a.vendor_data = d.vendor_data
+        left join attacked a on a.vendor_data_hash = d.vendor_data_hash
     )
     select actor_id, max(actor_label) as label,
            count(*)::int as decisions,

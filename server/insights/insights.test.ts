@@ -7,6 +7,7 @@ import { createTestContext, startTestServer } from '../../test/helpers/test-cont
 import type { Actor } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import type { InsightsResponse } from '../contract/insights.ts';
+import { vendorDataHash } from '../privacy/pseudonym.ts';
 import { applySessionState } from '../sync/apply-session-state.ts';
 import { loadInsights } from './insights.service.ts';
 
@@ -117,6 +118,17 @@ describe('insights over a hand-computed fixture', () => {
       warningCodes: ['LIVENESS_FACE_ATTACK'],
       diditCreatedAt: at('03T10:00'),
     });
+    // Seeded rows lack the keyed hash applySessionState writes (and insights link people by).
+    for (const [id, vendorData] of [
+      [ids.s6!, 'user-6'],
+      [ids.s7!, 'user-1'],
+    ] as const) {
+      await ctx.db
+        .updateTable('verification_session')
+        .set({ vendor_data_hash: vendorDataHash(vendorData) })
+        .where('id', '=', id)
+        .execute();
+    }
   });
 
   const load = (query: Record<string, string> = {}) =>
@@ -203,6 +215,22 @@ describe('insights over a hand-computed fixture', () => {
         laterAttack: 0,
       },
     ]);
+  });
+
+  it("still finds the user's later attack once retention removed vendor_data (linked by its keyed hash)", async () => {
+    // Inside a transaction rolled back afterwards: the other tests keep the fixture as it is.
+    const rollback = new Error('rollback');
+    let analysts: InsightsResponse['analysts'] = [];
+    const outcome = await ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable('verification_session').set({ vendor_data: null }).where('id', 'in', [ids.s1!, ids.s7!]).execute();
+        ({ analysts } = await loadInsights(trx, { from: '2026-11-02', to: '2026-11-03' }, now));
+        throw rollback;
+      })
+      .catch((error: unknown) => error);
+    expect(outcome).toBe(rollback);
+    expect(analysts.find((a) => a.actorId === alice.id)).toMatchObject({ laterAttack: 1 });
   });
 
   it('narrows every figure to one workflow and one day', async () => {

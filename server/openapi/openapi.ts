@@ -76,6 +76,7 @@ export interface OpenApiDocument {
 const errorCodes = [
   'bad_request',
   'validation_failed',
+  'purpose_required',
   'malformed_json',
   'payload_too_large',
   'unsupported_media_type',

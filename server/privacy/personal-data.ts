@@ -62,7 +62,9 @@ export async function removePersonalData(
       media: '{}',
       media_expires_at: null,
       vendor_data: null,
-      personal_data_removed_at: now,
+      // Removed again for the same reason (retention taking notes left by an earlier pass): the
+      // session page keeps saying when its data first went.
+      personal_data_removed_at: sql<Date>`case when personal_data_removal = ${reason} then coalesce(personal_data_removed_at, ${now}) else ${now} end`,
       personal_data_removal: reason,
     })
     .where('id', 'in', ids)
@@ -88,6 +90,21 @@ export async function removePersonalData(
     .executeTakeFirst();
 
   const quarantined = await trx.deleteFrom('webhook_quarantine').where('session_id', 'in', ids).executeTakeFirst();
+
+  if (reason === 'erasure') {
+    // Deleted at Didit: nobody works on it any more, and its stay In Review ends here.
+    await trx
+      .updateTable('verification_session')
+      .set({ claimed_by: null, claimed_at: null, claim_touched_at: null })
+      .where('id', 'in', ids)
+      .execute();
+    await trx
+      .updateTable('review_interval')
+      .set({ left_at: now, left_status: 'Erased' })
+      .where('session_id', 'in', ids)
+      .where('left_at', 'is', null)
+      .execute();
+  }
 
   const notes = removeNotes
     ? await trx

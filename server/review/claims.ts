@@ -52,6 +52,12 @@ export function notFound(id: string): AppError {
 export async function lockOrThrow(trx: Transaction<DB>, id: string): Promise<LockedSession> {
   const session = await lockSessionForReview(trx, id);
   if (!session) throw notFound(id);
+  // Erased on request: deleted at Didit, nothing to claim, decide or note any more (ADR 0016).
+  if (session.personal_data_removal === 'erasure') {
+    throw new AppError(409, 'conflict', 'This session was erased on request; there is nothing left to review.', {
+      reason: 'erased',
+    });
+  }
   return session;
 }
 

@@ -12,6 +12,7 @@ import { effectiveDirection, type QueueQuery, type QueueSort } from '../contract
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { vendorDataHash } from '../privacy/pseudonym.ts';
 
 /**
  * The queue's SQL: filters, three sort orders, keyset pagination. Each sort expression matches
@@ -93,6 +94,8 @@ export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Ex
     conditions.push(
       sql<SqlBool>`(verification_session.review_push_state is null or verification_session.review_push_state = 'failed')`,
     );
+    // An erased person's session has nothing left to judge, here or at Didit (ADR 0016).
+    conditions.push(sql<SqlBool>`verification_session.personal_data_removal is distinct from 'erasure'`);
   }
   if (query.workflow) conditions.push(eb('verification_session.workflow_id', '=', query.workflow));
   if (query.method) conditions.push(eb(sql`upper(verification_session.liveness_method)`, '=', query.method));
@@ -106,7 +109,13 @@ export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Ex
   }
   if (query.q) {
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(eb('verification_session.vendor_data', 'ilike', pattern));
+    // The exact id finds a person's sessions after retention removed vendor_data too (its keyed hash stays).
+    conditions.push(
+      eb.or([
+        eb('verification_session.vendor_data', 'ilike', pattern),
+        eb('verification_session.vendor_data_hash', '=', vendorDataHash(query.q)),
+      ]),
+    );
   }
   if (query.assignee === 'me') {
     conditions.push(

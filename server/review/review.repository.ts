@@ -41,6 +41,7 @@ export function lockSessionForReview(trx: Transaction<DB>, id: string) {
         'review_push_state',
         'threshold_version_id',
         'in_review_since',
+        'personal_data_removal',
       ])
       // Which reasons fit depends on whether the session matched faces (see `toQueueItem`).
       .select(['face_match_score'])

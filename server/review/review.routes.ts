@@ -1,20 +1,23 @@
 import { Router, type Request } from 'express';
-import { actorOf, can, requireCapability } from '../auth/rbac.ts';
+import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import {
   claimNextRequestSchema,
   decisionRequestSchema,
   noteRequestSchema,
   queueQuerySchema,
+  revealRequestSchema,
   sessionParamsSchema,
   type QueuePage,
+  type RevealResponse,
   type SessionDetail,
   type ReasonCatalog,
 } from '../contract/review.ts';
 import { AppError } from '../errors.ts';
 import { originOf } from '../http/request-origin.ts';
 import type { MediaRefreshResult } from '../sync/media-refresh.ts';
-import { withEvidenceRules } from './media-view.ts';
+import { mayRevealFaces, withEvidenceRules } from './media-view.ts';
+import { revealFaces } from './reveal.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import { reviewReads, reviewService } from './review.service.ts';
 
@@ -49,9 +52,20 @@ export function reviewRoutes(ctx: AppContext): Router {
     const actor = actorOf(req);
     await reads.touchClaim(id, actor);
     // Links expiring within the margin are refreshed first (coalesced; old links + a flag if
-    // Didit, or this person's refresh limit, says wait).
-    const media = can(actor.role, 'media.view') ? await ctx.media.ensureFresh(id, actor) : undefined;
+    // Didit, or this person's refresh limit, says wait), and only for people who get them.
+    const media = (await mayRevealFaces(ctx.db, actor, id)) ? await ctx.media.ensureFresh(id, actor) : undefined;
     res.json(await sessionAnswer(req, id, media));
+  });
+
+  // Unblurring the faces: the look the audit trail records, with a purpose when the session is
+  // not the caller's (reveal.ts).
+  router.post('/sessions/:id/reveal', requireCapability('media.view'), async (req, res) => {
+    const { id } = sessionParamsSchema.parse(req.params);
+    const request = revealRequestSchema.parse(req.body ?? {});
+    const actor = actorOf(req);
+    const detail = await reads.sessionDetail(id, actor);
+    const body: RevealResponse = await revealFaces(ctx, actor, detail, request, originOf(req));
+    res.json(body);
   });
 
   router.post('/sessions/:id/claim', requireCapability('session.claim'), async (req, res) => {
@@ -103,7 +117,7 @@ export function reviewRoutes(ctx: AppContext): Router {
 
   /**
    * The only way a session leaves these routes: loaded, then through the evidence rules
-   * (media-view.ts), so no answer carries a face's links without the look being on record.
+   * (media-view.ts), so no answer carries a face's links to someone who may not reveal them.
    * `refresh`: what a read's refresh of the links did (stale links are flagged, with why).
    */
   async function sessionAnswer(req: Request, id: string, refresh?: MediaRefreshResult): Promise<SessionDetail> {
@@ -117,7 +131,7 @@ export function reviewRoutes(ctx: AppContext): Router {
         retryAfterSeconds: refresh.retryAfterSeconds,
       };
     }
-    return withEvidenceRules(ctx, actor, detail, originOf(req));
+    return withEvidenceRules(ctx, detail);
   }
 
   return router;

@@ -14,7 +14,7 @@ import type { SessionWarning } from '../db/schema.ts';
 import { thresholdsFromDiditSettings } from '../thresholds/didit-thresholds.ts';
 import { claimExpiry, isClaimActive, notFound } from './claims.ts';
 import { decisionsAllowedFrom, matchesFaces } from './decisions.ts';
-import { mediaView } from './media-view.ts';
+import { mediaView, revealAllowed } from './media-view.ts';
 import type { QueueRow } from './queue.repository.ts';
 import {
   findSessionById,
@@ -250,8 +250,7 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
     })),
     privacy: privacyOf(session, parts, settings),
     reveal: {
-      // Viewers see scores and warnings only, unless the workflow lets them reveal faces.
-      allowed: can(actor.role, 'media.view') && (actor.role !== 'viewer' || session.viewers_may_reveal === true),
+      allowed: revealAllowed(actor.role, session.viewers_may_reveal),
       purposeRequired: !mine,
     },
     allowed: {

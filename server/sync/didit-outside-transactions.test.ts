@@ -161,7 +161,7 @@ describe('a media refresh asks Didit with no transaction open', () => {
     const id = await sessionWithExpiringLinks();
     const { didit, sightings } = observingClient({ path: /\/decision\/$/, rowLock: ['verification_session', 'id', id] });
     ctx.media = refresherWith(didit);
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const res = await fetch(`${baseUrl}/api/sessions/${id}/refresh-media`, {
       method: 'POST',
       headers: { ...authHeaders(viewer), 'content-type': 'application/json' },

@@ -3,9 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../context.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
-import { DiditClient } from '../vendors/didit/didit-client.ts';
-import { PostgresRateBudget } from '../vendors/didit/rate-budget.ts';
 import { postDelivery, sessionEvent, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
+import { quickDiditClient } from '../../test/helpers/quick-didit-client.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { MAX_ROW_ATTEMPTS, processSessionInbox } from './inbox-processor.ts';
 import type { SyncDeps } from './sync-deps.ts';
@@ -29,14 +28,7 @@ beforeAll(async () => {
   // Same client, shorter backoff, so failure paths finish quickly.
   deps = {
     ...ctx,
-    didit: new DiditClient({
-      baseUrl: sandbox.url,
-      apiKey: sandbox.apiKey,
-      budget: new PostgresRateBudget(ctx.db),
-      mediaOrigins: ctx.didit.mediaOrigins,
-      baseBackoffMs: 5,
-      maxBackoffMs: 20,
-    }),
+    didit: quickDiditClient(ctx, sandbox),
   };
   baseUrl = await startTestServer(ctx);
   workflowId = stringField(sandbox.createWorkflow(faceMatchWorkflow()), 'workflow_id');

@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ZodError } from 'zod';
+import type { DB } from '../db/schema.ts';
+import { isErased } from '../privacy/tombstone.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import { sessionEventSchema } from '../vendors/didit/didit-schemas.ts';
@@ -16,14 +18,15 @@ import type { SyncDeps } from './sync-deps.ts';
  * Applies inbox rows to `verification_session`, per session, in event-time order. Each row is
  * applied in its own transaction (session locked) and marked processed in it. A row that fails
  * is retried with backoff (`next_attempt_at`), then parked with its error for a person to look
- * at and replay; other rows and other sessions carry on.
+ * at and replay; other rows and other sessions carry on. A row about an erased session (ADR 0016)
+ * is never applied: it is marked processed with its body removed.
  */
 
 export const MAX_ROW_ATTEMPTS = 6;
 const BASE_RETRY_MS = 10_000;
 const MAX_RETRY_MS = 15 * 60_000;
 
-export type RowOutcome = ApplyOutcome | 'retry' | 'parked' | 'skipped';
+export type RowOutcome = ApplyOutcome | 'retry' | 'parked' | 'skipped' | 'erased';
 
 export interface InboxRunSummary {
   rows: number;
@@ -103,6 +106,12 @@ export async function drainInboxShard(
 export async function processInboxRow(deps: SyncDeps, rowId: number): Promise<RowOutcome> {
   const row = await deps.db.selectFrom('webhook_event').selectAll().where('id', '=', rowId).executeTakeFirst();
   if (!row || row.processed_at || row.parked_at) return 'skipped';
+  // Before anything else, Didit included: nothing about an erased person is read or stored again.
+  if (row.session_id !== null && (await isErased(deps.db, row.session_id))) {
+    await dropErasedRow(deps.db, rowId);
+    deps.metrics.inboxRowsProcessed.inc({ outcome: 'erased' });
+    return 'erased';
+  }
   try {
     const incoming = await incomingFromRow(deps, row.payload, row.event_timestamp);
     let outcome = await applyAndMark(deps, rowId, incoming);
@@ -139,7 +148,11 @@ export async function processInboxRow(deps: SyncDeps, rowId: number): Promise<Ro
   }
 }
 
-async function applyAndMark(deps: SyncDeps, rowId: number, incoming: IncomingSessionState): Promise<ApplyOutcome | 'skipped'> {
+async function applyAndMark(
+  deps: SyncDeps,
+  rowId: number,
+  incoming: IncomingSessionState,
+): Promise<ApplyOutcome | 'skipped' | 'erased'> {
   return deps.db.transaction().execute(async (trx) => {
     const locked = await trx
       .selectFrom('webhook_event')
@@ -148,11 +161,24 @@ async function applyAndMark(deps: SyncDeps, rowId: number, incoming: IncomingSes
       .forUpdate()
       .executeTakeFirst();
     if (!locked || locked.processed_at) return 'skipped';
+    // Erased since the row was read (the erasure waits for this lock, or went first).
+    if (await isErased(trx, incoming.sessionId)) {
+      await dropErasedRow(trx, rowId);
+      return 'erased';
+    }
     const outcome = await applySessionState(trx, incoming);
     if (outcome === 'conflict') return outcome;
+    // A late delivery retention has already outlived: not applied, so its body must not stay either.
+    const outlived = outcome === 'stale' && (await personalDataRemoved(trx, incoming.sessionId));
     await trx
       .updateTable('webhook_event')
-      .set({ processed_at: new Date(), attempts: sql<number>`attempts + 1`, last_error: null, next_attempt_at: null })
+      .set({
+        processed_at: new Date(),
+        attempts: sql<number>`attempts + 1`,
+        last_error: null,
+        next_attempt_at: null,
+        ...(outlived ? { payload: '{}', raw_body: null, payload_removed_at: new Date() } : {}),
+      })
       .where('id', '=', rowId)
       .execute();
     return outcome;
@@ -185,6 +211,30 @@ async function incomingFromRow(deps: SyncDeps, payload: unknown, eventTimestamp:
   if (!DECISION_BEARING_STATUSES.has(event.status)) return { ...base, snapshot: null };
   const fetched = await deps.didit.getDecision(event.session_id);
   return fetched.status === event.status ? { ...base, snapshot: fetched } : fromFetchedSnapshot(fetched);
+}
+
+async function personalDataRemoved(db: Kysely<DB>, sessionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('verification_session')
+    .select('personal_data_removed_at')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return Boolean(row?.personal_data_removed_at);
+}
+
+/** A delivery about an erased session: done, never applied, its body (the person's decision) gone. */
+async function dropErasedRow(db: Kysely<DB>, rowId: number): Promise<void> {
+  await db
+    .updateTable('webhook_event')
+    .set({
+      payload: '{}',
+      raw_body: null,
+      payload_removed_at: sql<Date>`coalesce(payload_removed_at, now())`,
+      processed_at: sql<Date>`coalesce(processed_at, now())`,
+      next_attempt_at: null,
+    })
+    .where('id', '=', rowId)
+    .execute();
 }
 
 export function fromFetchedSnapshot(snapshot: SessionSnapshot): IncomingSessionState {

@@ -54,7 +54,7 @@ beforeAll(async () => {
   afterFile(() => ctx.close());
   const http = await listen(createApp(ctx), '127.0.0.1', port, ctx.logger);
   afterFile(() => http.close(1_000));
-  viewer = await createApiToken(ctx, 'viewer');
+  viewer = await createApiToken(ctx, 'analyst');
   workflowId = await seedWorkflow(ctx.db);
   sandboxWorkflowId = stringField(sandbox.createWorkflow(livenessOnlyWorkflow()), 'workflow_id');
 });

@@ -16,7 +16,9 @@ import { repairSessionFromDidit } from './repair-session.ts';
 
 /**
  * Issue 15, finding 2: a viewer could spend the Didit decision budget the worker needs by
- * calling refresh-media in a loop. Over real HTTP, against the Didit sandbox.
+ * calling refresh-media in a loop. Over real HTTP, against the Didit sandbox. The "viewers" here
+ * are analyst tokens: since issue 19 a viewer gets no links (and no refresh) unless the workflow
+ * lets viewers reveal faces.
  */
 
 const SECRET = 'media-refresh-secret-000001';
@@ -108,7 +110,7 @@ const decisionReads = (id?: string) =>
 describe('refresh-media asks Didit only when the links need it', () => {
   it('answers links that are not near expiry as they are, without asking Didit', async () => {
     useRefresher();
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const id = await syncedSession();
     const before = await storedMedia(id);
     sandbox.clearRequests();
@@ -126,7 +128,7 @@ describe('refresh-media asks Didit only when the links need it', () => {
 
   it('asks Didit when the links expire within the margin', async () => {
     const { clock } = useRefresher();
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const id = await syncedSession();
     await expireSoon(id, clock);
     sandbox.clearRequests();
@@ -138,7 +140,7 @@ describe('refresh-media asks Didit only when the links need it', () => {
 
   it('lets a reported broken image force new links at most once per session per interval', async () => {
     const { clock } = useRefresher({ forceIntervalSeconds: 60 });
-    const [alice, bob] = [await createApiToken(ctx, 'viewer'), await createApiToken(ctx, 'viewer')];
+    const [alice, bob] = [await createApiToken(ctx, 'analyst'), await createApiToken(ctx, 'analyst')];
     const id = await syncedSession();
     const first = (await storedMedia(id)).media['selfie'];
     sandbox.clearRequests();
@@ -170,7 +172,7 @@ describe('refresh-media asks Didit only when the links need it', () => {
 
   it('does not spend the interval on a forced refresh Didit could not serve', async () => {
     useRefresher({ forceIntervalSeconds: 60 });
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const id = await syncedSession();
     const selfie = (await storedMedia(id)).media['selfie'];
     sandbox.setFaults({ apiErrorRate: 1 });
@@ -189,7 +191,7 @@ describe('refresh-media is limited per person', () => {
     await ctx.db.deleteFrom('didit_rate_grant').execute();
     useRefresher();
     const limit = ctx.config.didit.mediaRefreshPerUserPerMinute;
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const ids = [await syncedSession(), await syncedSession(), await syncedSession()];
     const selfies = await Promise.all(ids.map(async (id) => (await storedMedia(id)).media['selfie']));
     const waiting = decidedAtDidit();
@@ -273,7 +275,7 @@ describe('refresh-media is limited per person', () => {
 
   it('counts a refresh that opening a session needs, and past the limit serves the old links flagged', async () => {
     const { clock } = useRefresher({ perActorPerMinute: 1 });
-    const viewer = await createApiToken(ctx, 'viewer');
+    const viewer = await createApiToken(ctx, 'analyst');
     const [first, second] = [await syncedSession(), await syncedSession()];
     await expireSoon(first, clock);
     await expireSoon(second, clock);
@@ -314,9 +316,9 @@ describe("people's refreshes use only their share of the Didit budget", () => {
 
       // Three people, two sessions each: well within each one's own limit.
       const viewers = [
-        await createApiToken(ctx, 'viewer'),
-        await createApiToken(ctx, 'viewer'),
-        await createApiToken(ctx, 'viewer'),
+        await createApiToken(ctx, 'analyst'),
+        await createApiToken(ctx, 'analyst'),
+        await createApiToken(ctx, 'analyst'),
       ];
       const bodies = [];
       for (const [i, id] of ids.entries()) bodies.push(await bodyOf(await refreshMedia(viewers[i % 3] ?? '', id)));

@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics.ts';
 import type { DiditClient } from '../vendors/didit/didit-client.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import type { SessionSnapshot } from '../vendors/didit/adapt.ts';
-import { applySessionState } from './apply-session-state.ts';
+import { applySessionState, lockSessionForSync } from './apply-session-state.ts';
 import { fromFetchedSnapshot } from './inbox-processor.ts';
 
 /**
@@ -28,6 +28,9 @@ import { fromFetchedSnapshot } from './inbox-processor.ts';
  * session at most once per `forceIntervalSeconds`; each person's requests are limited per minute
  * (shared by every replica through Postgres); and every such call is `interactive` in the rate
  * budget, so it can only use the interactive share of Didit's limits.
+ *
+ * A session whose personal data retention or an erasure removed (`personal_data_removed_at`) is
+ * never refreshed: the answer would bring its decision back into the database (ADR 0016).
  */
 
 export interface MediaRefreshResult {
@@ -86,6 +89,8 @@ const LEASE_POLL_LONGEST_MS = 500;
 interface MediaRow {
   media: Record<string, string>;
   media_expires_at: Date | null;
+  /** Set once retention or an erasure removed the session's personal data: nothing is fetched for it again. */
+  personal_data_removed_at?: Date | null;
 }
 
 export class MediaRefresher {
@@ -110,6 +115,7 @@ export class MediaRefresher {
 
   /** True when a link expires within the margin (or its expiry is unknown). */
   needsRefresh(row: MediaRow, now = this.now()): boolean {
+    if (row.personal_data_removed_at) return false;
     if (Object.keys(row.media).length === 0) return false;
     if (!row.media_expires_at) return true;
     return row.media_expires_at.getTime() - now <= this.marginSeconds * 1000;
@@ -155,6 +161,7 @@ export class MediaRefresher {
     }
     const row = await this.read(sessionId);
     if (this.needsRefresh(row)) return this.refresh(sessionId, { force: false });
+    if (row.personal_data_removed_at) return unchanged(sessionId, row);
     const reportedCurrent = request.brokenUrl !== undefined && Object.values(row.media).includes(request.brokenUrl);
     if (!reportedCurrent) {
       // Fresh links, or a report about links already replaced: the current ones are the answer.
@@ -254,7 +261,7 @@ export class MediaRefresher {
   private async read(sessionId: string): Promise<MediaRow> {
     const row = await this.deps.db
       .selectFrom('verification_session')
-      .select(['media', 'media_expires_at'])
+      .select(['media', 'media_expires_at', 'personal_data_removed_at'])
       .where('id', '=', sessionId)
       .executeTakeFirst();
     if (!row) throw new AppError(404, 'not_found', 'No such session.');
@@ -267,6 +274,8 @@ export class MediaRefresher {
     const lease = await this.claimRefresh(sessionId);
     try {
       const current = await this.read(sessionId);
+      // Retention or an erasure took the data meanwhile (or before a forced refresh): nothing to fetch.
+      if (current.personal_data_removed_at) return unchanged(sessionId, current);
       // Another replica refreshed while we waited for its lease: use its links.
       const changed = current.media_expires_at?.getTime() !== before.media_expires_at?.getTime();
       if ((changed || !force) && !this.needsRefresh(current)) {
@@ -276,6 +285,8 @@ export class MediaRefresher {
       const fetched = await this.fetchDecision(sessionId);
       if ('stale' in fetched) return { ...unchanged(sessionId, current), ...fetched };
       const after = await this.applyLinks(sessionId, fetched.snapshot);
+      // Retention or an erasure committed while Didit answered: its answer was dropped.
+      if (after.personal_data_removed_at) return unchanged(sessionId, after);
       this.deps.metrics.mediaRefreshes.inc({ outcome: 'refreshed' });
       return { ...unchanged(sessionId, after), refreshed: true };
     } finally {
@@ -349,9 +360,20 @@ export class MediaRefresher {
     }
   }
 
-  /** Applies a fetched decision (session locked, briefly) and returns the links the row now holds. */
+  /**
+   * Applies a fetched decision (session locked, briefly) and returns the links the row now holds;
+   * nothing when retention or an erasure removed the session's data while Didit answered.
+   */
   private async applyLinks(sessionId: string, snapshot: SessionSnapshot): Promise<MediaRow> {
     return this.deps.db.transaction().execute(async (trx) => {
+      await lockSessionForSync(trx, sessionId);
+      const locked = await trx
+        .selectFrom('verification_session')
+        .select(['media', 'media_expires_at', 'personal_data_removed_at'])
+        .where('id', '=', sessionId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      if (locked.personal_data_removed_at) return locked;
       const outcome = await applySessionState(trx, fromFetchedSnapshot(snapshot));
       if (outcome !== 'applied') {
         // The row holds a (slightly) newer event than our fetch: keep its state, take the links

@@ -183,4 +183,38 @@ describe('reconciliation', () => {
     }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'repair_session'`.execute(ctx.db);
     expect(jobs.rows[0]?.n).toBe(0); // the CLI repairs inline
   });
+
+  it('does not read again a session of an erasure request that Didit still lists (its delete pending or refused)', async () => {
+    const id = stringField(
+      sandbox.createSession({
+        workflow_id: workflowId,
+        vendor_data: 'erased-person',
+        portrait_image: sandbox.portraitFor('erased-person'),
+      }),
+      'session_id',
+    );
+    sandbox.completeSession(id, { capture: 'match' });
+    const { id: requestId } = await ctx.db
+      .insertInto('erasure_request')
+      .values({ reference: 'DSAR-RECONCILE', requested_by_label: 'dpo@example.test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await ctx.db.insertInto('erasure_session').values({ request_id: requestId, session_id: id }).execute();
+
+    const repaired: string[] = [];
+    await runReconcileWalk(ctx, {
+      cursor: 'erased-walk',
+      since: () => new Date(Date.now() - 3_600_000),
+      repair: {
+        kind: 'inline',
+        repair: (sessions) => {
+          repaired.push(...sessions.map((s) => s.session_id));
+          return Promise.resolve();
+        },
+      },
+    });
+    expect(repaired).not.toContain(id);
+    expect(sandbox.requests().filter((r) => r.path === `/v3/session/${id}/decision/`)).toHaveLength(0);
+    expect(await ctx.db.selectFrom('verification_session').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
+  });
 });

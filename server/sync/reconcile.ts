@@ -9,6 +9,7 @@ import { SCORE_MAX, SCORE_MIN } from '../contract/data-problems.ts';
 import type { CompletedWalk, WalkProgress } from '../contract/sync.ts';
 import type { VerificationSessionTable } from '../db/schema.ts';
 import type { SyncDeps } from './sync-deps.ts';
+import { erasedAmong } from '../privacy/tombstone.ts';
 
 /**
  * Reconciliation: walk Didit's session list (cheap, 600/min) for sessions created since a point
@@ -90,7 +91,13 @@ export async function reconcileStep(deps: SyncDeps, options: StepOptions): Promi
 
     const page = await deps.didit.listSessions({ limit: pageSize, offset: active.offset, dateFrom: new Date(active.since) });
     // An id that is not Didit's 8-4-4-4-12 hex cannot be a session of ours (nor a uuid to query).
-    const rows = page.results.filter((s) => isDiditId(s.session_id));
+    // An erased session Didit still lists (its delete pending, or refused) is not read again.
+    const listed = page.results.filter((s) => isDiditId(s.session_id));
+    const erased = await erasedAmong(
+      deps.db,
+      listed.map((s) => s.session_id),
+    );
+    const rows = listed.filter((s) => !erased.has(s.session_id));
     const { mismatched, rechecked } = repairsForPage(
       rows,
       await findCopies(deps, rows),

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { actorOf, requireCapability } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import { originOf } from '../http/request-origin.ts';
-import { mediaView, mediaWithEvidenceRules } from '../review/media-view.ts';
+import { mediaView, mediaWithEvidenceRules, requireRevealAllowed } from '../review/media-view.ts';
 import { refreshMediaRequestSchema, sessionParamsSchema, type RefreshMediaResponse } from '../contract/review.ts';
 import { reviewEventParamsSchema, webhookEventParamsSchema, type RequeuePushResponse } from '../contract/sync.ts';
 import { requeueDecisionPush } from '../review/pending-pushes.ts';
@@ -40,15 +40,16 @@ export function syncRoutes(ctx: AppContext): Router {
     const { id } = sessionParamsSchema.parse(req.params);
     const request = refreshMediaRequestSchema.parse(req.body ?? {});
     const actor = actorOf(req);
+    // Nobody spends Didit's budget on links they would not be given (a viewer where faces are hidden).
+    await requireRevealAllowed(ctx.db, actor, id);
     const result = await ctx.media.requestRefresh(id, actor, request);
-    // Through the evidence rules like every answer with links: new links are a new look.
+    // Through the evidence rules like every answer with links. New links are not a look: the
+    // page keeps them blurred until the person reveals them (review/reveal.ts).
     const media = await mediaWithEvidenceRules(
       ctx,
       actor,
       id,
       mediaView(result.media, result.mediaExpiresAt, result.stale, result),
-      originOf(req),
-      { newLinks: result.refreshed, details: { refreshed: result.refreshed, stale: result.stale } },
     );
     const body: RefreshMediaResponse = {
       sessionId: result.sessionId,

@@ -7,6 +7,12 @@ import type { RequestOrigin } from '../http/request-origin.ts';
 import { enqueue, jobs } from '../worker/jobs.ts';
 import { lockWebhookEventForReplay, resetWebhookEventForReplay } from './webhook-replay.repository.ts';
 
+/** Whether retention or an erasure removed the (locked) row's body (`removePersonalData`). */
+async function payloadRemoved(trx: Transaction<DB>, id: number): Promise<boolean> {
+  const row = await trx.selectFrom('webhook_event').select('payload_removed_at').where('id', '=', id).executeTakeFirst();
+  return Boolean(row?.payload_removed_at);
+}
+
 /**
  * Puts a row (parked, or already applied) back in the inbox and wakes its session's processing.
  * Applying is idempotent and never moves a session backwards, so replaying an old event is safe.
@@ -21,6 +27,12 @@ export async function replayWebhookEvent(
   if (!before) throw new AppError(404, 'not_found', `No webhook event ${id}.`);
   if (!before.session_id)
     throw new AppError(409, 'conflict', 'This webhook type is stored for the record only; there is nothing to apply.');
+  if (await payloadRemoved(trx, id))
+    throw new AppError(
+      409,
+      'conflict',
+      "This delivery's body was removed with the session's personal data (retention or an erasure); there is nothing left to replay.",
+    );
   await resetWebhookEventForReplay(trx, id);
   await enqueue(trx, jobs.processSessionInbox, { sessionId: before.session_id });
   await appendAudit(trx, {

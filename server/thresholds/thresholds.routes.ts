@@ -7,6 +7,7 @@ import {
   rejectProposalSchema,
   simulateSchema,
   versionParamsSchema,
+  viewerRevealRequestSchema,
   windowSchema,
   workflowParamsSchema,
 } from '../contract/thresholds.ts';
@@ -29,6 +30,7 @@ import {
   workflowDetail,
   listWorkflows,
 } from './thresholds.service.ts';
+import { setViewersMayReveal } from './viewer-reveal.ts';
 import { syncWorkflows } from './workflow-sync.ts';
 
 /**
@@ -84,6 +86,13 @@ export function thresholdRoutes(ctx: AppContext): Router {
   router.get('/workflows/:id', requireCapability('workflow.read'), async (req, res) => {
     const { id } = workflowParamsSchema.parse(req.params);
     res.json(await workflowDetail(ctx.db, id));
+  });
+
+  // Whether viewers may reveal faces in this workflow (default no; viewer-reveal.ts).
+  router.put('/workflows/:id/viewer-reveal', requireCapability('workflow.configure'), async (req, res) => {
+    const { id } = workflowParamsSchema.parse(req.params);
+    const { viewersMayReveal } = viewerRevealRequestSchema.parse(req.body);
+    res.json(await setViewersMayReveal(ctx.db, { workflowId: id, viewersMayReveal, actor: actorOf(req), origin: originOf(req) }));
   });
 
   router.get('/workflows/:id/thresholds', requireCapability('workflow.read'), async (req, res) => {

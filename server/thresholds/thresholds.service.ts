@@ -307,6 +307,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     hasFaceMatch: workflow.has_face_match,
     livenessMethod: workflow.liveness_method,
     slaMinutes: workflow.sla_minutes,
+    viewersMayReveal: workflow.viewers_may_reveal,
     current: applied ? versionThresholds(applied) : didit,
     currentVersion: applied?.version ?? null,
     didit,

@@ -122,7 +122,7 @@ describe('the webhook quarantine', () => {
       method: 'DELETE',
       headers: { 'x-api-key': sandbox.apiKey },
     });
-    expect(deleted.status).toBe(204);
+    expect(deleted.status).toBe(200);
     await drainWorker();
     expect(await quarantined(id)).toMatchObject({ repair_state: 'gone' });
   });

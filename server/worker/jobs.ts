@@ -111,6 +111,19 @@ export const jobs = {
 
   /** Writes a checkpoint of the audit chain's head where the database cannot reach. */
   auditCheckpoint: defineJob({ name: 'audit_checkpoint', payload: noPayload, options: singleton('audit_checkpoint') }),
+
+  /** Removes personal data past RETENTION_DAYS (server/privacy/retention.ts); queues its own continuation. */
+  applyRetention: defineJob({ name: 'apply_retention', payload: noPayload, options: singleton('apply_retention') }),
+
+  /** Carries one erasure request at Didit: searches its list, deletes each session until Didit confirms (server/privacy/erasure.ts). */
+  processErasure: defineJob({
+    name: 'process_erasure',
+    payload: z.object({ requestId: z.number().int().positive() }),
+    options: ({ requestId }) => ({ jobKey: `erasure:${requestId}`, maxAttempts: 20 }),
+  }),
+
+  /** Re-queues every open erasure request whose job is gone (failed for good, or lost): erasures are retried until confirmed. */
+  sweepErasures: defineJob({ name: 'sweep_erasures', payload: noPayload, options: singleton('sweep_erasures') }),
 } as const;
 
 export type Jobs = typeof jobs;

@@ -20,6 +20,8 @@ import { pushDecisionTask } from '../review/push-decision.task.ts';
 import { pendingPushBacklog, probeWaitingPushes } from '../review/pending-pushes.ts';
 import { inboxBacklog, wakeStalledInboxShards } from '../sync/inbox-sweep.ts';
 import { startupSyncJobs, syncCronItems, syncHandlers } from '../sync/sync.tasks.ts';
+import { retentionCronItems, retentionHandlers, startupRetentionJobs } from '../privacy/retention.tasks.ts';
+import { erasureCronItems, erasureHandlers, startupErasureJobs } from '../privacy/erasure.tasks.ts';
 import { startupThresholdJobs, thresholdCronItems, thresholdHandlers } from '../thresholds/thresholds.tasks.ts';
 import { enqueue, taskList, type JobHandlers, type PayloadlessJob } from './jobs.ts';
 import {
@@ -40,17 +42,25 @@ export function buildTaskList(ctx: AppContext): TaskList {
     ...syncHandlers(ctx),
     ...thresholdHandlers(ctx),
     ...auditHandlers(ctx),
+    ...retentionHandlers(ctx),
+    ...erasureHandlers(ctx),
   };
   return taskList(handlers);
 }
 
 /** The worker's schedule: each item queues a job of the registry with that job's options. */
 export function buildCronItems(ctx: AppContext): CronItem[] {
-  return [...syncCronItems(ctx), ...thresholdCronItems(), ...auditCronItems(ctx)];
+  return [...syncCronItems(ctx), ...thresholdCronItems(), ...auditCronItems(ctx), ...retentionCronItems(), ...erasureCronItems()];
 }
 
 /** Queued when a worker starts, rather than wait for their first cron tick. */
-export const startupJobs: readonly PayloadlessJob[] = [...startupSyncJobs, ...startupThresholdJobs, ...startupAuditJobs];
+export const startupJobs: readonly PayloadlessJob[] = [
+  ...startupSyncJobs,
+  ...startupThresholdJobs,
+  ...startupAuditJobs,
+  ...startupRetentionJobs,
+  ...startupErasureJobs,
+];
 
 /** How long the worker's pool waits for an unreachable database before a job's outcome fails (and the process with it). */
 const DATABASE_PATIENCE_MS = 10 * 60_000;

@@ -77,9 +77,14 @@ export interface ListSessionsQuery {
   offset: number;
   /** Sessions created on or after this date (Didit filters by creation date). */
   dateFrom?: Date;
+  /** Only the sessions of this `vendor_data` (an erasure's search for a person's sessions). */
+  vendorData?: string;
 }
 
-type Method = 'GET' | 'PATCH' | 'POST';
+/** What `deleteSession` found: Didit deleted the session now, or it had no such session (any more). */
+export type SessionDeletion = 'deleted' | 'gone';
+
+type Method = 'GET' | 'PATCH' | 'POST' | 'DELETE';
 
 interface RequestSpec<T> {
   operation: string;
@@ -87,6 +92,8 @@ interface RequestSpec<T> {
   path: string;
   scopes: readonly RateScope[];
   body?: unknown;
+  /** A 2xx answer's body is not read as JSON (a delete's 204, or a 200 with whatever body). */
+  ignoreBody?: true;
   parse: (json: unknown, sentAt: Date) => T;
 }
 
@@ -150,6 +157,7 @@ export class DiditClient {
   async listSessions(query: ListSessionsQuery, options: CallOptions = {}): Promise<SessionListPage> {
     const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
     if (query.dateFrom) params.set('date_from', query.dateFrom.toISOString().slice(0, 10));
+    if (query.vendorData !== undefined) params.set('vendor_data', query.vendorData);
     return this.request(
       {
         operation: 'list_sessions',
@@ -186,6 +194,33 @@ export class DiditClient {
       },
       options,
     );
+  }
+
+  /**
+   * `DELETE /v3/session/{id}/delete/` (docs/didit-contract.md §17; generic-write): Didit deletes the
+   * session, its decision and files, and drops its queued webhooks; it then answers 404 to every
+   * read. Irreversible. A 2xx is `deleted` (Didit documents 204; a 200 with any body is taken as the
+   * same), a 404 is `gone` (deleted before, or never there): either way Didit no longer holds it.
+   * Retried like every call (5xx, timeouts, 429); any other 4xx (409 `in_filed_report`: the session
+   * is in a filed regulatory report, nothing deleted) is thrown with Didit's answer in the message.
+   */
+  async deleteSession(sessionId: string, options: CallOptions = {}): Promise<SessionDeletion> {
+    try {
+      return await this.request(
+        {
+          operation: 'delete_session',
+          method: 'DELETE',
+          path: `/v3/session/${encodeURIComponent(sessionId)}/delete/`,
+          scopes: ['generic-write'],
+          ignoreBody: true,
+          parse: () => 'deleted' as const,
+        },
+        options,
+      );
+    } catch (error) {
+      if (error instanceof DiditApiError && error.code === 'not_found') return 'gone';
+      throw error;
+    }
   }
 
   /**
@@ -327,7 +362,7 @@ export class DiditClient {
       let json: unknown;
       try {
         const text = await response.text();
-        json = text ? JSON.parse(text) : null;
+        json = text && !(spec.ignoreBody && response.ok) ? JSON.parse(text) : null;
       } catch (cause) {
         if (response.ok) {
           outcome = 'invalid_response';
@@ -373,6 +408,11 @@ function errorFor(operation: string, status: number, json: unknown, headers: Hea
     json && typeof json === 'object' && 'detail' in json && typeof json.detail === 'string'
       ? (json as { detail: string }).detail
       : undefined;
+  // Newer error bodies name the refusal with a stable `code` (e.g. a delete's `in_filed_report`).
+  const diditCode =
+    json && typeof json === 'object' && 'code' in json && typeof json.code === 'string'
+      ? (json as { code: string }).code
+      : undefined;
   const code: DiditErrorCode =
     status === 429
       ? 'rate_limited'
@@ -388,7 +428,8 @@ function errorFor(operation: string, status: number, json: unknown, headers: Hea
                 ? 'bad_request'
                 : 'unexpected_status';
   const retryAfterMs = status === 429 ? (retryAfterHeaderMs(headers) ?? 5_000) : undefined;
-  return new DiditApiError(code, `Didit ${operation} answered ${status}${detail ? `: ${detail}` : ''}`, {
+  const said = [diditCode, detail].filter(Boolean).join(': ');
+  return new DiditApiError(code, `Didit ${operation} answered ${status}${said ? `: ${said}` : ''}`, {
     operation,
     status,
     retryAfterMs,

@@ -3,11 +3,14 @@ import {
   queuePageSchema,
   reasonCatalogSchema,
   refreshMediaResponseSchema,
+  revealResponseSchema,
   sessionDetailSchema,
   type DecisionRequest,
   type Media,
   type QueuePage,
   type ReasonCatalog,
+  type RevealRequest,
+  type RevealResponse,
   type SessionDetail,
 } from '../../../server/contract/review.ts';
 
@@ -16,7 +19,7 @@ import { ApiError, apiRequest } from './client.ts';
 export { ApiError };
 
 /**
- * The review loop's API calls (queue, session, claim, decide, notes, media refresh), through the
+ * The review loop's API calls (queue, session, claim, decide, notes, media refresh, reveal), through the
  * shared client (`client.ts`: JSON, same-origin cookies, CSRF header, `ApiError`, 401 → sign-in).
  * Every response is parsed with the contract's zod schemas.
  */
@@ -43,6 +46,12 @@ export interface ReviewApi {
    * to load here) is still current; otherwise the current ones. Limited per person (429).
    */
   refreshMedia(id: string, brokenUrl?: string): Promise<Media>;
+  /**
+   * Reveals the session's faces: the look the audit trail records, with a purpose of access when
+   * the session is not the caller's (400 `purpose_required` without one). The page unblurs only
+   * once this succeeds.
+   */
+  reveal(id: string, body: RevealRequest): Promise<RevealResponse>;
   getReasons(): Promise<ReasonCatalog>;
 }
 
@@ -72,6 +81,7 @@ export const httpReviewApi: ReviewApi = {
     request('POST', `${sessionPath(id)}/refresh-media`, brokenUrl ? { brokenUrl } : {}, refreshMediaResponseSchema).then(
       (r) => r.media,
     ),
+  reveal: (id, body) => request('POST', `${sessionPath(id)}/reveal`, body, revealResponseSchema),
   getReasons: () => request('GET', '/api/review/reasons', undefined, reasonCatalogSchema),
 };
 

@@ -7,7 +7,8 @@ import type {
   WorkflowDetailDto,
   WorkflowDto,
 } from '../../../server/contract/thresholds.ts';
-import { ApiError, apiGet, apiPost } from './client.ts';
+import { viewerRevealResponseSchema } from '../../../server/contract/thresholds-responses.ts';
+import { ApiError, apiGet, apiPost, apiRequest } from './client.ts';
 
 /**
  * Threshold tuning's API calls. Responses are typed by the shared contract; the server builds
@@ -19,6 +20,9 @@ const base = (workflowId: string) => `/api/workflows/${encodeURIComponent(workfl
 
 export const listWorkflows = (signal?: AbortSignal) => apiGet('/api/workflows', shape<{ items: WorkflowDto[] }>(), { signal });
 export const getWorkflow = (id: string, signal?: AbortSignal) => apiGet(base(id), shape<WorkflowDetailDto>(), { signal });
+/** Whether viewers may reveal faces in this workflow (a lead's setting; audited). */
+export const setViewersMayReveal = (id: string, viewersMayReveal: boolean) =>
+  apiRequest('PUT', `${base(id)}/viewer-reveal`, viewerRevealResponseSchema, { body: { viewersMayReveal } });
 export const syncWorkflows = () => apiPost('/api/workflows/sync', {}, shape<{ seen: number; drifted: number }>());
 export const getScoreDistribution = (id: string, days: number, signal?: AbortSignal) =>
   retryWhenBusy(() => apiGet(`${base(id)}/score-distribution?days=${days}`, shape<HistogramDto>(), { signal }), signal);

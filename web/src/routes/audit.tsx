@@ -70,7 +70,9 @@ export function Component() {
         )
       ) : entries.length === 0 ? (
         <EmptyState title="Nothing recorded for these filters">
-          <p>Sign-ins, decisions, threshold changes, token changes and evidence views are recorded here.</p>
+          <p>
+            Sign-ins, decisions, threshold changes, token changes and reveals of faces (with their purpose) are recorded here.
+          </p>
         </EmptyState>
       ) : (
         <>

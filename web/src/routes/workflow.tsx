@@ -11,6 +11,7 @@ import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
 import { SlaSetting } from '../components/workflows/SlaSetting.tsx';
+import { ViewerRevealSetting } from '../components/workflows/ViewerRevealSetting.tsx';
 import { formatDateTime } from '../format/date.ts';
 
 export function Component() {
@@ -48,6 +49,12 @@ export function Component() {
         key={workflow.slaMinutes}
         workflowId={workflow.id}
         slaMinutes={workflow.slaMinutes}
+        canChange={canConfigure}
+        onChanged={load}
+      />
+      <ViewerRevealSetting
+        workflowId={workflow.id}
+        viewersMayReveal={workflow.viewersMayReveal}
         canChange={canConfigure}
         onChanged={load}
       />

@@ -1,14 +1,16 @@
 import { useState, type FormEvent } from 'react';
+import { accessPurposes } from '../../../../server/contract/privacy.ts';
 import { fromLocalInput, toLocalInput, type AuditFilters as Filters } from './audit-url.ts';
 import styles from './Audit.module.css';
 
-/** Filter bar: who, what, on what, when. Applying replaces the URL's filters. */
+/** Filter bar: who, what, on what, why (a reveal's purpose of access), when. Applying replaces the URL's filters. */
 export function AuditFilters({ value, onApply }: { value: Filters; onApply: (filters: Filters) => void }) {
   const [draft, setDraft] = useState({
     actor: value.actor ?? '',
     action: value.action ?? '',
     targetType: value.targetType ?? '',
     targetId: value.targetId ?? '',
+    purpose: value.purpose ?? '',
     from: toLocalInput(value.from),
     to: toLocalInput(value.to),
   });
@@ -21,6 +23,7 @@ export function AuditFilters({ value, onApply }: { value: Filters; onApply: (fil
       action: draft.action,
       targetType: draft.targetType,
       targetId: draft.targetId,
+      purpose: draft.purpose,
       from: fromLocalInput(draft.from),
       to: fromLocalInput(draft.to),
     });
@@ -44,6 +47,17 @@ export function AuditFilters({ value, onApply }: { value: Filters; onApply: (fil
         <input value={draft.targetId} onChange={set('targetId')} />
       </label>
       <label>
+        Purpose
+        <select value={draft.purpose} onChange={set('purpose')}>
+          <option value="">Any</option>
+          {accessPurposes.map((purpose) => (
+            <option key={purpose.code} value={purpose.code}>
+              {purpose.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
         From
         <input type="datetime-local" value={draft.from} onChange={set('from')} />
       </label>
@@ -57,7 +71,7 @@ export function AuditFilters({ value, onApply }: { value: Filters; onApply: (fil
           type="button"
           className={styles.secondary}
           onClick={() => {
-            setDraft({ actor: '', action: '', targetType: '', targetId: '', from: '', to: '' });
+            setDraft({ actor: '', action: '', targetType: '', targetId: '', purpose: '', from: '', to: '' });
             onApply({});
           }}
         >

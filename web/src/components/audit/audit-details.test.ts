@@ -56,6 +56,56 @@ describe('audit details as text', () => {
     ).toBe('v5 proposed · liveness 75/50 → 70/50 · face match 80/60 · “Too many good selfies sent to review”');
   });
 
+  it('reads a reveal of the faces with its purpose of access, and the viewer-reveal setting', () => {
+    expect(summarizeAuditDetails('session.media_viewed', { purpose: null, purposeNote: null, claimed: true })).toBe(
+      'revealed the faces · claimed session',
+    );
+    expect(
+      summarizeAuditDetails('session.media_viewed', {
+        purpose: 'legal_request',
+        purposeNote: 'Court order 12/3',
+        claimed: false,
+      }),
+    ).toBe('revealed the faces · purpose: Legal or regulatory request · “Court order 12/3”');
+    expect(
+      summarizeAuditDetails('session.media_viewed', { purpose: 'fraud_investigation', purposeNote: null, claimed: false }),
+    ).toBe('revealed the faces · purpose: Fraud or security investigation');
+    expect(summarizeAuditDetails('workflow.viewer_reveal_changed', { from: false, to: true })).toBe(
+      'viewers may now reveal faces',
+    );
+    expect(summarizeAuditDetails('workflow.viewer_reveal_changed', { from: true, to: false })).toBe(
+      'faces hidden from viewers again',
+    );
+  });
+
+  it('reads retention passes and erasure requests by their counts and reference, never a person', () => {
+    expect(
+      summarizeAuditDetails('privacy.retention_applied', {
+        sessions: 3,
+        webhookBodies: 7,
+        quarantined: 1,
+        notes: 0,
+        hashed: 2,
+        retentionDays: 90,
+        cutoff: '2026-09-01T00:00:00.000Z',
+      }),
+    ).toBe(
+      'personal data removed from 3 sessions · 90 days after the final decision · 7 delivery bodies · 1 quarantined delivery',
+    );
+    expect(
+      summarizeAuditDetails('privacy.erasure_requested', {
+        reference: 'DSAR-2026-0101',
+        scope: 'person',
+        resumed: false,
+        sessionsKnown: 1,
+        removed: { sessions: 1 },
+      }),
+    ).toBe('erasure requested · DSAR-2026-0101 · every session of the person · 1 session erased here');
+    expect(
+      summarizeAuditDetails('privacy.erasure_completed', { reference: 'DSAR-2026-0101', sessions: 2, deleted: 1, gone: 1 }),
+    ).toBe('erasure complete · DSAR-2026-0101 · 2 sessions deleted at Didit · 1 already gone there');
+  });
+
   it('reads sign-in failures, evidence refreshes and Didit version changes in words', () => {
     expect(summarizeAuditDetails('auth.login_failed', { reason: 'state mismatch' })).toBe('state mismatch');
     expect(summarizeAuditDetails('session.media_viewed', { refreshed: true, stale: false })).toBe('links refreshed');

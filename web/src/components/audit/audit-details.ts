@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessPurposeLabel } from '../../../../server/contract/privacy.ts';
 import { formatDateTime } from '../../format/date.ts';
 
 /**
@@ -129,6 +130,9 @@ const version = z.number();
 const diditVersion = z.union([z.number(), z.string()]).nullable().optional();
 const diditV = (value: number | string | null | undefined) => (value == null ? 'unknown version' : `v${value}`);
 
+/** "1 session", "3 sessions". */
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 const joinParts = (parts: Array<string | null | undefined | false>) => parts.filter(Boolean).join(separator);
 
 function describe<S extends z.ZodType>(schema: S, format: (details: z.infer<S>) => string) {
@@ -159,6 +163,19 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
         ]),
     ),
     'session.media_viewed': (details) => {
+      // Since issue 19: the reveal of the blurred faces, with the purpose of access when the session was not theirs.
+      const revealed = z
+        .object({ purpose: z.string().nullable(), purposeNote: optionalText, claimed: z.boolean().optional() })
+        .safeParse(details);
+      if (revealed.success) {
+        const { purpose, purposeNote, claimed } = revealed.data;
+        return joinParts([
+          'revealed the faces',
+          purpose ? `purpose: ${accessPurposeLabel(purpose)}` : claimed ? 'claimed session' : null,
+          purposeNote ? `“${clip(purposeNote)}”` : null,
+        ]);
+      }
+      // Older entries: the page open (or a media refresh) was the look.
       const refresh = z.object({ refreshed: z.boolean(), stale: z.boolean().optional() }).safeParse(details);
       if (refresh.success) {
         return joinParts([
@@ -212,6 +229,49 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
     ),
     'threshold.drift_resolved': describe(z.object({ version, thresholds: thresholdSet }), (d) =>
       joinParts([`Didit matches v${d.version} again`, formatThresholds(d.thresholds)]),
+    ),
+    'privacy.retention_applied': describe(
+      z.object({
+        sessions: z.number(),
+        webhookBodies: z.number().optional(),
+        quarantined: z.number().optional(),
+        notes: z.number().optional(),
+        retentionDays: z.number().optional(),
+      }),
+      (d) =>
+        joinParts([
+          `personal data removed from ${count(d.sessions, 'session')}`,
+          d.retentionDays ? `${d.retentionDays} days after the final decision` : null,
+          d.webhookBodies ? `${count(d.webhookBodies, 'delivery body', 'delivery bodies')}` : null,
+          d.quarantined ? `${count(d.quarantined, 'quarantined delivery', 'quarantined deliveries')}` : null,
+          d.notes ? `${count(d.notes, 'note')}` : null,
+        ]),
+    ),
+    'privacy.erasure_requested': describe(
+      z.object({
+        reference: z.string(),
+        scope: z.string().optional(),
+        resumed: z.boolean().optional(),
+        sessionsKnown: z.number(),
+      }),
+      (d) =>
+        joinParts([
+          `erasure ${d.resumed ? 'resumed' : 'requested'} · ${d.reference}`,
+          d.scope === 'session' ? 'this session only' : 'every session of the person',
+          `${count(d.sessionsKnown, 'session')} erased here`,
+        ]),
+    ),
+    'privacy.erasure_completed': describe(
+      z.object({ reference: z.string(), sessions: z.number(), deleted: z.number().optional(), gone: z.number().optional() }),
+      (d) =>
+        joinParts([
+          `erasure complete · ${d.reference}`,
+          `${count(d.sessions, 'session')} deleted at Didit`,
+          d.gone ? `${d.gone} already gone there` : null,
+        ]),
+    ),
+    'workflow.viewer_reveal_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
+      d.to ? 'viewers may now reveal faces' : 'faces hidden from viewers again',
     ),
     'workflow.didit_version_changed': describe(
       z.object({

@@ -1,5 +1,7 @@
+import { accessPurposeSchema } from '../../../../server/contract/privacy.ts';
+
 /** The audit page's filters live in the URL (shareable, back/forward-able); empty ones are omitted. */
-export const auditFilterKeys = ['actor', 'action', 'targetType', 'targetId', 'from', 'to'] as const;
+export const auditFilterKeys = ['actor', 'action', 'targetType', 'targetId', 'purpose', 'from', 'to'] as const;
 export type AuditFilterKey = (typeof auditFilterKeys)[number];
 export type AuditFilters = Partial<Record<AuditFilterKey, string>>;
 
@@ -7,6 +9,8 @@ export function filtersFromSearch(params: URLSearchParams): AuditFilters {
   const filters: AuditFilters = {};
   for (const key of auditFilterKeys) {
     const value = params.get(key)?.trim();
+    // A purpose the console does not know would only be refused: it is left out.
+    if (key === 'purpose' && !accessPurposeSchema.safeParse(value).success) continue;
     if (value) filters[key] = value.slice(0, 200);
   }
   return filters;

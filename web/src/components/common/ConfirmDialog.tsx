@@ -1,8 +1,6 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
-import styles from './ConfirmDialog.module.css';
-
-const focusableSelector =
-  'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href]';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { Modal, ModalActions } from './Modal.tsx';
+import styles from './Modal.module.css';
 
 /** A note the dialog asks for (e.g. why a proposal is rejected), sent to `onConfirm`. */
 export interface DialogNoteField {
@@ -29,10 +27,9 @@ export interface ConfirmDialogProps {
 }
 
 /**
- * The in-app replacement for the browser's confirm box: a modal dialog, rendered by its parent
- * only while open. Focus starts on Cancel (the safe choice) and stays in the dialog (Tab and
- * Shift+Tab cycle); Esc, Cancel or a click outside cancels; on close focus goes back to what had
- * it before, the button that opened it, when that is still on the page.
+ * The in-app replacement for the browser's confirm box, on the shared `Modal` (focus kept inside,
+ * Esc or a click outside cancels, focus goes back to the opener). Focus starts on Cancel, the
+ * safe choice, or in the note when there is one.
  */
 export function ConfirmDialog({
   title,
@@ -43,11 +40,8 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
-  const titleId = useId();
-  const bodyId = useId();
   const noteId = useId();
   const problemId = useId();
-  const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState(note?.initial ?? '');
@@ -55,52 +49,11 @@ export function ConfirmDialog({
   const [error, setError] = useState<string | undefined>();
   const problem = note?.check?.(text) ?? null;
 
-  // A ref, so the effect below runs once per opening rather than on every render of the parent.
-  const cancel = useRef(onCancel);
+  // The modal focuses the note as it opens (its effect runs first); the caret goes after the prefilled text.
   useEffect(() => {
-    cancel.current = () => {
-      if (!busy) onCancel();
-    };
-  }, [busy, onCancel]);
-
-  useEffect(() => {
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const field = noteRef.current;
-    if (field) {
-      field.focus();
-      field.setSelectionRange(field.value.length, field.value.length);
-    } else {
-      cancelRef.current?.focus();
-    }
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape') return;
-      event.preventDefault();
-      event.stopPropagation();
-      cancel.current();
-    };
-    document.addEventListener('keydown', onKeyDown);
-    return () => {
-      document.removeEventListener('keydown', onKeyDown);
-      if (previous?.isConnected) previous.focus();
-    };
+    field?.setSelectionRange(field.value.length, field.value.length);
   }, []);
-
-  const trapTab = (event: ReactKeyboardEvent) => {
-    const dialog = dialogRef.current;
-    if (event.key !== 'Tab' || !dialog) return;
-    const focusable = [...dialog.querySelectorAll<HTMLElement>(focusableSelector)];
-    const first = focusable[0];
-    const last = focusable.at(-1);
-    if (!first || !last) return;
-    const active = document.activeElement;
-    if (event.shiftKey && (active === first || !dialog.contains(active))) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
-      event.preventDefault();
-      first.focus();
-    }
-  };
 
   const accept = async () => {
     if (busy || problem !== null) return;
@@ -115,75 +68,46 @@ export function ConfirmDialog({
   };
 
   return (
-    <div
-      className={styles.backdrop}
-      onMouseDown={(event) => {
-        if (event.target === event.currentTarget) cancel.current();
-      }}
-    >
-      <div
-        ref={dialogRef}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={bodyId}
-        className={styles.dialog}
-        onKeyDown={trapTab}
-      >
-        <h2 id={titleId} className={styles.title}>
-          {title}
-        </h2>
-        <div id={bodyId} className={styles.body}>
-          {children}
-        </div>
-        {note ? (
-          <>
-            <label htmlFor={noteId} className={styles.label}>
-              {note.label}
-            </label>
-            <textarea
-              ref={noteRef}
-              id={noteId}
-              className={styles.note}
-              value={text}
-              maxLength={2000}
-              aria-invalid={problem !== null ? true : undefined}
-              aria-describedby={problem !== null ? problemId : undefined}
-              onChange={(event) => setText(event.target.value)}
-              onKeyDown={(event) => {
-                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-                  event.preventDefault();
-                  void accept();
-                }
-              }}
-            />
-            {problem !== null ? (
-              <p id={problemId} className={styles.problem}>
-                {problem}
-              </p>
-            ) : null}
-          </>
-        ) : null}
-        {error ? (
-          <p role="alert" className={styles.error}>
-            {error}
-          </p>
-        ) : null}
-        <div className={styles.actions}>
-          <button ref={cancelRef} type="button" className={styles.button} disabled={busy} onClick={() => cancel.current()}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={`${styles.button} ${tone === 'danger' ? styles.danger : styles.primary}`}
-            disabled={busy || problem !== null}
-            aria-busy={busy || undefined}
-            onClick={() => void accept()}
-          >
-            {busy ? 'Working…' : confirmLabel}
-          </button>
-        </div>
-      </div>
-    </div>
+    <Modal title={title} description={children} initialFocus={note ? noteRef : cancelRef} busy={busy} onCancel={onCancel}>
+      {note ? (
+        <>
+          <label htmlFor={noteId} className={styles.label}>
+            {note.label}
+          </label>
+          <textarea
+            ref={noteRef}
+            id={noteId}
+            className={styles.field}
+            value={text}
+            maxLength={2000}
+            aria-invalid={problem !== null ? true : undefined}
+            aria-describedby={problem !== null ? problemId : undefined}
+            onChange={(event) => setText(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                void accept();
+              }
+            }}
+          />
+          {problem !== null ? (
+            <p id={problemId} className={styles.hint}>
+              {problem}
+            </p>
+          ) : null}
+        </>
+      ) : null}
+      <ModalActions error={error} busy={busy} onCancel={onCancel} cancelRef={cancelRef}>
+        <button
+          type="button"
+          className={`${styles.button} ${tone === 'danger' ? styles.danger : styles.primary}`}
+          disabled={busy || problem !== null}
+          aria-busy={busy || undefined}
+          onClick={() => void accept()}
+        >
+          {busy ? 'Working…' : confirmLabel}
+        </button>
+      </ModalActions>
+    </Modal>
   );
 }

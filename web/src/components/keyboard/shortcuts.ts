@@ -19,6 +19,7 @@ export const sessionShortcuts: ShortcutHelp[] = [
   { keys: ['Enter'], description: 'Send the decision, once a reason is chosen' },
   { keys: ['Ctrl', 'Enter'], description: 'From the note: send the decision, or add the note on its own (⌘ Enter on a Mac)' },
   { keys: ['c'], description: 'Claim the next session and open it' },
+  { keys: ['v'], description: 'Reveal the faces (asks for a purpose on a session you have not claimed), or blur them again' },
   { keys: ['+', '-', '0'], description: 'Zoom the images in, out, reset' },
   { keys: ['Esc'], description: 'Leave the note, close the form or dialog' },
   { keys: ['?'], description: 'Show these shortcuts' },

@@ -1,5 +1,6 @@
 import type { SessionDetail } from '../../../../server/contract/review.ts';
 import { DecisionForm, type DecisionFormProps } from './DecisionForm.tsx';
+import { PrivacyPanel } from './PrivacyPanel.tsx';
 import { PushState } from './PushState.tsx';
 import { ScoreBar } from './ScoreBar.tsx';
 import styles from './SessionView.module.css';
@@ -29,6 +30,7 @@ export function DecisionColumn({ pushCheckError, onChange, ...form }: DecisionCo
         ) : null}
         <DecisionForm {...form} />
       </section>
+      <PrivacyPanel session={session} onChange={onChange} />
     </aside>
   );
 }

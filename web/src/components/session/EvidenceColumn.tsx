@@ -2,22 +2,32 @@ import type { SessionDetail } from '../../../../server/contract/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
 import type { MediaRefreshState } from '../../hooks/use-media-refresh.ts';
 import { MediaCompare } from './MediaCompare.tsx';
+import type { RevealState } from './use-reveal.ts';
 import styles from './SessionView.module.css';
 
-/** The evidence images side by side, for roles that may see faces. */
+/**
+ * The evidence images side by side, blurred until revealed, for people who may see faces; for a
+ * viewer where the workflow keeps faces from viewers, a note instead (the server sent no links).
+ */
 export function EvidenceColumn({
   session,
   media,
+  reveal,
   shortcutsEnabled,
 }: {
   session: SessionDetail;
   media: MediaRefreshState;
+  reveal: RevealState;
   shortcutsEnabled: boolean;
 }) {
   const canViewMedia = useCapability('media.view');
   return (
     <div className={styles.evidence}>
-      {canViewMedia ? (
+      {canViewMedia && !session.reveal.allowed ? (
+        <p className={styles.muted} role="note">
+          Faces are hidden: viewers see scores and warnings only in this workflow.
+        </p>
+      ) : canViewMedia ? (
         <MediaCompare
           media={media.media}
           method={session.livenessMethod}
@@ -31,6 +41,11 @@ export function EvidenceColumn({
           failed={media.failed}
           onRetry={media.retry}
           shortcutsEnabled={shortcutsEnabled}
+          revealed={reveal.revealed}
+          onToggleReveal={reveal.toggle}
+          purposeRequired={session.reveal.purposeRequired}
+          revealPending={reveal.pending}
+          revealError={reveal.error}
         />
       ) : (
         <p className={styles.muted}>Your role does not include viewing the evidence images.</p>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent } from 'react';
 import type { Media } from '../../../../server/contract/review.ts';
 import { useShortcuts } from '../../hooks/use-shortcuts.ts';
+import { KeyButton } from '../keyboard/KeyButton.tsx';
 import styles from './MediaCompare.module.css';
 
 export interface View {
@@ -37,6 +38,18 @@ export interface MediaCompareProps {
   failed?: (url: string | null) => boolean;
   onRetry?: () => void;
   shortcutsEnabled: boolean;
+  /**
+   * The faces are shown as they are; otherwise blurred by a CSS filter on the same image and
+   * video (issue 19: nothing is revealed until the person asks, and the reveal is audited).
+   */
+  revealed: boolean;
+  /** The "Reveal faces" / "Blur faces" button (the page's `v` key does the same). */
+  onToggleReveal: () => void;
+  /** Revealing asks for a purpose of access first (the button says so with an ellipsis). */
+  purposeRequired?: boolean;
+  revealPending?: boolean;
+  /** Why the last reveal failed: the faces stay blurred. */
+  revealError?: string | null;
 }
 
 /**
@@ -65,7 +78,8 @@ function formatCountdown(seconds: number): string {
 /**
  * The live selfie and the reference portrait side by side, zoomed and panned together
  * (wheel, buttons, + / - / 0 keys, drag, arrow keys on a focused image), the capture video
- * below for FLASHING / ACTIVE_3D, and the links' remaining lifetime.
+ * below for FLASHING / ACTIVE_3D, and the links' remaining lifetime. Faces are blurred until
+ * revealed (`revealed`; the button and the page's `v`).
  */
 export function MediaCompare({
   media,
@@ -80,6 +94,11 @@ export function MediaCompare({
   failed,
   onRetry,
   shortcutsEnabled,
+  revealed,
+  onToggleReveal,
+  purposeRequired = false,
+  revealPending = false,
+  revealError = null,
 }: MediaCompareProps) {
   const [view, setView] = useState<View>(initialView);
   const drag = useRef<{ pointerId: number; startX: number; startY: number; view: View } | null>(null);
@@ -130,6 +149,8 @@ export function MediaCompare({
   };
 
   const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+  const blurred = !revealed;
+  const blurClass = blurred ? ` ${styles.blurred}` : '';
   // Asks for fresh links at once: offered wherever the page says the images are not there.
   const retryNow =
     onRetry && !refreshing ? (
@@ -147,7 +168,7 @@ export function MediaCompare({
         className={styles.frame}
         data-zoom-frame=""
         role="group"
-        aria-label={`${label}, zoom ${Math.round(view.scale * 100)}%`}
+        aria-label={`${label}, ${blurred ? 'blurred, ' : ''}zoom ${Math.round(view.scale * 100)}%`}
         tabIndex={0}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
@@ -166,7 +187,8 @@ export function MediaCompare({
             src={url}
             alt={label}
             draggable={false}
-            className={styles.image}
+            className={`${styles.image}${blurClass}`}
+            data-blurred={blurred}
             style={{ transform }}
             onError={() => onMediaError(url)}
             onLoad={() => onMediaLoad?.(url)}
@@ -198,6 +220,15 @@ export function MediaCompare({
             Reset
           </button>
         </div>
+        <KeyButton
+          shortcut="v"
+          onClick={onToggleReveal}
+          disabled={revealPending}
+          aria-pressed={revealed}
+          aria-haspopup={!revealed && purposeRequired ? 'dialog' : undefined}
+        >
+          {revealPending ? 'Revealing…' : revealed ? 'Blur faces' : purposeRequired ? 'Reveal faces…' : 'Reveal faces'}
+        </KeyButton>
         <span className={`${styles.expiry} ${expiringSoon ? styles.expiring : ''}`} role="timer" aria-live="off">
           {refreshing
             ? secondsLeft !== null && secondsLeft <= 0
@@ -208,6 +239,11 @@ export function MediaCompare({
               : `Links valid for ${formatCountdown(secondsLeft)}`}
         </span>
       </div>
+      {revealError ? (
+        <p className={styles.revealError} role="alert">
+          {revealError}
+        </p>
+      ) : null}
       {media.stale || refreshError ? (
         <p className={styles.notice} role="status">
           {staleNotice(media, refreshError, retryInSeconds)}
@@ -222,13 +258,16 @@ export function MediaCompare({
         <figure className={styles.videoFigure}>
           <figcaption className={styles.caption}>Capture video{method ? ` (${method})` : ''}</figcaption>
           {media.video ? (
-            <video
-              className={styles.video}
-              src={media.video}
-              controls
-              preload="metadata"
-              onError={() => media.video && onMediaError(media.video)}
-            />
+            <div className={styles.videoFrame}>
+              <video
+                className={`${styles.video}${blurClass}`}
+                data-blurred={blurred}
+                src={media.video}
+                controls
+                preload="metadata"
+                onError={() => media.video && onMediaError(media.video)}
+              />
+            </div>
           ) : (
             <p className={styles.missing}>No video for this capture</p>
           )}

@@ -13,9 +13,11 @@ import { DecisionColumn } from './DecisionColumn.tsx';
 import { emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
 import { EvidenceColumn, missingEvidenceOf } from './EvidenceColumn.tsx';
 import type { SessionIntent } from './intent.ts';
+import { PurposeDialog } from './PurposeDialog.tsx';
 import { SessionHeader, sessionLabel } from './SessionHeader.tsx';
 import { SessionRecord } from './SessionRecord.tsx';
 import { useDecisionShortcuts } from './use-decision-shortcuts.ts';
+import { useReveal } from './use-reveal.ts';
 import { useSessionCopy } from './use-session-copy.ts';
 import styles from './SessionView.module.css';
 
@@ -47,6 +49,17 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const media = useMediaRefresh(session.id, session.media);
   const closeHelp = useCallback(() => setHelpOpen(false), []);
   const canClaim = useCapability('session.claim');
+  const canViewMedia = useCapability('media.view');
+  // Faces blurred until revealed; the reveal is the audited look (issue 19).
+  const reveal = useReveal(session);
+  const dialogOpen = helpOpen || reveal.asking;
+  const onToggleReveal = () => {
+    if (!canViewMedia || !session.reveal.allowed) {
+      setMessage('Faces are hidden: viewers see scores and warnings only in this workflow.');
+      return;
+    }
+    reveal.toggle();
+  };
   const onClaimNext = canClaim ? () => void claimNext() : undefined;
 
   const update = useCallback(
@@ -79,7 +92,8 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
     say: setMessage,
     onClaimNext,
     onShowShortcuts: () => setHelpOpen(true),
-    enabled: !helpOpen,
+    onToggleReveal,
+    enabled: !dialogOpen,
   });
 
   return (
@@ -94,7 +108,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
         status={claimMessage ?? message}
       />
       <div className={styles.layout}>
-        <EvidenceColumn session={session} media={media} shortcutsEnabled={!helpOpen} />
+        <EvidenceColumn session={session} media={media} reveal={reveal} shortcutsEnabled={!dialogOpen} />
         <DecisionColumn
           pushCheckError={pushCheckError}
           onChange={update}
@@ -117,6 +131,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
       </div>
       <SessionRecord session={session} linkSearch={linkSearch} />
       <ShortcutsDialog open={helpOpen} onClose={closeHelp} title="Session shortcuts" shortcuts={sessionShortcuts} />
+      {reveal.asking ? <PurposeDialog onReveal={reveal.reveal} onCancel={reveal.cancel} /> : null}
     </article>
   );
 }

@@ -119,6 +119,7 @@ export function fakeApi(overrides: Partial<ReviewApi> = {}): ReviewApi {
     addNote: unexpected('addNote'),
     retryPush: unexpected('retryPush'),
     refreshMedia: unexpected('refreshMedia'),
+    reveal: unexpected('reveal'),
     getReasons: () => Promise.resolve(reasons),
     ...overrides,
   };

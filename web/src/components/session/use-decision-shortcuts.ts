@@ -13,13 +13,16 @@ export interface DecisionShortcutsOptions {
   /** Absent for roles that cannot claim: `c` then does nothing. */
   onClaimNext?: () => void;
   onShowShortcuts: () => void;
+  /** `v`: reveal the faces (asking for a purpose first where needed), or blur them again. */
+  onToggleReveal?: () => void;
   /** Off while a dialog is open. */
   enabled: boolean;
 }
 
 /**
  * The session page's keyboard: `a`/`d` choose a verdict, `1`–`9` its reason, `n` the note,
- * Enter submits, Escape clears the verdict, `c` claims the next session, `?` lists them.
+ * Enter submits, Escape clears the verdict, `c` claims the next session, `v` reveals or blurs
+ * the faces, `?` lists them.
  * Returns the decision form's refs the keys focus and submit.
  */
 export function useDecisionShortcuts({
@@ -30,6 +33,7 @@ export function useDecisionShortcuts({
   say,
   onClaimNext,
   onShowShortcuts,
+  onToggleReveal,
   enabled,
 }: DecisionShortcutsOptions) {
   const fieldRef = useRef<HTMLFieldSetElement>(null);
@@ -62,6 +66,7 @@ export function useDecisionShortcuts({
       ...digits,
       n: () => noteRef.current?.focus(),
       c: () => (onClaimNext ? onClaimNext() : false),
+      v: () => (onToggleReveal ? onToggleReveal() : false),
       Enter: (event) => {
         if (isInteractiveTarget(event.target) || !draft.decision || !draft.reason) return false;
         formRef.current?.requestSubmit();

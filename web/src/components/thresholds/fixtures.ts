@@ -18,6 +18,7 @@ export function workflowDetail(overrides: Partial<WorkflowDetailDto> = {}): Work
     hasFaceMatch: true,
     livenessMethod: 'PASSIVE',
     slaMinutes: 240,
+    viewersMayReveal: false,
     current: thresholds,
     currentVersion: 1,
     didit: thresholds,
