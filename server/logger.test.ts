@@ -145,4 +145,11 @@ describe('error logging', () => {
       expect(logged()).not.toContain(fragment);
     });
   });
+
+  it('redacts bodies, payloads and media at the top level of a line as well as nested', () => {
+    logger.warn({ body: { detail: link }, media: { selfie: link }, payload: link, rawBody: link }, 'top level');
+    logger.warn({ response: { body: link, url: link } }, 'nested');
+    expect(logged()).not.toContain(fragment);
+    expect(lines.filter((line) => line.includes('[redacted]'))).toHaveLength(2);
+  });
 });

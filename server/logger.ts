@@ -23,6 +23,12 @@ const redactPaths = [
   '*.body',
   '*.rawBody',
   '*.payload',
+  // The same keys at the top level of a line (`logger.warn({ body }, …)`); not `url`, which is
+  // how a process announces where it listens.
+  'media',
+  'body',
+  'rawBody',
+  'payload',
 ];
 
 /**
