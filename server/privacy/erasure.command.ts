@@ -106,7 +106,7 @@ function summary(status: ErasureStatus): string[] {
   lines.push(
     status.state === 'completed'
       ? `Request ${status.id} completed: Didit confirmed every session gone.`
-      : `Request ${status.id} is ${status.state === 'failed' ? 'blocked' : 'in progress'}${status.lastError ? `: ${status.lastError}` : ''}.`,
+      : `Request ${status.id} is ${status.state === 'failed' ? 'blocked' : 'in progress'}${status.lastError ? `: ${status.lastError.replace(/\.+$/, '')}` : ''}.`,
   );
   return lines;
 }

@@ -197,6 +197,9 @@ describe('GET /api/erasures/:id', () => {
       expect(res.status).toBe(409);
       expect((await bodyOf(res)).error.details).toMatchObject({ reason: 'erased' });
     }
+    const detail = await bodyOf(await fetch(`${baseUrl}/api/sessions/${id}`, { headers: authHeaders(analyst) }));
+    expect(detail.allowed).toEqual({ claim: false, release: false, decide: [], note: false });
+    expect(detail.privacy).toMatchObject({ removal: 'erasure', erasureReference: 'DSAR-2026-0199' });
     const stay = await ctx.db
       .selectFrom('review_interval')
       .select(['left_at', 'left_status'])

@@ -215,7 +215,10 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
       pushError: event.push_error,
     })),
   ].sort((a, b) => a.at.localeCompare(b.at));
-  const canDecide = can(actor.role, 'session.decide') && session.review_push_state !== 'pending' && !(claimActive && !mine);
+  // Erased on request: deleted at Didit, nothing left to claim, decide or note (ADR 0016).
+  const erased = session.personal_data_removal === 'erasure';
+  const canDecide =
+    !erased && can(actor.role, 'session.decide') && session.review_push_state !== 'pending' && !(claimActive && !mine);
   return {
     ...toQueueItem(
       {
@@ -254,10 +257,11 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
       purposeRequired: !mine,
     },
     allowed: {
-      claim: can(actor.role, 'session.claim') && actor.kind === 'user' && session.status === 'In Review' && !claimActive,
+      claim:
+        !erased && can(actor.role, 'session.claim') && actor.kind === 'user' && session.status === 'In Review' && !claimActive,
       release: mine || (claimActive && can(actor.role, 'claim.release_others')),
       decide: canDecide ? decisionsAllowedFrom(session.status) : [],
-      note: can(actor.role, 'session.note'),
+      note: !erased && can(actor.role, 'session.note'),
     },
   };
 }

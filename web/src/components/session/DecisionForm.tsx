@@ -119,11 +119,13 @@ export function DecisionForm({
   if (allowed.length === 0) {
     const why = !canDecide
       ? 'Your role can read this session but not decide it.'
-      : session.claim && !session.allowed.release
-        ? `${session.claim.label} is working on this session.`
-        : session.allowed.claim
-          ? 'Claim the session to decide it.'
-          : 'You cannot decide this session.';
+      : session.privacy.removal === 'erasure'
+        ? 'This person was erased on request: there is nothing left to decide.'
+        : session.claim && !session.allowed.release
+          ? `${session.claim.label} is working on this session.`
+          : session.allowed.claim
+            ? 'Claim the session to decide it.'
+            : 'You cannot decide this session.';
     return (
       <section aria-label="Decision" className={styles.form}>
         <p className={styles.muted}>{why}</p>

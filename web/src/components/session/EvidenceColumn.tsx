@@ -7,7 +7,8 @@ import styles from './SessionView.module.css';
 
 /**
  * The evidence images side by side, blurred until revealed, for people who may see faces; for a
- * viewer where the workflow keeps faces from viewers, a note instead (the server sent no links).
+ * viewer where the workflow keeps faces from viewers, a note instead (the server sent no links);
+ * once retention or an erasure removed the links, a note saying so (and where the images are).
  */
 export function EvidenceColumn({
   session,
@@ -21,9 +22,16 @@ export function EvidenceColumn({
   shortcutsEnabled: boolean;
 }) {
   const canViewMedia = useCapability('media.view');
+  const removed = session.privacy.removal;
   return (
     <div className={styles.evidence}>
-      {canViewMedia && !session.reveal.allowed ? (
+      {removed ? (
+        <p className={styles.muted} role="note">
+          {removed === 'erasure'
+            ? `The person was erased on request${session.privacy.erasureReference ? ` ${session.privacy.erasureReference}` : ''}: the console holds no links to their images any more, and their sessions are deleted at Didit.`
+            : `The links to the images were removed ${session.privacy.retentionDays} days after the final decision (retention). The images are only at Didit now, for as long as Didit's own retention keeps them.`}
+        </p>
+      ) : canViewMedia && !session.reveal.allowed ? (
         <p className={styles.muted} role="note">
           Faces are hidden: viewers see scores and warnings only in this workflow.
         </p>

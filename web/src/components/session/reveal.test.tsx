@@ -147,6 +147,49 @@ describe('blur until reveal (issue 19)', () => {
   });
 });
 
+describe('once the personal data is gone', () => {
+  const gone = { decision: false, mediaLinks: false, vendorData: false, notes: false };
+  const noLinks = { selfie: null, portrait: null, video: null, expiresAt: null, stale: false };
+
+  it('an erased session says so instead of showing empty images, and offers no decision or reveal', async () => {
+    const session = sessionDetail({
+      vendorData: null,
+      media: noLinks,
+      privacy: {
+        heldLocally: gone,
+        removedAt: '2026-11-30T11:02:00.000Z',
+        removal: 'erasure',
+        erasureReference: 'DSAR-2026-0042',
+        retentionDays: 90,
+        removableAfter: null,
+      },
+      allowed: { claim: false, release: false, decide: [], note: false },
+    });
+    renderSession(session);
+    expect(await screen.findByText(/erased on request DSAR-2026-0042/)).toBeTruthy();
+    expect(screen.getByText('This person was erased on request: there is nothing left to decide.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Reveal faces/ })).toBeNull();
+    expect(document.querySelectorAll('img, video')).toHaveLength(0);
+  });
+
+  it('a session past retention says the images are only at Didit now', async () => {
+    const session = sessionDetail({
+      media: noLinks,
+      privacy: {
+        heldLocally: gone,
+        removedAt: '2026-11-30T11:02:00.000Z',
+        removal: 'retention',
+        erasureReference: null,
+        retentionDays: 90,
+        removableAfter: null,
+      },
+    });
+    renderSession(session);
+    expect(await screen.findByText(/removed 90 days after the final decision/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Reveal faces/ })).toBeNull();
+  });
+});
+
 describe('no list shows a face', () => {
   it('the queue renders no image, whatever its sessions hold', async () => {
     const items = [queueItem({ vendorData: 'alice' }), queueItem({ vendorData: 'bob' })];
