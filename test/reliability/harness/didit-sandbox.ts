@@ -119,7 +119,17 @@ export class DiditSandbox {
   constructor(
     readonly url: string,
     readonly apiKey: string,
+    /** How long a `/v3` call keeps retrying injected 503s and 429s at least (0: 50 quick tries, ~10 s). */
+    private readonly patienceMs = 0,
   ) {}
+
+  /**
+   * The same Didit, for calls that must wait out an outage the suite injects (Didit's end users
+   * keep coming while its API is down): they retry, unhurried, for at least `ms`.
+   */
+  patient(ms: number): DiditSandbox {
+    return new DiditSandbox(this.url, this.apiKey, ms);
+  }
 
   get origin(): string {
     return new URL(this.url).origin;
@@ -172,6 +182,25 @@ export class DiditSandbox {
     return diditDecisionSchema.parse(await this.call('GET', `/v3/session/${sessionId}/decision/`));
   }
 
+  /** Whether Didit still holds the session: a deleted one answers 404 to every read. */
+  async holds(sessionId: string): Promise<boolean> {
+    return (await this.call('GET', `/v3/session/${sessionId}/decision/`, undefined, { notFound: 'null' })) !== null;
+  }
+
+  /** The sessions Didit lists with exactly this vendor data (its list filter), deleted ones not. */
+  async sessionsOf(vendorData: string): Promise<string[]> {
+    const body = await this.call('GET', `/v3/sessions/?vendor_data=${encodeURIComponent(vendorData)}&limit=1000`);
+    return z
+      .object({ results: z.array(z.object({ session_id: z.string() })) })
+      .parse(body)
+      .results.map((row) => row.session_id);
+  }
+
+  /** A reviewer in Didit's own console decides the session: a delivery to the console, no `/v3` call. */
+  async consoleDecision(sessionId: string, status: 'Approved' | 'Declined'): Promise<void> {
+    await this.call('POST', `/sandbox/sessions/${sessionId}/console-decision`, { new_status: status });
+  }
+
   /** Sets these faults; every other one off. */
   async setFaults(faults: Faults): Promise<void> {
     await this.call('PUT', '/sandbox/faults', { ...noFaults, ...faults });
@@ -191,7 +220,13 @@ export class DiditSandbox {
     return z.array(recordedRequestSchema).parse(body);
   }
 
-  private async call(method: string, pathAndQuery: string, body?: unknown): Promise<unknown> {
+  private async call(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    options: { notFound?: 'throw' | 'null' } = {},
+  ): Promise<unknown> {
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(`${this.url}${pathAndQuery}`, {
         method,
@@ -201,9 +236,10 @@ export class DiditSandbox {
       });
       const text = await res.text();
       if (res.ok) return text ? JSON.parse(text) : null;
+      if (res.status === 404 && options.notFound === 'null') return null;
       // Only the injected faults are retried: both come before the request is handled.
-      if ((res.status === 503 || res.status === 429) && attempt < 50) {
-        await sleep(100 + Math.random() * 200);
+      if ((res.status === 503 || res.status === 429) && (attempt < 50 || Date.now() - started < this.patienceMs)) {
+        await sleep(this.patienceMs > 0 ? 300 + Math.random() * 400 : 100 + Math.random() * 200);
         continue;
       }
       throw new Error(`${method} ${pathAndQuery.split('?')[0]} answered ${res.status}: ${text.slice(0, 300)}`);

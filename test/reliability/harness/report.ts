@@ -7,10 +7,20 @@ import { passed, type ScenarioResult } from './scenario.ts';
  * JSON (with what is behind each figure) in the run directory.
  */
 
-const headings = ['scenario', 'events', 'lost', 'duplicated', 'wrong', 'pushes missing/doubled', 'converged', 'checks', 'result'];
+const commonHeadings = ['scenario', 'events', 'lost', 'duplicated', 'wrong', 'pushes missing/doubled'];
+const closingHeadings = ['converged', 'checks', 'result'];
+/** The column of scenarios' own figures, shown when one of the results has any. */
+const ownHeading = 'own figures';
 
-function row(result: ScenarioResult): string[] {
+const hasOwnFigures = (results: readonly ScenarioResult[]) => results.some((result) => result.ownFigures !== undefined);
+
+function headingsFor(results: readonly ScenarioResult[]): string[] {
+  return [...commonHeadings, ...(hasOwnFigures(results) ? [ownHeading] : []), ...closingHeadings];
+}
+
+function row(result: ScenarioResult, withOwn: boolean): string[] {
   const ok = result.checks.filter((c) => c.ok).length;
+  const own = result.ownFigures?.map((figure) => `${figure.name} ${figure.value}`).join(', ') ?? '–';
   return [
     result.scenario,
     result.events === null ? '–' : `${result.eventsComplete ? '' : '≥'}${result.events}`,
@@ -18,6 +28,7 @@ function row(result: ScenarioResult): string[] {
     String(result.duplicated),
     String(result.wrong),
     `${result.pushesMissing}/${result.pushesDoubled}`,
+    ...(withOwn ? [own] : []),
     result.convergedAfterMs === null ? `not in ${seconds(result.boundMs)}` : seconds(result.convergedAfterMs),
     `${ok}/${result.checks.length}`,
     passed(result) ? 'PASS' : 'FAIL',
@@ -27,7 +38,8 @@ function row(result: ScenarioResult): string[] {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function formatTable(results: readonly ScenarioResult[]): string {
-  const rows = [headings, ...results.map(row)];
+  const headings = headingsFor(results);
+  const rows = [headings, ...results.map((result) => row(result, hasOwnFigures(results)))];
   const widths = headings.map((_, column) => Math.max(...rows.map((cells) => cells[column]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
@@ -47,7 +59,9 @@ export function formatChecks(results: readonly ScenarioResult[]): string {
 }
 
 function markdown(results: readonly ScenarioResult[], header: string): string {
-  const table = [headings, headings.map(() => '---'), ...results.map(row)].map((cells) => `| ${cells.join(' | ')} |`);
+  const headings = headingsFor(results);
+  const rows = results.map((result) => row(result, hasOwnFigures(results)));
+  const table = [headings, headings.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
   return `${header}\n\n${table.join('\n')}\n\n## Checks\n\n${formatChecks(results)
     .split('\n')
     .map((line) => `- ${line}`)

@@ -32,7 +32,14 @@ export interface ScenarioResult {
   convergedAfterMs: number | null;
   boundMs: number;
   checks: Check[];
+  /** Figures a scenario counts beyond the common ones (erasure: what is left of the erased persons); each must be 0 too. */
+  ownFigures?: OwnFigure[];
   details: Record<string, unknown>;
+}
+
+export interface OwnFigure {
+  name: string;
+  value: number;
 }
 
 export interface Scenario {
@@ -45,7 +52,7 @@ export function check(name: string, ok: boolean, detail: string): Check {
   return { name, ok, detail };
 }
 
-/** Whether a result meets the expectations: every figure 0, converged in time, every check passed. */
+/** Whether a result meets the expectations: every figure (its own too) 0, converged in time, every check passed. */
 export function passed(result: ScenarioResult): boolean {
   return (
     result.lost === 0 &&
@@ -54,7 +61,8 @@ export function passed(result: ScenarioResult): boolean {
     result.pushesMissing === 0 &&
     result.pushesDoubled === 0 &&
     result.convergedAfterMs !== null &&
-    result.checks.every((c) => c.ok)
+    result.checks.every((c) => c.ok) &&
+    (result.ownFigures ?? []).every((figure) => figure.value === 0)
   );
 }
 
