@@ -6,6 +6,7 @@ import { getJson, pollFor, postJson } from './api.ts';
 import { linesWithValues, scanDatabase, scanLog, scanText, type DatabaseScan, type Finding } from './at-rest-scan.ts';
 import { launchBrowser, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
+import { decideByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
 
 interface SessionSummary {
@@ -101,28 +102,10 @@ describe('no image bytes at rest, ever', () => {
     await page.keyboard.press('v');
     await page.getByRole('textbox', { name: /^Note/ }).fill('Compared selfie and portrait; same person.');
     await page.getByRole('button', { name: 'Add note' }).click();
-    await expect
-      .poll(async () => (await readSession(page, claimedId)).timeline.some((entry) => entry.kind === 'note'))
-      .toBe(true);
+    await page.getByRole('status').filter({ hasText: 'Note added.' }).waitFor();
+    expect((await readSession(page, claimedId)).timeline.some((entry) => entry.kind === 'note')).toBe(true);
     await page.locator('body').focus();
-    await page.keyboard.press('a');
-    await page.getByRole('radio').first().waitFor();
-    await page.keyboard.press('1');
-    await expect.poll(() => page.getByRole('radio', { checked: true }).count()).toBe(1);
-    if ((await page.getByText(/required: overrides/).count()) > 0) {
-      await page.keyboard.press('n');
-      await page.keyboard.type('Checked the evidence');
-      await page.keyboard.press('Escape');
-    }
-    await page.keyboard.press('Enter');
-    await expect
-      .poll(() =>
-        page
-          .getByRole('status')
-          .filter({ hasText: /^Approved / })
-          .count(),
-      )
-      .toBeGreaterThan(0);
+    await decideByKeyboard(page, 'Approved');
 
     // Another by its URL (claimed first, as an analyst working a link would), faces loaded.
     const next = await pollFor(async () => {

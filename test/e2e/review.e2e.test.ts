@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
+import { decideByKeyboard } from './decide.ts';
 import { loginAs } from './login.ts';
 
 /** The analyst's loop in a real browser: queue → claim next → evidence → decide by keyboard → next. */
@@ -74,25 +75,7 @@ describe('the review loop in a browser', () => {
       }
 
       const decision = decided.length % 3 === 2 ? 'Declined' : 'Approved';
-      await page.keyboard.press(decision === 'Approved' ? 'a' : 'd');
-      await page.getByRole('radio').first().waitFor();
-      await page.keyboard.press('1');
-      await expect.poll(() => page.getByRole('radio', { checked: true }).count()).toBe(1);
-      if ((await page.getByText(/required: overrides/).count()) > 0) {
-        // Didit decided it meanwhile: overriding needs a note, typed after `n`, left with Escape.
-        await page.keyboard.press('n');
-        await page.keyboard.type('Checked the evidence by keyboard');
-        await page.keyboard.press('Escape');
-      }
-      await page.keyboard.press('Enter');
-      await expect
-        .poll(() =>
-          page
-            .getByRole('status')
-            .filter({ hasText: new RegExp(`^${decision} `) })
-            .count(),
-        )
-        .toBeGreaterThan(0);
+      await decideByKeyboard(page, decision);
       decided.push({ id, decision });
       previous = url.pathname;
     }

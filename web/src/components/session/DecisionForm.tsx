@@ -1,4 +1,14 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type Dispatch,
+  type FormEvent,
+  type ReactNode,
+  type RefObject,
+  type SetStateAction,
+} from 'react';
 import { reasonsFor, type EvidenceKind, type ReasonCatalog, type SessionDetail } from '../../../../server/contract/review.ts';
 import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
@@ -28,7 +38,8 @@ export interface DecisionFormProps {
   reasons: ReasonCatalog | null;
   reasonsError: string | null;
   draft: DecisionDraft;
-  onDraftChange: (draft: DecisionDraft) => void;
+  /** Takes an updater too: answers that arrive later must not undo what the analyst chose meanwhile. */
+  onDraftChange: Dispatch<SetStateAction<DecisionDraft>>;
   onDecided: (fresh: SessionDetail, decision: Decision) => void;
   /** A note saved on its own (no decision chosen). */
   onNoted?: (fresh: SessionDetail, message: string) => void;
@@ -73,7 +84,7 @@ export function DecisionForm({
     if (askEvidence) evidenceRef.current?.focus();
   }, [askEvidence]);
 
-  const set = (patch: Partial<DecisionDraft>) => onDraftChange({ ...draft, ...patch });
+  const set = (patch: Partial<DecisionDraft>) => onDraftChange((current) => ({ ...current, ...patch }));
 
   const saveNote = async () => {
     if (draft.note.trim() === '') {
@@ -83,8 +94,11 @@ export function DecisionForm({
     setBusy(true);
     setError(null);
     try {
-      const fresh = await api.addNote(session.id, draft.note.trim());
-      set({ note: '' });
+      const saved = draft.note.trim();
+      const fresh = await api.addNote(session.id, saved);
+      // Only the note that was saved is cleared: a verdict chosen or words typed while it was on
+      // its way stay.
+      onDraftChange((current) => (current.note.trim() === saved ? { ...current, note: '' } : current));
       onNoted?.(fresh, 'Note added.');
     } catch (cause) {
       setError(`Could not add the note: ${errorMessage(cause)}`);
@@ -196,7 +210,7 @@ export function DecisionForm({
             aria-keyshortcuts={decision === 'Approved' ? 'a' : 'd'}
             disabled={!allowed.includes(decision)}
             className={`${styles.choice} ${decision === 'Approved' ? styles.approve : styles.decline}`}
-            onClick={() => set({ decision, reason: draft.decision === decision ? draft.reason : '' })}
+            onClick={() => onDraftChange((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }))}
           >
             {decision === 'Approved' ? 'Approve' : 'Decline'}{' '}
             <kbd className={styles.kbd} aria-hidden="true">
@@ -241,7 +255,7 @@ export function DecisionForm({
             <button
               type="button"
               className={styles.button}
-              onClick={() => onDraftChange({ ...draft, decision: null, reason: '' })}
+              onClick={() => set({ decision: null, reason: '' })}
             >
               Cancel
             </button>

@@ -420,6 +420,26 @@ describe('session detail', () => {
     expect(await screen.findByText('Note added.')).toBeTruthy();
   });
 
+  it('keeps a verdict chosen while a note was on its way: the late answer clears only that note', async () => {
+    const session = sessionDetail();
+    let answer: (fresh: typeof session) => void = () => {};
+    const addNote = vi.fn<ReviewApi['addNote']>(() => new Promise((resolve) => (answer = resolve)));
+    renderSession(session, { addNote });
+    await screen.findByRole('heading', { level: 1 });
+    key('n', document.body);
+    fireEvent.change(document.activeElement as HTMLTextAreaElement, { target: { value: 'Called the user.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    await waitFor(() => expect(addNote).toHaveBeenCalledTimes(1));
+
+    await chooseByKeys('a', '1');
+    fireEvent.change(screen.getByRole('textbox', { name: /^Note/ }), { target: { value: 'Second thought.' } });
+    act(() => answer(session));
+    expect(await screen.findByText('Note added.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: /^Approve/, pressed: true })).toBeTruthy();
+    expect(screen.getAllByRole('radio', { checked: true })).toHaveLength(1);
+    expect(screen.getByRole<HTMLTextAreaElement>('textbox', { name: /^Note/ }).value).toBe('Second thought.');
+  });
+
   it('refreshes media links that are about to expire and says when Didit refused', async () => {
     const session = sessionDetail();
     session.media = { ...session.media, expiresAt: new Date(Date.now() + 30_000).toISOString() };
