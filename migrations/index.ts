@@ -15,6 +15,11 @@ import * as sessionWarningsDomainShape from './20261130T110000-session-warnings-
 import * as workerLockHolders from './20261130T120000-worker-lock-holders.ts';
 import * as reviewHistory from './20261201T000000-review-history.ts';
 import * as privacy from './20261202T000000-privacy.ts';
+import * as savedQueueViews from './20261203T000100-saved-queue-views.ts';
+import * as escalation from './20261203T000200-escalation.ts';
+import * as evidencePackPolicy from './20261203T000300-evidence-pack-policy.ts';
+import * as faceBlocklist from './20261203T000400-face-blocklist.ts';
+import * as undoDecision from './20261203T000500-undo-decision.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -37,4 +42,9 @@ export const migrations: Record<string, Migration> = {
   '20261130T120000-worker-lock-holders': workerLockHolders,
   '20261201T000000-review-history': reviewHistory,
   '20261202T000000-privacy': privacy,
+  '20261203T000100-saved-queue-views': savedQueueViews,
+  '20261203T000200-escalation': escalation,
+  '20261203T000300-evidence-pack-policy': evidencePackPolicy,
+  '20261203T000400-face-blocklist': faceBlocklist,
+  '20261203T000500-undo-decision': undoDecision,
 };

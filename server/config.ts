@@ -171,6 +171,8 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(15),
+  /** How long an analyst may undo their decision, which waits that long before it is pushed to Didit; 0 disables undo. */
+  REVIEW_UNDO_SECONDS: z.coerce.number().int().min(0).max(120).default(30),
   REVIEW_REASONS_APPROVED: reasonList.prefault(defaultApproveReasons),
   REVIEW_REASONS_DECLINED: reasonList.prefault(defaultDeclineReasons),
 });
@@ -347,6 +349,8 @@ export interface Config {
     /** RETENTION_DAYS again: the session page says when its personal data goes. */
     retentionDays: number;
     reasons: { Approved: ReviewReason[]; Declined: ReviewReason[] };
+    /** REVIEW_UNDO_SECONDS: a person's decision may be undone, and waits before its push, this long (0: no undo). */
+    undoSeconds: number;
   };
 }
 
@@ -450,6 +454,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       claimIdleMinutes: e.CLAIM_IDLE_MINUTES,
       retentionDays: e.RETENTION_DAYS,
       reasons: { Approved: e.REVIEW_REASONS_APPROVED, Declined: e.REVIEW_REASONS_DECLINED },
+      undoSeconds: e.REVIEW_UNDO_SECONDS,
     },
   };
 }

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'csrf_rejected'
   | 'not_found'
   | 'conflict'
+  | 'view_name_taken'
+  | 'view_limit_reached'
   | 'rate_limited'
   | 'database_unavailable'
   | 'not_ready'

@@ -22,6 +22,12 @@ const grantedFrom: Record<Capability, Role> = {
   'session.claim': 'analyst',
   'session.decide': 'analyst',
   'session.note': 'analyst',
+  // Handing a session to the leads with a note; while it is escalated only they claim and decide
+  // it, and only they return it to the analysts' queue (issue 20).
+  'session.escalate': 'analyst',
+  'escalation.handle': 'lead',
+  // The PDF for auditors of a decided session (issue 20): whoever may decide, not viewers.
+  'session.evidence_pack': 'analyst',
   // Freeing a session someone else holds (who left for the day) is a lead's call.
   'claim.release_others': 'lead',
   'threshold.propose': 'lead',
@@ -35,6 +41,12 @@ const grantedFrom: Record<Capability, Role> = {
   'token.manage': 'admin',
   // Erasing a person here and at Didit is irreversible: an admin's call, on a reference (DSAR).
   'privacy.erase': 'admin',
+  // Saved queue views (issue 20): viewers apply the team's, analysts keep their own, leads share.
+  'queue.views.save': 'analyst',
+  'queue.views.share': 'lead',
+  // Lifting a face block lets a face Didit declined as fraud through again: a lead's call, not the
+  // analyst's who blocked it (issue 20).
+  'face.unblock': 'lead',
 };
 
 /** Who is acting: a person signed in through SSO, or an API token used by automation. */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit.ts';
+import { deEscalateRequestSchema, escalateRequestSchema } from './escalation.ts';
+import { declineAndBlockRequestSchema, unblockFaceRequestSchema } from './face-block.ts';
+import { evidencePackImagesRequestSchema, evidencePackImagesResponseSchema } from './evidence-pack.ts';
 import { erasureParamsSchema, erasureRequestSchema, erasureResponseSchema, erasureStatusSchema } from './privacy.ts';
 import {
   apiTokenSchema,
@@ -36,6 +39,7 @@ import {
   revealResponseSchema,
   sessionDetailSchema,
   sessionParamsSchema,
+  undoDecisionRequestSchema,
 } from './review.ts';
 import {
   pendingPushSchema,
@@ -67,6 +71,15 @@ import {
   windowSchema,
   workflowParamsSchema,
 } from './thresholds.ts';
+import {
+  createSavedViewRequestSchema,
+  deleteSavedViewAnswerSchema,
+  savedViewAnswerSchema,
+  savedViewListSchema,
+  savedViewParamsSchema,
+  shareSavedViewRequestSchema,
+  updateSavedViewRequestSchema,
+} from './saved-views.ts';
 
 /**
  * Every HTTP route the console answers, with the schemas it reads and answers: the source of the
@@ -219,6 +232,76 @@ export const apiRoutes: readonly ApiRoute[] = [
     query: queueQuerySchema,
     responses: { 200: json(queuePageSchema, 'One page of sessions and the total matching the filters.') },
   },
+  // Saved queue views (issue 20)
+  {
+    method: 'get',
+    path: '/api/queue/views',
+    tag: 'Review',
+    summary: 'Saved queue views',
+    description: 'The caller’s own views, then those a lead shared with the team, each with what the caller may do with it.',
+    access: { capability: 'session.read' },
+    responses: { 200: json(savedViewListSchema, 'The views the caller sees.') },
+  },
+  {
+    method: 'post',
+    path: '/api/queue/views',
+    tag: 'Review',
+    summary: 'Save a queue view',
+    description:
+      'A name (1 to 80 characters, unique per person regardless of case) and the queue’s filters (the `GET /api/queue` parameters without `cursor` and `before`; unknown keys refused). At most 50 views per person. Audited as `queue_view.saved`.',
+    access: { capability: 'queue.views.save', peopleOnly: true },
+    body: createSavedViewRequestSchema,
+    responses: { 201: json(savedViewAnswerSchema, 'The saved view.') },
+    errors: {
+      409: 'The caller has a view of this name (`view_name_taken`), or as many views as a person may keep (`view_limit_reached`).',
+    },
+  },
+  {
+    method: 'patch',
+    path: '/api/queue/views/{id}',
+    tag: 'Review',
+    summary: 'Rename a view or change its filters',
+    description: 'By its owner only. Audited as `queue_view.updated` (nothing is written when nothing changes).',
+    access: { capability: 'queue.views.save', peopleOnly: true },
+    params: savedViewParamsSchema,
+    body: updateSavedViewRequestSchema,
+    responses: { 200: json(savedViewAnswerSchema, 'The view after the change.') },
+    errors: {
+      403: 'A shared view that is not the caller’s (`forbidden`).',
+      404: 'No such view among the caller’s own and the shared ones.',
+      409: 'The caller has another view of this name (`view_name_taken`).',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/queue/views/{id}/shared',
+    tag: 'Review',
+    summary: 'Share a view with the team, or stop sharing it',
+    description:
+      'Leads share their own views; they may stop sharing any shared view. Audited as `queue_view.shared` / `queue_view.unshared`.',
+    access: { capability: 'queue.views.share', peopleOnly: true },
+    params: savedViewParamsSchema,
+    body: shareSavedViewRequestSchema,
+    responses: { 200: json(savedViewAnswerSchema, 'The view after the change.') },
+    errors: {
+      403: 'Sharing a view that is not the caller’s (`forbidden`).',
+      404: 'No such view among the caller’s own and the shared ones.',
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/queue/views/{id}',
+    tag: 'Review',
+    summary: 'Delete a view',
+    description: 'By its owner, or by a lead when the view is shared. Audited as `queue_view.deleted`.',
+    access: { capability: 'queue.views.save', peopleOnly: true },
+    params: savedViewParamsSchema,
+    responses: { 200: json(deleteSavedViewAnswerSchema, 'The id of the deleted view.') },
+    errors: {
+      403: 'Someone else’s shared view, for a caller who is not a lead (`forbidden`).',
+      404: 'No such view among the caller’s own and the shared ones.',
+    },
+  },
   {
     method: 'get',
     path: '/api/review/reasons',
@@ -233,7 +316,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     path: '/api/queue/claim-next',
     tag: 'Review',
     summary: 'Claim the next unclaimed session of a queue view',
-    description: 'Atomic: two analysts claiming together get different sessions. `filters` takes the queue query parameters.',
+    description:
+      'Atomic: two analysts claiming together get different sessions. `filters` takes the queue query parameters. Escalated sessions are skipped for callers who are no lead or admin.',
     access: { capability: 'session.claim', peopleOnly: true },
     body: claimNextRequestSchema,
     responses: { 200: json(z.object({ session: sessionDetailSchema }), 'The claimed session.') },
@@ -260,7 +344,11 @@ export const apiRoutes: readonly ApiRoute[] = [
     access: { capability: 'session.claim', peopleOnly: true },
     params: sessionParams,
     responses: { 200: sessionAnswer },
-    errors: { 404: 'No such session.', 409: 'Someone else holds it, or it is not In Review.' },
+    errors: {
+      403: 'Escalated to the leads, and the caller is no lead or admin (`forbidden`, `details.reason = "escalated"`).',
+      404: 'No such session.',
+      409: 'Someone else holds it, or it is not In Review.',
+    },
   },
   {
     method: 'post',
@@ -285,6 +373,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     body: decisionRequestSchema,
     responses: { 201: sessionAnswer },
     errors: {
+      403: 'Escalated to the leads, and the caller is no lead or admin (`forbidden`, `details.reason = "escalated"`). A lead’s decision ends the escalation.',
       404: 'No such session.',
       409: 'The session changed since it was opened, a decision is already on its way, or the status does not allow it; `details.session` holds the fresh state.',
     },
@@ -301,6 +390,65 @@ export const apiRoutes: readonly ApiRoute[] = [
   },
   {
     method: 'post',
+    path: '/api/sessions/{id}/undo-decision',
+    tag: 'Review',
+    summary: 'Undo your latest decision',
+    description:
+      'Takes back the caller’s latest decision on the session while its undo window (`REVIEW_UNDO_SECONDS`, `undoUntil` on the session) is open and its push to Didit has not started: the decision stays in the history with a `decision_undone` event after it, its queued push is removed, and the session is as before (In Review and claimed by the caller again). Only the person who decided; audited as `session.decision_undone`.',
+    access: { capability: 'session.decide', peopleOnly: true },
+    params: sessionParams,
+    body: undoDecisionRequestSchema,
+    responses: { 200: sessionAnswer },
+    errors: {
+      403: 'The decision is someone else’s.',
+      404: 'No such session.',
+      409: '`details.reason`: `undo_window_closed`, `push_in_flight`, `push_sent`, `not_latest_decision`, `already_undone`, `nothing_to_undo`, `undo_disabled` or `version_mismatch`; `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/decline-and-block',
+    tag: 'Review',
+    summary: 'Decline a session and put its face on Didit’s blocklist',
+    description:
+      'Records a Declined decision exactly as `POST /decision` does and blocks the face the session presented; both pushes to Didit (update-status, blocklist add) are queued in the same transaction and retried until Didit confirms. The note is required.',
+    access: { capability: 'session.decide' },
+    params: sessionParams,
+    body: declineAndBlockRequestSchema,
+    responses: { 201: sessionAnswer },
+    errors: {
+      404: 'No such session.',
+      409: 'The face is already blocked, the session was erased, changed since it was opened, or cannot be declined; `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/unblock-face',
+    tag: 'Review',
+    summary: 'Lift the block on a session’s face',
+    description:
+      'Queues `POST /v3/blocklist/remove/` for the session’s face, retried until Didit confirms. Leads and admins only; the note is required.',
+    access: { capability: 'face.unblock' },
+    params: sessionParams,
+    body: unblockFaceRequestSchema,
+    responses: { 200: sessionAnswer },
+    errors: {
+      404: 'No such session.',
+      409: 'The face is not blocked (or not yet confirmed), already unblocked, or the session was erased.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/face-block/retry',
+    tag: 'Review',
+    summary: 'Retry a face block (or unblock) Didit refused',
+    access: { capability: 'session.decide' },
+    params: sessionParams,
+    responses: { 200: sessionAnswer },
+    errors: { 404: 'No such session.', 409: 'The face block’s push has not failed.' },
+  },
+  {
+    method: 'post',
     path: '/api/sessions/{id}/notes',
     tag: 'Review',
     summary: 'Add a note to a session',
@@ -309,6 +457,60 @@ export const apiRoutes: readonly ApiRoute[] = [
     body: noteRequestSchema,
     responses: { 201: sessionAnswer },
     errors: { 404: 'No such session.' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/escalate',
+    tag: 'Review',
+    summary: 'Escalate a session to the leads',
+    description:
+      'Hands an In Review session to the leads with a note (1–2,000 characters), instead of deciding it; the caller’s claim is released. It leaves the analysts’ queue (`escalated=exclude`, the default) for the Escalated view (`escalated=only`); until a lead decides it or returns it, only leads and admins claim and decide it. Recorded as an `escalate` review event and a `session.escalated` audit entry (the note stays in the review event).',
+    access: { capability: 'session.escalate', peopleOnly: true },
+    params: sessionParams,
+    body: escalateRequestSchema,
+    responses: { 201: sessionAnswer },
+    errors: {
+      404: 'No such session.',
+      409: 'Already escalated (`already_escalated`), decided (`decided`), not In Review (`not_in_review`), erased (`erased`), held by someone else (`claimed_by_other`), or changed since it was opened (`version_mismatch`); `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/de-escalate',
+    tag: 'Review',
+    summary: 'Return an escalated session to the analysts’ queue',
+    description:
+      'Ends the escalation with a note for the analysts (1–2,000 characters) and releases any claim on the session. A lead deciding the session ends it too. Recorded as a `de_escalate` review event and a `session.de_escalated` audit entry.',
+    access: { capability: 'escalation.handle' },
+    params: sessionParams,
+    body: deEscalateRequestSchema,
+    responses: { 201: sessionAnswer },
+    errors: {
+      404: 'No such session.',
+      409: 'Not escalated (`not_escalated`), erased (`erased`), or changed since `expectedVersion` (`version_mismatch`); `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/sessions/{id}/evidence-pack.pdf',
+    tag: 'Review',
+    summary: 'Download the evidence pack of a decided session (PDF)',
+    description:
+      'For auditors: the decision, scores against the thresholds the session was scored under and those in force now (with versions), warnings, the review timeline and notes, the session’s audit entries and the SHA-256 of the selfie and portrait as Didit serves them now (the images themselves only where the workflow’s policy embeds them). Generated on request, never stored; audited as `session.evidence_pack_generated` (`pages`, `sha256`, `imagesIncluded`).',
+    access: { capability: 'session.evidence_pack' },
+    params: sessionParams,
+    responses: {
+      200: {
+        description: 'The PDF.',
+        contentType: 'application/pdf',
+        headers: { 'Content-Disposition': '`attachment; filename="evidence-pack-<session id>-<time>Z.pdf"`.' },
+      },
+    },
+    errors: {
+      404: 'No such session.',
+      409: 'The session is not decided (`details.reason` `not_decided`) or was erased on request (`erased`).',
+      429: 'Too many packs at once.',
+    },
   },
   {
     method: 'post',
@@ -387,6 +589,19 @@ export const apiRoutes: readonly ApiRoute[] = [
     params: workflowParamsSchema,
     body: viewerRevealRequestSchema,
     responses: { 200: json(viewerRevealResponseSchema, 'The workflow with its new setting.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'put',
+    path: '/api/workflows/{id}/evidence-pack-images',
+    tag: 'Thresholds',
+    summary: 'Embed images in a workflow’s evidence packs, or not',
+    description:
+      'Default no: a session’s evidence pack carries the SHA-256 of the selfie and portrait only. Audited as `workflow.evidence_pack_images_changed` (`from`, `to`).',
+    access: { capability: 'workflow.configure' },
+    params: workflowParamsSchema,
+    body: evidencePackImagesRequestSchema,
+    responses: { 200: json(evidencePackImagesResponseSchema, 'The workflow with its new setting.') },
     errors: { 404: 'No such workflow.' },
   },
   {

@@ -17,6 +17,9 @@ export const capabilitySchema = z.enum([
   'session.claim',
   'session.decide',
   'session.note',
+  'session.escalate',
+  'escalation.handle',
+  'session.evidence_pack',
   'claim.release_others',
   'threshold.propose',
   'threshold.approve',
@@ -27,6 +30,9 @@ export const capabilitySchema = z.enum([
   'audit.read',
   'token.manage',
   'privacy.erase',
+  'queue.views.save',
+  'queue.views.share',
+  'face.unblock',
 ]);
 export type CapabilityName = z.infer<typeof capabilitySchema>;
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { cursorParamSchema } from './cursor.ts';
 import { diditIdSchema } from './ids.ts';
+import { faceBlockInfoSchema } from './face-block.ts';
+import { escalatedFilterSchema, escalationSchema } from './escalation.ts';
 import { accessPurposeSchema, PURPOSE_NOTE_MAX, revealPolicySchema, sessionPrivacySchema } from './privacy.ts';
 import { lineSchema, textSchema } from './text.ts';
 
@@ -64,6 +66,8 @@ export const queueQuerySchema = z
     faceMatchMin: score.optional(),
     faceMatchMax: score.optional(),
     assignee: z.enum(assigneeFilters).default('anyone'),
+    /** In Review views: leave escalated sessions out (the analysts' queue), show only them, or both. */
+    escalated: escalatedFilterSchema.default('exclude'),
     /** Only sessions waiting at least this many minutes. */
     minAgeMinutes: z.coerce.number().int().min(0).max(525_600).optional(),
     q: lineSchema.min(1).max(200).optional(),
@@ -135,6 +139,8 @@ export const queueItemSchema = z.object({
   version: z.number(),
   /** When the session was decided (Approved/Declined); the queue lists it, decided views show it. */
   decidedAt: z.string().nullable().optional(),
+  /** Escalated to the leads: when, by whom, and the note (an excerpt in the queue, whole on the session page). */
+  escalation: escalationSchema.nullable().optional(),
 });
 export type QueueItem = z.infer<typeof queueItemSchema>;
 
@@ -254,7 +260,7 @@ export const timelineEntrySchema = z.discriminatedUnion('source', [
   z.object({
     source: z.literal('console'),
     at: z.string(),
-    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note']),
+    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note', 'escalate', 'de_escalate', 'decision_undone']),
     actor: z.string(),
     reason: z.string().nullable(),
     reasonLabel: z.string().nullable(),
@@ -301,12 +307,22 @@ export const sessionDetailSchema = queueItemSchema.extend({
   privacy: sessionPrivacySchema,
   /** Whether the current user may reveal the faces, and whether a purpose is asked first. */
   reveal: revealPolicySchema,
+  /** Its face on Didit's blocklist: this session's own block, or the block a FACE_IN_BLOCKLIST decline matched (face-block.ts). */
+  faceBlock: faceBlockInfoSchema.nullable().optional(),
+  /** Until when the caller may undo their decision on this session (ISO); null when there is none to undo. */
+  undoUntil: z.string().nullable().optional(),
   /** What the current user may do with this session right now. */
   allowed: z.object({
     claim: z.boolean(),
     release: z.boolean(),
     decide: z.array(z.enum(['Approved', 'Declined'])),
     note: z.boolean(),
+    /** Escalate to a lead (an In Review session the caller may decide, not escalated yet). */
+    escalate: z.boolean().optional(),
+    /** Return an escalated session to the analysts' queue (leads, admins). */
+    deEscalate: z.boolean().optional(),
+    /** Undo the caller's own latest decision, while its undo window is open (`undoUntil`). */
+    undo: z.boolean().optional(),
   }),
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
@@ -336,6 +352,20 @@ export const decisionRequestSchema = z.object({
   evidenceMissing: z.array(z.enum(evidenceKinds)).max(evidenceKinds.length).optional(),
 });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
+
+/**
+ * `POST /api/sessions/:id/undo-decision`: takes back the caller's latest decision on the session
+ * while its undo window is open and its push has not started (issue 20).
+ */
+export const undoDecisionRequestSchema = z
+  .object({
+    /** The session version the analyst saw after deciding; a mismatch answers 409. */
+    expectedVersion: z.number().int().min(1),
+    /** The decision (`review_event.id`) the analyst means; 409 when it is no longer the session's latest. */
+    reviewEventId: z.number().int().positive().optional(),
+  })
+  .strict();
+export type UndoDecisionRequest = z.infer<typeof undoDecisionRequestSchema>;
 
 export const noteRequestSchema = z.object({ note: textSchema.min(1).max(5_000) });
 

@@ -136,9 +136,10 @@ export const pendingPushSchema = z.object({
   /**
    * The job pushing it: `queued` (due now), `retrying` (waiting for its next attempt), `running`
    * (a live worker holds it), `held_by_dead_worker` (freed within a minute, or by a re-queue),
-   * `missing` (no job: re-queue it).
+   * `missing` (no job: re-queue it), `undo_window` (held back while its decider may still undo it;
+   * `pendingSeconds` counts from when the window closes).
    */
-  job: z.enum(['queued', 'retrying', 'running', 'held_by_dead_worker', 'missing']),
+  job: z.enum(['queued', 'retrying', 'running', 'held_by_dead_worker', 'missing', 'undo_window']),
   nextAttemptAt: instant.nullable(),
   /** Waited long enough for a lead to re-queue it (`POST /api/sync/pushes/:id/requeue`). */
   requeueable: z.boolean(),

@@ -49,6 +49,7 @@ export const workflowSchema = z.object({
   livenessMethod: z.string().nullable(),
   slaMinutes: z.number().int(),
   viewersMayReveal: z.boolean(),
+  evidencePackImages: z.boolean(),
   current: thresholdSetSchema.nullable(),
   currentVersion: z.number().nullable(),
   didit: thresholdSetSchema.nullable(),

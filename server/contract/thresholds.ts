@@ -151,6 +151,8 @@ export interface WorkflowDto {
   slaMinutes: number;
   /** Whether viewers may reveal faces in this workflow's sessions (a lead sets it: `PUT /api/workflows/:id/viewer-reveal`). */
   viewersMayReveal: boolean;
+  /** Whether evidence packs embed the selfie and portrait (default no: hashes only; a lead sets it: `PUT /api/workflows/:id/evidence-pack-images`). */
+  evidencePackImages: boolean;
   /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
   current: ThresholdSet | null;
   currentVersion: number | null;

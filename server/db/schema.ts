@@ -31,6 +31,8 @@ export interface DB {
   webhook_quarantine: WebhookQuarantineTable;
   erasure_request: ErasureRequestTable;
   erasure_session: ErasureSessionTable;
+  saved_queue_view: SavedQueueViewTable;
+  face_block: FaceBlockTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -123,11 +125,16 @@ export interface VerificationSessionTable {
   /** When retention or an erasure removed the decision JSON, media links and `vendor_data`. */
   personal_data_removed_at: Timestamp | null;
   personal_data_removal: PersonalDataRemoval | null;
+  /** Escalated to the leads (issue 20): when, by whom, and the `escalate` review event holding the note; null when not. */
+  escalated_at: Generated<Date | null>;
+  escalated_by: Generated<string | null>;
+  escalation_event_id: Generated<number | null>;
 }
 
 export type PersonalDataRemoval = 'retention' | 'erasure';
 
-export type ReviewEventKind = 'claim' | 'release' | 'approve' | 'decline' | 'note';
+export type ReviewEventKind =
+  'claim' | 'release' | 'approve' | 'decline' | 'note' | 'escalate' | 'de_escalate' | 'decision_undone';
 
 export interface ReviewEventTable {
   id: Generated<number>;
@@ -150,6 +157,10 @@ export interface ReviewEventTable {
   from_status: Generated<string | null>;
   /** When retention removed the note's text (RETENTION_NOTES=remove). */
   note_removed_at: Timestamp | null;
+  /** On a decision: until when its decider may undo it (and when its push runs); null when it cannot be undone. */
+  undo_until: Generated<Date | null>;
+  /** On a decision: when it was undone (a `decision_undone` event records who). */
+  undone_at: Generated<Date | null>;
 }
 
 /** One stay In Review: entered, left, and what for (written by `applySessionState`). */
@@ -187,6 +198,8 @@ export interface WorkflowTable {
   didit_draft_version: number | null;
   /** Whether viewers may reveal faces in this workflow's sessions (default no: scores and warnings only). */
   viewers_may_reveal: Generated<boolean>;
+  /** Whether a session's evidence pack (PDF) embeds the selfie and portrait (default no: their SHA-256 hashes only). */
+  evidence_pack_images: Generated<boolean>;
 }
 
 /** What `workflow.drift` records: Didit's thresholds, ours, and the number of our applied version. */
@@ -401,4 +414,46 @@ export interface ErasureSessionTable {
   attempts: Generated<number>;
   last_error: string | null;
   confirmed_at: Timestamp | null;
+}
+
+/** A person's named queue filter set (issue 20); a lead may share it with the team. */
+export interface SavedQueueViewTable {
+  id: Generated<number>;
+  /** `app_user.id` of the person who saved it. */
+  owner_id: string;
+  name: string;
+  /** The queue's query without a page position, defaults left out (contract `savedViewFiltersSchema`). */
+  filters: Json<Record<string, unknown>>;
+  shared: Generated<boolean>;
+  shared_by_id: string | null;
+  shared_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type FaceBlockState = 'blocking' | 'blocked' | 'unblocking' | 'unblocked' | 'failed' | 'withdrawn';
+
+/** A face put on Didit's blocklist from a session, and lifted again (migration 20261203T000400). */
+export interface FaceBlockTable {
+  id: Generated<number>;
+  session_id: string;
+  review_event_id: number | null;
+  state: FaceBlockState;
+  /** Which call Didit refused for good while `failed`. */
+  failed_action: 'block' | 'unblock' | null;
+  reason_code: string;
+  /** Null once retention or an erasure removed it. */
+  note: string | null;
+  note_removed_at: Date | null;
+  blocked_by_id: string | null;
+  blocked_by_label: string;
+  blocked_at: CreatedAt;
+  confirmed_at: Timestamp | null;
+  unblocked_by_id: string | null;
+  unblocked_by_label: string | null;
+  unblocked_at: Timestamp | null;
+  unblock_note: string | null;
+  unblock_confirmed_at: Timestamp | null;
+  push_attempts: Generated<number>;
+  push_error: string | null;
 }

@@ -238,7 +238,7 @@ export function buildDecision(session: SessionRecord, deps: DecisionDeps): JsonO
             age_estimation: liveness.age_estimation,
             face_quality: liveness.face_quality,
             face_luminance: liveness.face_luminance,
-            matches: [],
+            matches: liveness.matches ?? [],
             warnings: liveness.warnings.map(warningJson),
           },
         ]

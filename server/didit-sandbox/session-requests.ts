@@ -80,7 +80,12 @@ type BlocklistFlags<P extends string> = Record<`${P}_${(typeof blocklists)[numbe
 
 function blocklistBody<P extends 'blocklist' | 'unblock'>(prefix: P) {
   const flags = Object.fromEntries(blocklists.map((list) => [`${prefix}_${list}`, z.boolean().optional()])) as BlocklistFlags<P>;
-  return z.object({ session_id: uuidField, ...flags });
+  // Didit: "At least one blocklist_* (unblock_*) flag must be true."
+  return z
+    .object({ session_id: uuidField, ...flags })
+    .refine((body) => blocklists.some((list) => (body as Record<string, boolean | undefined>)[`${prefix}_${list}`] === true), {
+      message: `At least one ${prefix}_* flag must be true.`,
+    });
 }
 export const blocklistAddBody = blocklistBody('blocklist');
 export const blocklistRemoveBody = blocklistBody('unblock');

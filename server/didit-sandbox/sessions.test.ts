@@ -495,11 +495,12 @@ describe('delete and blocklist', () => {
   });
 
   it('auto-declines a later session of a blocklisted face with FACE_IN_BLOCKLIST, until removed', async () => {
-    const first = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
+    // Two accounts, one face (the same portrait): Didit screens another user's sessions.
+    const first = await createFaceMatch('blocked-account-a');
     sandbox.completeSession(first.body.session_id, { capture: 'match' });
     const add = await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: first.body.session_id, blocklist_face: true });
     expect(add.body).toEqual({ message: 'Successfully updated blocklist.' });
-    const second = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
+    const second = await createFaceMatch('blocked-account-b');
     const decision = sandbox.completeSession(second.body.session_id, { capture: 'match' });
     expect(decision['status']).toBe('Declined');
     const liveness = (decision['liveness_checks'] as { warnings: { risk: string; log_type: string }[] }[])[0];
@@ -509,10 +510,78 @@ describe('delete and blocklist', () => {
       unblock_face: true,
     });
     expect(remove.body).toEqual({ message: 'Successfully removed from blocklist.' });
-    const third = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'blocked-user' });
-    expect(sandbox.completeSession(third.body.session_id, { capture: 'match' })['status']).toBe('Approved');
+    const third = await createFaceMatch('blocked-account-c');
+    const after = sandbox.completeSession(third.body.session_id, { capture: 'match' });
+    const warnings = (after['liveness_checks'] as { warnings: { risk: string }[] }[])[0]?.warnings ?? [];
+    expect(warnings.map((w) => w.risk)).not.toContain('FACE_IN_BLOCKLIST');
     expect((await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: 'x' })).body).toEqual({
       session_id: ['Must be a valid UUID.'],
     });
+  });
+
+  it("leaves the same user's own sessions out of blocklist screening, as Didit documents", async () => {
+    const first = await createFaceMatch('same-account');
+    sandbox.completeSession(first.body.session_id, { capture: 'match' });
+    await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: first.body.session_id, blocklist_face: true });
+    const own = await createFaceMatch('same-account');
+    const decision = sandbox.completeSession(own.body.session_id, { capture: 'match' });
+    const liveness = (decision['liveness_checks'] as { matches: unknown[]; warnings: { risk: string }[] }[])[0];
+    expect(liveness?.warnings.map((w) => w.risk)).not.toContain('FACE_IN_BLOCKLIST');
+    expect(liveness?.matches).toEqual([]);
+    const other = await createFaceMatch('other-account');
+    expect(sandbox.completeSession(other.body.session_id, { capture: 'match' })['status']).toBe('Declined');
+    // The face is every face-match test's portrait: lift the block for the other tests.
+    await call(sandbox, 'POST', '/v3/blocklist/remove/', { session_id: first.body.session_id, unblock_face: true });
+  });
+
+  it('refuses a blocklist body without a true flag or with a non-boolean one, as Didit documents', async () => {
+    const first = await call(sandbox, 'POST', '/v3/session/', { workflow_id: livenessWorkflow, vendor_data: 'strict-blocklist' });
+    sandbox.completeSession(first.body.session_id, { capture: 'match' });
+    const id = first.body.session_id as string;
+    const none = await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: id });
+    expect(none.status).toBe(400);
+    expect(none.body).toEqual({ non_field_errors: ['At least one blocklist_* flag must be true.'] });
+    const allFalse = await call(sandbox, 'POST', '/v3/blocklist/remove/', { session_id: id, unblock_face: false });
+    expect(allFalse.status).toBe(400);
+    expect(allFalse.body).toEqual({ non_field_errors: ['At least one unblock_* flag must be true.'] });
+    const notBoolean = await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: id, blocklist_face: 'yes' });
+    expect(notBoolean.status).toBe(400);
+    expect(Object.keys(notBoolean.body as object)).toContain('blocklist_face');
+    const unknown = await call(sandbox, 'POST', '/v3/blocklist/add/', {
+      session_id: '7c0e9a52-0000-4000-8000-00000000abcd',
+      blocklist_face: true,
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("names the blocked session in the later session's liveness matches[], and keeps the face blocked while another entry remains", async () => {
+    const first = await createFaceMatch('matched-account-a');
+    sandbox.completeSession(first.body.session_id, { capture: 'match' });
+    await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: first.body.session_id, blocklist_face: true });
+    const second = await createFaceMatch('matched-account-b');
+    const decision = sandbox.completeSession(second.body.session_id, { capture: 'match' });
+    const liveness = (decision['liveness_checks'] as { matches: Record<string, unknown>[]; warnings: { risk: string }[] }[])[0];
+    expect(liveness?.matches).toEqual([
+      expect.objectContaining({
+        session_id: first.body.session_id,
+        vendor_data: 'matched-account-a',
+        is_blocklisted: true,
+        similarity_percentage: expect.any(Number),
+      }),
+    ]);
+    // The second session's own entry: removing the first's leaves the face blocked.
+    await call(sandbox, 'POST', '/v3/blocklist/add/', { session_id: second.body.session_id, blocklist_face: true });
+    await call(sandbox, 'POST', '/v3/blocklist/remove/', { session_id: first.body.session_id, unblock_face: true });
+    const third = await createFaceMatch('matched-account-c');
+    const again = sandbox.completeSession(third.body.session_id, { capture: 'match' });
+    expect(again['status']).toBe('Declined');
+    const matches = (again['liveness_checks'] as { matches: Record<string, unknown>[] }[])[0]?.matches;
+    expect(matches?.[0]?.['session_id']).toBe(second.body.session_id);
+    await call(sandbox, 'POST', '/v3/blocklist/remove/', { session_id: second.body.session_id, unblock_face: true });
+    const fourth = await createFaceMatch('matched-account-d');
+    const last = sandbox.completeSession(fourth.body.session_id, { capture: 'match' });
+    expect((last['liveness_checks'] as { warnings: { risk: string }[] }[])[0]?.warnings.map((w) => w.risk)).not.toContain(
+      'FACE_IN_BLOCKLIST',
+    );
   });
 });

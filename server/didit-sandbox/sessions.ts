@@ -200,9 +200,33 @@ export class SessionService {
     const evaluation = evaluateCapture(input, {
       config,
       hasPortrait: session.portrait !== null,
-      faceBlocklisted: selfiePerson !== null && this.store.faceBlocklist.has(selfiePerson),
+      // Screened against entries added by value, and against other users' sessions' entries: Didit
+      // leaves the same user's faces (same vendor_data) out of blocklist screening.
+      faceBlocklisted:
+        selfiePerson !== null &&
+        (this.store.faceBlocklist.has(selfiePerson) || this.blocklistedSessionOf(selfiePerson, session.vendorData) !== null),
       personSeed: hashString(selfiePerson ?? identity),
     });
+    const blocked = evaluation.liveness?.warnings.some((w) => w.risk === 'FACE_IN_BLOCKLIST') && selfiePerson !== null;
+    const source = blocked ? this.blocklistedSessionOf(selfiePerson, session.vendorData) : null;
+    if (evaluation.liveness && source && source.sessionId !== session.sessionId) {
+      // The liveness report's matches[] (docs/didit-contract.md "Face blocklist"): blocklisted faces
+      // first, each naming the session it came from. An entry added without a session (the demo
+      // traffic's, like Didit's faces added by value) is matched without one, so none is listed.
+      evaluation.liveness.matches = [
+        {
+          session_id: source.sessionId,
+          session_number: source.sessionNumber,
+          similarity_percentage: 90 + (hashString(`${selfiePerson}:${session.sessionId}`) % 1000) / 100,
+          vendor_data: source.vendorData,
+          verification_date: new Date(source.createdAt).toISOString(),
+          status: source.status,
+          is_blocklisted: true,
+          is_allowlisted: false,
+          source: 'session',
+        },
+      ];
+    }
     session.capture = {
       capture: input.capture,
       seed: input.seed,
@@ -292,12 +316,35 @@ export class SessionService {
     const session = this.get(parsed.session_id);
     const face = 'blocklist_face' in parsed ? parsed.blocklist_face : 'unblock_face' in parsed ? parsed.unblock_face : false;
     if (face) {
-      const person = session.capture ? session.capture.selfiePerson : session.portraitPerson;
+      const person = this.faceOf(session);
       if (person === null) throw fieldError('session_id', 'The session has no face to blocklist.');
-      if (add) this.store.faceBlocklist.add(person);
-      else this.store.faceBlocklist.delete(person);
+      // The entry is linked to the session (docs/didit-contract.md "Face blocklist"); removing it
+      // deletes only the entries created from this session: the face stays blocked while another
+      // session's entry for it remains.
+      // The entry lives with the session (`faceBlocklisted`); `store.faceBlocklist` holds only the
+      // entries added by value, which a session's removal does not touch.
+      session.faceBlocklisted = add;
     }
     return { message: add ? 'Successfully updated blocklist.' : 'Successfully removed from blocklist.' };
+  }
+
+  /** Whose face a session shows: its selfie's, else its portrait's. */
+  private faceOf(session: SessionRecord): string | null {
+    return session.capture ? session.capture.selfiePerson : session.portraitPerson;
+  }
+
+  /**
+   * The newest live session whose face entry on the blocklist matches `person` (one added through
+   * the API), leaving out the screened user's own sessions (same non-null `vendor_data`).
+   */
+  private blocklistedSessionOf(person: string, screenedVendorData: string | null): SessionRecord | null {
+    let found: SessionRecord | null = null;
+    for (const s of this.store.sessions.values()) {
+      if (!s.faceBlocklisted || s.deleted || this.faceOf(s) !== person) continue;
+      if (screenedVendorData !== null && s.vendorData === screenedVendorData) continue;
+      if (!found || s.updatedAt >= found.updatedAt) found = s;
+    }
+    return found;
   }
 
   blocklistFaceOf(person: string, add: boolean): void {

@@ -100,6 +100,11 @@ export interface LivenessResult {
   face_quality: number | null;
   face_luminance: number | null;
   warnings: DecisionWarning[];
+  /**
+   * Cross-session face matches (the liveness report's `matches[]`): here only the blocklisted
+   * session a `FACE_IN_BLOCKLIST` decline matched. Absent in states saved before it existed.
+   */
+  matches?: JsonObject[];
 }
 
 export interface FaceMatchResult {
@@ -168,6 +173,8 @@ export interface SessionRecord {
   expiresAt: number;
   updatedAt: number;
   deleted: boolean;
+  /** Its face was put on the blocklist through `POST /v3/blocklist/add/` (and not removed since). */
+  faceBlocklisted?: boolean;
 }
 
 export const WEBHOOK_EVENT_TYPES = [
@@ -216,7 +223,7 @@ export class SandboxStore {
   readonly workflows = new Map<string, WorkflowRecord>();
   readonly sessions = new Map<string, SessionRecord>();
   readonly destinations = new Map<string, DestinationRecord>();
-  /** Face blocklist: person identities whose selfies auto-decline. */
+  /** Face blocklist entries added by value (the demo traffic's): person identities whose selfies auto-decline. */
   readonly faceBlocklist = new Set<string>();
   /** Portraits the sandbox drew itself (sha256 hex → person), so selfies can resemble them. */
   readonly knownPortraits = new Map<string, string>();

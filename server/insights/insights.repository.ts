@@ -48,6 +48,7 @@ export async function timeToDecision(db: Database, w: InsightsWindow): Promise<P
         from review_event e
         left join review_interval ri on ri.session_id = e.session_id and ri.entered_at = e.in_review_since
        where e.kind in ('approve', 'decline')
+         and e.undone_at is null -- an undone decision never happened (ADR 0018)
          and e.created_at >= ${w.from} and e.created_at < ${w.to}
          and e.in_review_since is not null
        order by e.session_id, e.in_review_since, e.created_at, e.id
@@ -171,6 +172,7 @@ export async function analystFigures(db: Database, w: InsightsWindow): Promise<A
         from review_event e
         join verification_session vs on vs.id = e.session_id
        where e.kind in ('approve', 'decline')
+         and e.undone_at is null -- an undone decision never happened (ADR 0018)
          and e.created_at >= ${w.from} and e.created_at < ${w.to}
          and ${workflowFilter('vs.workflow_id', w.workflowId)}
     ), attacked as (

@@ -198,7 +198,15 @@ describe('GET /api/erasures/:id', () => {
       expect((await bodyOf(res)).error.details).toMatchObject({ reason: 'erased' });
     }
     const detail = await bodyOf(await fetch(`${baseUrl}/api/sessions/${id}`, { headers: authHeaders(analyst) }));
-    expect(detail.allowed).toEqual({ claim: false, release: false, decide: [], note: false });
+    expect(detail.allowed).toEqual({
+      claim: false,
+      release: false,
+      decide: [],
+      note: false,
+      undo: false,
+      escalate: false,
+      deEscalate: false,
+    });
     expect(detail.privacy).toMatchObject({ removal: 'erasure', erasureReference: 'DSAR-2026-0199' });
     const stay = await ctx.db
       .selectFrom('review_interval')

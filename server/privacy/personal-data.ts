@@ -114,6 +114,15 @@ export async function removePersonalData(
         .where('note', 'is not', null)
         .executeTakeFirst()
     : { numUpdatedRows: 0n };
+  if (removeNotes) {
+    // A face block keeps the analyst's words too (the decline's note, a lead's unblock note).
+    await trx
+      .updateTable('face_block')
+      .set({ note: null, unblock_note: null, note_removed_at: now })
+      .where('session_id', 'in', ids)
+      .where((eb) => eb.or([eb('note', 'is not', null), eb('unblock_note', 'is not', null)]))
+      .execute();
+  }
 
   return {
     sessions: Number(sessions.numUpdatedRows),

@@ -5,6 +5,7 @@ import type { QueueQuery } from '../contract/review.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
+import { requireMayHandle } from './escalation-rules.ts';
 import { lockFirstInView, type QueueScope } from './queue.repository.ts';
 import {
   clearClaim,
@@ -86,6 +87,14 @@ export function claims(trx: Transaction<DB>, { settings }: ReviewDeps) {
         reason: 'not_in_review',
       });
     }
+    // Decided, its push on the way (or held while it can be undone): no one's to work on (ADR 0018).
+    if (session.review_push_state === 'pending') {
+      throw new AppError(409, 'conflict', 'A decision on this session is already on its way to Didit.', {
+        reason: 'decision_pending',
+      });
+    }
+    // Escalated: the leads' to work now (issue 20).
+    requireMayHandle(session, actor, 'claim');
     if (claimedByOther(session, actor, settings)) throw await claimConflict(trx, session);
     const alreadyMine = isClaimActive(session, settings.claimIdleMinutes) && session.claimed_by === userId;
     await releaseOtherClaims(userId, actor, id);
@@ -127,6 +136,8 @@ export function claims(trx: Transaction<DB>, { settings }: ReviewDeps) {
     const userId = requirePerson(actor, 'claim a session');
     const scope: QueueScope = { actorId: userId, claimIdleMinutes: settings.claimIdleMinutes };
     const view: QueueQuery = { ...query, status: 'In Review', assignee: 'unassigned', cursor: undefined };
+    // Escalated sessions are skipped for those who may not take them (issue 20).
+    if (!can(actor.role, 'escalation.handle')) view.escalated = 'exclude';
     const candidate = await lockFirstInView(trx, view, scope);
     if (!candidate) return undefined;
     await claim(candidate, actor, origin);

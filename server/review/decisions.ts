@@ -6,6 +6,8 @@ import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
 import { claimConflict, claimedByOther, lockOrThrow } from './claims.ts';
+import { endEscalationByDecision } from './escalation.ts';
+import { requireMayHandle } from './escalation-rules.ts';
 import {
   enqueueDecisionPush,
   findLatestDecisionEvent,
@@ -14,6 +16,7 @@ import {
   reopenDecisionPush,
 } from './review.repository.ts';
 import type { ReviewDeps } from './review-deps.ts';
+import { undoDeadline } from './undo.ts';
 
 /**
  * Decisions: an analyst's verdict is an inserted review event, the session moves on in the same
@@ -47,9 +50,11 @@ export function matchesFaces(workflowHasFaceMatch: boolean | null, faceMatchScor
 }
 
 /** Recording a decision and retrying its push, bound to the transaction they run in. */
-export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
+export function decisions(trx: Transaction<DB>, { settings, now = () => new Date() }: ReviewDeps) {
   async function recordDecision(id: string, actor: Actor, request: DecisionRequest, origin: RequestOrigin): Promise<number> {
     const session = await lockOrThrow(trx, id);
+    // Escalated: only leads and admins decide it now (issue 20).
+    requireMayHandle(session, actor, 'decide');
     if (session.version !== request.expectedVersion) {
       throw new AppError(409, 'conflict', 'The session changed since you opened it. Review the current state and decide again.', {
         reason: 'version_mismatch',
@@ -102,6 +107,8 @@ export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
     const note =
       [request.note, evidenceMissing.length > 0 ? withoutEvidenceNote(evidenceMissing) : undefined].filter(Boolean).join('\n') ||
       null;
+    // A person may undo their decision for a while (undo.ts); its push waits that long (ADR 0018).
+    const undoUntil = undoDeadline(actor, settings.undoSeconds, now());
     const reviewEventId = await insertReviewEvent(trx, {
       sessionId: id,
       kind: request.decision === 'Approved' ? 'approve' : 'decline',
@@ -114,9 +121,12 @@ export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
       pushState: 'pending',
       inReviewSince: session.status === 'In Review' ? session.in_review_since : null,
       fromStatus: session.status,
+      undoUntil,
     });
+    // A lead's decision on an escalated session is the escalation's resolution (issue 20).
+    const escalationEventId = await endEscalationByDecision(trx, session);
     await markDecisionPending(trx, id);
-    await enqueueDecisionPush(trx, reviewEventId, id);
+    await enqueueDecisionPush(trx, reviewEventId, id, undoUntil);
     await appendAudit(trx, {
       actor,
       action: 'session.decided',
@@ -129,6 +139,8 @@ export function decisions(trx: Transaction<DB>, { settings }: ReviewDeps) {
         fromStatus: session.status,
         reviewEventId,
         ...(evidenceMissing.length > 0 ? { withoutEvidence: evidenceMissing } : {}),
+        ...(escalationEventId !== null ? { escalationEventId } : {}),
+        ...(undoUntil ? { undoUntil: undoUntil.toISOString() } : {}),
       },
       ...origin,
     });

@@ -30,6 +30,7 @@ interface PendingPushRow {
   job_last_error: string | null;
   holder_alive: boolean | null;
   pending_seconds: number;
+  undo_until: Date | null;
 }
 
 /** The pending pushes, oldest first, each with its job (null when none exists), joined by the job key. */
@@ -42,7 +43,9 @@ function pendingPushRows(db: Database | Transaction<DB>, where: { reviewEventId?
                 else exists (select 1 from worker_heartbeat w
                               where j.locked_by = any(w.graphile_worker_ids)
                                 and w.last_seen_at > now() - make_interval(secs => ${DEAD_AFTER_SECONDS})) end as holder_alive,
-           extract(epoch from now() - e.created_at)::float8 as pending_seconds
+           -- Waiting from when the push was due: a decision waits out its undo window first (ADR 0018).
+           greatest(0, extract(epoch from now() - greatest(e.created_at, e.undo_until)))::float8 as pending_seconds,
+           e.undo_until
       from review_event e
       left join graphile_worker._private_jobs j
              on j.key = ${decisionPushKey('')} || e.session_id::text
@@ -54,6 +57,8 @@ function pendingPushRows(db: Database | Transaction<DB>, where: { reviewEventId?
 
 function jobState(row: PendingPushRow): PendingPush['job'] {
   if (row.job_id === null) return 'missing';
+  // Not stuck: held back while its decider may still undo it.
+  if (row.locked_by === null && row.undo_until && row.undo_until.getTime() > Date.now()) return 'undo_window';
   if (row.locked_by === null) return row.run_at && row.run_at.getTime() > Date.now() ? 'retrying' : 'queued';
   return row.holder_alive ? 'running' : 'held_by_dead_worker';
 }
@@ -78,7 +83,8 @@ export async function readPendingPushes(db: Database, limit = 50): Promise<Pendi
 /** How many pushes wait, and since when: the `/metrics` gauges and the Sync page's headline. */
 export async function pendingPushBacklog(db: Database): Promise<{ pending: number; oldestSeconds: number }> {
   const { rows } = await sql<{ pending: number; oldest_seconds: number | null }>`
-    select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as oldest_seconds
+    select count(*)::int as pending,
+           greatest(0, extract(epoch from now() - min(greatest(created_at, undo_until))))::float8 as oldest_seconds
       from review_event where push_state = 'pending' and kind in ('approve', 'decline')`.execute(db);
   return { pending: rows[0]?.pending ?? 0, oldestSeconds: Math.floor(rows[0]?.oldest_seconds ?? 0) };
 }

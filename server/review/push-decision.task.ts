@@ -21,9 +21,15 @@ export function pushDecisionTask(
   return async ({ reviewEventId }, helpers) => {
     const event = await ctx.db
       .selectFrom('review_event')
-      .select(['id', 'session_id', 'kind', 'actor_label', 'reason_code', 'note', 'push_state'])
+      .select(['id', 'session_id', 'kind', 'actor_label', 'reason_code', 'note', 'push_state', 'undone_at'])
       .where('id', '=', reviewEventId)
       .executeTakeFirst();
+    // An undone decision never reaches Didit: the undo removes its job, and a job that escaped
+    // (queued again by hand, say) finds it undone here (undo.ts).
+    if (event?.undone_at) {
+      ctx.logger.info({ reviewEventId, sessionId: event.session_id }, 'not pushing an undone decision');
+      return;
+    }
     if (!event || event.push_state !== 'pending' || (event.kind !== 'approve' && event.kind !== 'decline')) return;
     const newStatus = event.kind === 'approve' ? 'Approved' : 'Declined';
     const comment = diditComment(newStatus, event, ctx.config.review.reasons[newStatus]);

@@ -96,6 +96,9 @@ export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Ex
     );
     // An erased person's session has nothing left to judge, here or at Didit (ADR 0016).
     conditions.push(sql<SqlBool>`verification_session.personal_data_removal is distinct from 'erasure'`);
+    // Escalated to the leads (issue 20): out of the analysts' queue, the whole of the Escalated view.
+    if (query.escalated === 'exclude') conditions.push(sql<SqlBool>`verification_session.escalated_at is null`);
+    if (query.escalated === 'only') conditions.push(sql<SqlBool>`verification_session.escalated_at is not null`);
   }
   if (query.workflow) conditions.push(eb('verification_session.workflow_id', '=', query.workflow));
   if (query.method) conditions.push(eb(sql`upper(verification_session.liveness_method)`, '=', query.method));
@@ -159,6 +162,10 @@ export interface QueueRow {
   review_push_state: 'pending' | 'confirmed' | 'failed' | null;
   version: number;
   decided_at: Date | null;
+  /** The escalation in force (issue 20): when, who, and the note of its review event. */
+  escalated_at: Date | null;
+  escalated_by_label: string | null;
+  escalation_note: string | null;
   sort_value: string;
 }
 
@@ -236,6 +243,7 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
     .selectFrom('verification_session')
     .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
     .leftJoin('app_user as claimer', 'claimer.id', 'verification_session.claimed_by')
+    .leftJoin('review_event as escalation', 'escalation.id', 'verification_session.escalation_event_id')
     .select((eb) => [
       'verification_session.id',
       'verification_session.session_number',
@@ -260,6 +268,9 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
       'verification_session.review_push_state',
       'verification_session.version',
       'verification_session.decided_at',
+      'verification_session.escalated_at',
+      'escalation.actor_label as escalated_by_label',
+      'escalation.note as escalation_note',
       sql<string>`(${sortExpressions[sort].expr})::text`.as('sort_value'),
     ]);
 }

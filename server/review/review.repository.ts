@@ -43,6 +43,8 @@ export function lockSessionForReview(trx: Transaction<DB>, id: string) {
         'in_review_since',
         'personal_data_removal',
       ])
+      // Escalated to the leads: only they claim and decide it (escalation.ts).
+      .select(['escalated_at', 'escalation_event_id'])
       // Which reasons fit depends on whether the session matched faces (see `toQueueItem`).
       .select(['face_match_score'])
       .select((eb) =>
@@ -174,6 +176,8 @@ export interface ReviewEventInsert {
   /** On a decision: when the session entered review, and the status it was decided from. */
   inReviewSince?: Date | null;
   fromStatus?: string | null;
+  /** On a decision: until when its decider may undo it (null: it cannot be undone). */
+  undoUntil?: Date | null;
 }
 
 export async function insertReviewEvent(trx: Transaction<DB>, event: ReviewEventInsert): Promise<number> {
@@ -191,6 +195,7 @@ export async function insertReviewEvent(trx: Transaction<DB>, event: ReviewEvent
       push_state: event.pushState ?? null,
       in_review_since: event.inReviewSince ?? null,
       from_status: event.fromStatus ?? null,
+      undo_until: event.undoUntil ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -302,7 +307,18 @@ export const firstAppliedAfter = (db: Database, workflowId: string | null, at: D
 export const latestAppliedAt = (db: Database, workflowId: string | null, at: Date) =>
   appliedNear(db, workflowId, at, 'at or before');
 
-export async function enqueueDecisionPush(trx: Transaction<DB>, reviewEventId: number, sessionId: string): Promise<void> {
+export async function enqueueDecisionPush(
+  trx: Transaction<DB>,
+  reviewEventId: number,
+  sessionId: string,
+  /** Not before this (the decision's undo window: Didit hears nothing while it can be undone). */
+  runAt?: Date | null,
+): Promise<void> {
   // Transactional outbox: the job exists if and only if the decision committed.
-  await enqueue(trx, jobs.pushReviewDecision, { reviewEventId }, { jobKey: decisionPushKey(sessionId) });
+  await enqueue(
+    trx,
+    jobs.pushReviewDecision,
+    { reviewEventId },
+    { jobKey: decisionPushKey(sessionId), ...(runAt ? { runAt } : {}) },
+  );
 }

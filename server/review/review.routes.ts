@@ -8,12 +8,15 @@ import {
   queueQuerySchema,
   revealRequestSchema,
   sessionParamsSchema,
+  undoDecisionRequestSchema,
   type QueuePage,
   type RevealResponse,
   type SessionDetail,
   type ReasonCatalog,
 } from '../contract/review.ts';
+import { declineAndBlockRequestSchema, unblockFaceRequestSchema } from '../contract/face-block.ts';
 import { AppError } from '../errors.ts';
+import { faceBlocks } from '../face-block/face-block.service.ts';
 import { originOf } from '../http/request-origin.ts';
 import type { MediaRefreshResult } from '../sync/media-refresh.ts';
 import { mayRevealFaces, withEvidenceRules } from './media-view.ts';
@@ -104,6 +107,57 @@ export function reviewRoutes(ctx: AppContext): Router {
     const { id } = sessionParamsSchema.parse(req.params);
     const actor = actorOf(req);
     await ctx.db.transaction().execute((trx) => reviewService(trx, deps).retryDecisionPush(id, actor, originOf(req)));
+    res.json(await sessionAnswer(req, id));
+  });
+
+  // Undo the caller's latest decision while its push waits out the undo window (undo.ts, ADR 0018).
+  router.post('/sessions/:id/undo-decision', requireCapability('session.decide'), async (req, res) => {
+    const { id } = sessionParamsSchema.parse(req.params);
+    const request = undoDecisionRequestSchema.parse(req.body ?? {});
+    const actor = actorOf(req);
+    try {
+      await ctx.db.transaction().execute((trx) => reviewService(trx, deps).undoDecision(id, actor, request, originOf(req)));
+    } catch (error) {
+      // A conflict answers with the fresh state, as a decision's does.
+      if (error instanceof AppError && error.status === 409) {
+        const session = await sessionAnswer(req, id);
+        throw new AppError(409, error.code, error.message, { ...(error.details as object), session });
+      }
+      throw error;
+    }
+    res.json(await sessionAnswer(req, id));
+  });
+
+  // Decline and block the face (issue 20): the decision and the block, both through the outbox.
+  router.post('/sessions/:id/decline-and-block', requireCapability('session.decide'), async (req, res) => {
+    const { id } = sessionParamsSchema.parse(req.params);
+    const request = declineAndBlockRequestSchema.parse(req.body);
+    const actor = actorOf(req);
+    try {
+      await ctx.db.transaction().execute((trx) => faceBlocks(trx, deps).declineAndBlock(id, actor, request, originOf(req)));
+    } catch (error) {
+      if (error instanceof AppError && error.status === 409) {
+        const session = await sessionAnswer(req, id);
+        throw new AppError(409, error.code, error.message, { ...(error.details as object), session });
+      }
+      throw error;
+    }
+    ctx.metrics.reviewDecisions.inc({ decision: 'decline' });
+    res.status(201).json(await sessionAnswer(req, id));
+  });
+
+  router.post('/sessions/:id/unblock-face', requireCapability('face.unblock'), async (req, res) => {
+    const { id } = sessionParamsSchema.parse(req.params);
+    const request = unblockFaceRequestSchema.parse(req.body);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => faceBlocks(trx, deps).unblockFace(id, actor, request, originOf(req)));
+    res.json(await sessionAnswer(req, id));
+  });
+
+  router.post('/sessions/:id/face-block/retry', requireCapability('session.decide'), async (req, res) => {
+    const { id } = sessionParamsSchema.parse(req.params);
+    const actor = actorOf(req);
+    await ctx.db.transaction().execute((trx) => faceBlocks(trx, deps).retryFaceBlockPush(id, actor, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 

@@ -371,9 +371,25 @@ describe('review service', () => {
     expect(detail.warnings[0]).toMatchObject({ risk: 'LOW_FACE_MATCH_SIMILARITY', logType: 'warning' });
     expect(detail.timeline.map((t) => (t.source === 'console' ? t.kind : t.status))).toEqual(['claim']);
     expect(detail.otherSessions.map((s) => s.id)).toEqual([earlier]);
-    expect(detail.allowed).toEqual({ claim: false, release: true, decide: ['Approved', 'Declined'], note: true });
+    expect(detail.allowed).toEqual({
+      claim: false,
+      release: true,
+      decide: ['Approved', 'Declined'],
+      note: true,
+      undo: false,
+      escalate: true,
+      deEscalate: false,
+    });
     const forBob = await reviewReads(ctx.db, deps).sessionDetail(id, bob);
-    expect(forBob.allowed).toEqual({ claim: false, release: false, decide: [], note: true });
+    expect(forBob.allowed).toEqual({
+      claim: false,
+      release: false,
+      decide: [],
+      note: true,
+      undo: false,
+      escalate: false,
+      deEscalate: false,
+    });
     expect(forBob.claim).toMatchObject({ label: 'alice@example.test' });
   });
 

@@ -10,6 +10,8 @@ import { countQueue, listQueue, type QueueScope } from './queue.repository.ts';
 import { touchActiveClaimOf } from './review.repository.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import { loadSessionDetail, toQueueItem } from './session-detail.ts';
+import { undo, withUndo } from './undo.ts';
+import { findLatestDecision } from './undo.repository.ts';
 
 /**
  * The rules of the review loop (who may claim, decide and note what, and when), bound to the
@@ -17,7 +19,7 @@ import { loadSessionDetail, toQueueItem } from './session-detail.ts';
  * claims.ts, decisions.ts and notes.ts; their SQL in review.repository.ts and queue.repository.ts.
  */
 export function reviewService(trx: Transaction<DB>, deps: ReviewDeps) {
-  return { ...claims(trx, deps), ...decisions(trx, deps), ...notes(trx, deps) };
+  return { ...claims(trx, deps), ...decisions(trx, deps), ...notes(trx, deps), ...undo(trx, deps) };
 }
 
 export type ReviewService = ReturnType<typeof reviewService>;
@@ -41,9 +43,10 @@ export function reviewReads(db: Database, deps: ReviewDeps) {
       };
     },
 
-    /** Everything the session page shows, for this actor. */
-    sessionDetail(id: string, actor: Actor): Promise<SessionDetail> {
-      return loadSessionDetail(db, id, actor, settings);
+    /** Everything the session page shows, for this actor (with the undo of their decision, undo.ts). */
+    async sessionDetail(id: string, actor: Actor): Promise<SessionDetail> {
+      const [detail, decision] = await Promise.all([loadSessionDetail(db, id, actor, settings), findLatestDecision(db, id)]);
+      return withUndo(detail, decision, actor, (deps.now ?? (() => new Date()))());
     },
 
     /** Opening a session you hold keeps your claim alive. */

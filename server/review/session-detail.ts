@@ -29,6 +29,9 @@ import {
 } from './review.repository.ts';
 import type { ReviewSettings } from './review-deps.ts';
 import { findErasureReference } from '../privacy/erasure.repository.ts';
+import { loadFaceBlockInfo } from '../face-block/face-block-info.ts';
+import { escalationExcerpt } from '../contract/escalation.ts';
+import { escalationAllowed, escalationOf, mayHandle } from './escalation-rules.ts';
 
 /** Rows to the console's answers: a queue row to a `QueueItem`, a session and its history to a `SessionDetail`. */
 
@@ -59,6 +62,14 @@ export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem 
     pushState: row.review_push_state,
     version: row.version,
     decidedAt: row.decided_at?.toISOString() ?? null,
+    escalation:
+      row.escalated_at && row.status === 'In Review'
+        ? {
+            at: row.escalated_at.toISOString(),
+            by: row.escalated_by_label ?? 'unknown',
+            note: escalationExcerpt(row.escalation_note),
+          }
+        : null,
   };
 }
 
@@ -85,12 +96,13 @@ export async function loadSessionDetail(
     session.threshold_version_id === null ? firstAppliedAfter(db, session.workflow_id, scoredAt(session)) : undefined,
     session.personal_data_removal === 'erasure' ? findErasureReference(db, id) : null,
   ]);
-  return buildDetail(
+  const detail = buildDetail(
     session,
     { reviewEvents, statusEvents, otherSessions, version, versionNow, versionAfter, erasureReference },
     actor,
     settings,
   );
+  return { ...detail, faceBlock: await loadFaceBlockInfo(db, session, detail, actor, settings) };
 }
 
 interface DetailParts {
@@ -217,8 +229,10 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
   ].sort((a, b) => a.at.localeCompare(b.at));
   // Erased on request: deleted at Didit, nothing left to claim, decide or note (ADR 0016).
   const erased = session.personal_data_removal === 'erasure';
+  // Escalated (issue 20): only leads and admins claim and decide it.
+  const handles = mayHandle(session, actor);
   const canDecide =
-    !erased && can(actor.role, 'session.decide') && session.review_push_state !== 'pending' && !(claimActive && !mine);
+    !erased && handles && can(actor.role, 'session.decide') && session.review_push_state !== 'pending' && !(claimActive && !mine);
   return {
     ...toQueueItem(
       {
@@ -227,9 +241,12 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
         sort_value: '',
         sla_minutes: session.sla_minutes,
         has_face_match: session.has_face_match,
+        escalated_by_label: null,
+        escalation_note: null,
       },
       settings,
     ),
+    escalation: escalationOf(session, parts.reviewEvents),
     livenessStatus: session.liveness_status,
     faceMatchStatus: session.face_match_status,
     warnings: session.warnings.map(toWarning),
@@ -258,10 +275,18 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
     },
     allowed: {
       claim:
-        !erased && can(actor.role, 'session.claim') && actor.kind === 'user' && session.status === 'In Review' && !claimActive,
+        !erased &&
+        handles &&
+        can(actor.role, 'session.claim') &&
+        actor.kind === 'user' &&
+        session.status === 'In Review' &&
+        // Decided and on its way to Didit (or held for undo): in no one's hands (`markDecisionPending`).
+        session.review_push_state !== 'pending' &&
+        !claimActive,
       release: mine || (claimActive && can(actor.role, 'claim.release_others')),
       decide: canDecide ? decisionsAllowedFrom(session.status) : [],
       note: !erased && can(actor.role, 'session.note'),
+      ...escalationAllowed(session, actor, { erased, claimedByOther: claimActive && !mine }),
     },
   };
 }

@@ -118,14 +118,14 @@ export async function simulate(
                case when vs.decision_source in ('console', 'outside') and vs.status in ('Approved', 'Declined') then vs.status end,
                (select case re.kind when 'approve' then 'Approved' else 'Declined' end
                   from review_event re
-                 where re.session_id = vs.id and re.kind in ('approve', 'decline')
+                 where re.session_id = vs.id and re.kind in ('approve', 'decline') and re.undone_at is null
                  order by re.created_at desc, re.id desc limit 1)
              ) as verdict
       from verification_session vs
       where ${windowSql(workflowId, window)}
         and (vs.decision_source in ('console', 'outside')
              -- uncorrelated IN: one hashed subplan instead of a probe per session
-             or vs.id in (select re.session_id from review_event re where re.kind in ('approve', 'decline')))
+             or vs.id in (select re.session_id from review_event re where re.kind in ('approve', 'decline') and re.undone_at is null))
     ), p as (
       select s.*, ${rankSql(proposed)} as nxt from s where s.hard or s.l is not null
     )
@@ -185,7 +185,7 @@ export async function scoreHistogram(db: Database, workflowId: string, window: S
           when vs.status = 'Approved' then 'approved'
           when vs.status = 'In Review' then 'in_review'
           when vs.decision_source in ('console', 'outside')
-            or vs.id in (select re.session_id from review_event re where re.kind = 'decline') then 'declined_analyst'
+            or vs.id in (select re.session_id from review_event re where re.kind = 'decline' and re.undone_at is null) then 'declined_analyst'
           else 'declined_auto'
         end as o
       from verification_session vs

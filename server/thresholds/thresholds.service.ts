@@ -308,6 +308,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     livenessMethod: workflow.liveness_method,
     slaMinutes: workflow.sla_minutes,
     viewersMayReveal: workflow.viewers_may_reveal,
+    evidencePackImages: workflow.evidence_pack_images,
     current: applied ? versionThresholds(applied) : didit,
     currentVersion: applied?.version ?? null,
     didit,

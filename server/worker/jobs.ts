@@ -124,6 +124,13 @@ export const jobs = {
 
   /** Re-queues every open erasure request whose job is gone (failed for good, or lost): erasures are retried until confirmed. */
   sweepErasures: defineJob({ name: 'sweep_erasures', payload: noPayload, options: singleton('sweep_erasures') }),
+
+  /** Carries one face block or unblock to Didit's blocklist until Didit confirms (server/face-block/push-face-block.task.ts). */
+  pushFaceBlock: defineJob({
+    name: 'push_face_block',
+    payload: z.object({ faceBlockId: z.number().int().positive() }),
+    options: ({ faceBlockId }) => ({ jobKey: faceBlockPushKey(faceBlockId), maxAttempts: 25 }),
+  }),
 } as const;
 
 export type Jobs = typeof jobs;
@@ -138,6 +145,9 @@ export type PayloadlessJob = { [K in JobId]: Record<never, never> extends JobInp
 
 /** A newer decision on a session replaces its push that has not run yet. */
 export const decisionPushKey = (sessionId: string): string => `push-decision:${sessionId}`;
+
+/** One face block's push (block or unblock). */
+export const faceBlockPushKey = (faceBlockId: number): string => `face-block:${faceBlockId}`;
 
 /** Versions of one workflow reach Didit in approval order. */
 export const thresholdPushQueue = (workflowId: string): string => `thresholds:${workflowId}`;

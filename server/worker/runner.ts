@@ -17,6 +17,7 @@ import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { refreshQueueStateGauges } from '../metrics/queue-state.ts';
 import { pushDecisionTask } from '../review/push-decision.task.ts';
+import { pushFaceBlockTask } from '../face-block/push-face-block.task.ts';
 import { pendingPushBacklog, probeWaitingPushes } from '../review/pending-pushes.ts';
 import { inboxBacklog, wakeStalledInboxShards } from '../sync/inbox-sweep.ts';
 import { startupSyncJobs, syncCronItems, syncHandlers } from '../sync/sync.tasks.ts';
@@ -39,6 +40,7 @@ import { every, type Periodic } from './periodic.ts';
 export function buildTaskList(ctx: AppContext): TaskList {
   const handlers: JobHandlers = {
     pushReviewDecision: pushDecisionTask(ctx),
+    pushFaceBlock: pushFaceBlockTask(ctx),
     ...syncHandlers(ctx),
     ...thresholdHandlers(ctx),
     ...auditHandlers(ctx),

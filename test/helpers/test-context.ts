@@ -42,6 +42,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DIDIT_MEDIA_ORIGINS: mediaOrigins.join(','),
     AUDIT_KEY: testAuditKey,
     PSEUDONYM_KEY: testPseudonymKey,
+    // Decisions are pushed when the worker next runs, as before undo existed; undo's own tests set a window.
+    REVIEW_UNDO_SECONDS: '0',
     ...env,
   });
 }

@@ -1,6 +1,7 @@
 import { setTimeout as timer } from 'node:timers/promises';
 import type { z } from 'zod';
 import { adaptDiditDecision, type SessionSnapshot } from './adapt.ts';
+import { blocklistAddRequestSchema, blocklistRemoveRequestSchema, blocklistResponseSchema } from './blocklist.ts';
 import { DiditApiError, type DiditErrorCode } from './didit-error.ts';
 import {
   diditSessionListSchema,
@@ -221,6 +222,47 @@ export class DiditClient {
       if (error instanceof DiditApiError && error.code === 'not_found') return 'gone';
       throw error;
     }
+  }
+
+  /**
+   * `POST /v3/blocklist/add/` with `blocklist_face` (docs/didit-contract.md "Face blocklist";
+   * generic-write): Didit flags the face of the session's most recent liveness record and adds it
+   * to the application's face blocklist, linked to the session; later sessions showing that face
+   * are declined with `FACE_IN_BLOCKLIST`. Adding a face already there is harmless. Retried like
+   * every call; a 4xx (400 unknown or faceless session, 404) is thrown with Didit's answer.
+   */
+  async blocklistFace(sessionId: string, options: CallOptions = {}): Promise<{ message: string }> {
+    const body = blocklistAddRequestSchema.parse({ session_id: sessionId, blocklist_face: true });
+    return this.request(
+      {
+        operation: 'blocklist_add',
+        method: 'POST',
+        path: '/v3/blocklist/add/',
+        scopes: ['generic-write'],
+        body,
+        parse: (json) => ({ message: parseOrThrow(blocklistResponseSchema, json, 'blocklist add').message }),
+      },
+      options,
+    );
+  }
+
+  /**
+   * `POST /v3/blocklist/remove/` with `unblock_face`: Didit unflags the session's face record and
+   * deletes the blocklist entries created from it (entries added by value stay).
+   */
+  async unblockFace(sessionId: string, options: CallOptions = {}): Promise<{ message: string }> {
+    const body = blocklistRemoveRequestSchema.parse({ session_id: sessionId, unblock_face: true });
+    return this.request(
+      {
+        operation: 'blocklist_remove',
+        method: 'POST',
+        path: '/v3/blocklist/remove/',
+        scopes: ['generic-write'],
+        body,
+        parse: (json) => ({ message: parseOrThrow(blocklistResponseSchema, json, 'blocklist remove').message }),
+      },
+      options,
+    );
   }
 
   /**

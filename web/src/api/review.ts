@@ -12,6 +12,7 @@ import {
   type RevealRequest,
   type RevealResponse,
   type SessionDetail,
+  type UndoDecisionRequest,
 } from '../../../server/contract/review.ts';
 
 import { ApiError, apiRequest } from './client.ts';
@@ -41,6 +42,8 @@ export interface ReviewApi {
   decide(id: string, body: DecisionRequest): Promise<SessionDetail>;
   addNote(id: string, note: string): Promise<SessionDetail>;
   retryPush(id: string): Promise<SessionDetail>;
+  /** Takes back the caller's latest decision while its undo window is open (409 once it has closed). */
+  undoDecision(id: string, body: UndoDecisionRequest): Promise<SessionDetail>;
   /**
    * Asks for usable links: new ones when they near expiry, or when `brokenUrl` (a link that failed
    * to load here) is still current; otherwise the current ones. Limited per person (429).
@@ -77,6 +80,7 @@ export const httpReviewApi: ReviewApi = {
   decide: (id, body) => request('POST', `${sessionPath(id)}/decision`, body, sessionOrWrapped),
   addNote: (id, note) => request('POST', `${sessionPath(id)}/notes`, { note }, sessionOrWrapped),
   retryPush: (id) => request('POST', `${sessionPath(id)}/decision/retry`, {}, sessionOrWrapped),
+  undoDecision: (id, body) => request('POST', `${sessionPath(id)}/undo-decision`, body, sessionDetailSchema),
   refreshMedia: (id, brokenUrl) =>
     request('POST', `${sessionPath(id)}/refresh-media`, brokenUrl ? { brokenUrl } : {}, refreshMediaResponseSchema).then(
       (r) => r.media,

@@ -11,6 +11,7 @@ import { ThresholdEditor } from '../components/thresholds/ThresholdEditor.tsx';
 import styles from '../components/thresholds/Thresholds.module.css';
 import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
 import { SlaSetting } from '../components/workflows/SlaSetting.tsx';
+import { EvidencePackImagesSetting } from '../components/workflows/EvidencePackImagesSetting.tsx';
 import { ViewerRevealSetting } from '../components/workflows/ViewerRevealSetting.tsx';
 import { formatDateTime } from '../format/date.ts';
 
@@ -55,6 +56,12 @@ export function Component() {
       <ViewerRevealSetting
         workflowId={workflow.id}
         viewersMayReveal={workflow.viewersMayReveal}
+        canChange={canConfigure}
+        onChanged={load}
+      />
+      <EvidencePackImagesSetting
+        workflowId={workflow.id}
+        evidencePackImages={workflow.evidencePackImages}
         canChange={canConfigure}
         onChanged={load}
       />

@@ -144,6 +144,22 @@ function describe<S extends z.ZodType>(schema: S, format: (details: z.infer<S>) 
 
 const reviewEvent = z.object({ reviewEventId: z.union([z.number(), z.string()]) });
 
+const viewFilters = z.record(z.string(), z.unknown());
+const paramText = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+/** A saved view's filters as the queue's URL carries them (`status=Approved&sort=liveness`); "default queue" when none. */
+function filterText(filters: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === null || value === undefined) continue;
+    params.set(key, Array.isArray(value) ? value.map(paramText).join(',') : paramText(value));
+  }
+  const text = [...params].map(([key, value]) => `${key}=${value}`).join(' ');
+  return text ? clip(text, 160) : 'the default queue';
+}
+
+const faceBlockPush = z.object({ faceBlockId: z.number(), action: z.enum(['block', 'unblock']).optional() });
+
 const describers = new Map<string, (details: Record<string, unknown>) => string | undefined>(
   Object.entries({
     'session.decided': describe(
@@ -153,6 +169,7 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
         override: z.boolean().optional(),
         fromStatus: z.string().optional(),
         withoutEvidence: z.array(z.string()).optional(),
+        escalationEventId: z.union([z.number(), z.string()]).optional(),
       }),
       (d) =>
         joinParts([
@@ -160,6 +177,37 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
           `reason ${d.reason}`,
           d.override ? `override of ${d.fromStatus ?? 'an automatic decision'}` : null,
           d.withoutEvidence?.length ? `without images: ${d.withoutEvidence.join(', ')}` : null,
+          d.escalationEventId !== undefined ? `ends the escalation (review event ${d.escalationEventId})` : null,
+        ]),
+    ),
+    // Issue 20: handed to the leads with a note (the note stays in the review event, not here).
+    'session.escalated': describe(reviewEvent.extend({ releasedClaim: z.boolean().optional() }), (d) =>
+      joinParts([`escalated to a lead · review event ${d.reviewEventId}`, d.releasedClaim ? 'claim released' : null]),
+    ),
+    'session.de_escalated': describe(
+      reviewEvent.extend({ escalationEventId: z.union([z.number(), z.string()]).nullable().optional() }),
+      (d) =>
+        joinParts([
+          `returned to the analysts’ queue · review event ${d.reviewEventId}`,
+          d.escalationEventId != null ? `escalated in review event ${d.escalationEventId}` : null,
+        ]),
+    ),
+    // Issue 20: a decision taken back within its undo window, before Didit heard of it.
+    'session.decision_undone': describe(
+      reviewEvent.extend({
+        decision: z.string(),
+        reason: optionalText,
+        secondsLeft: z.number().optional(),
+        faceBlockWithdrawn: z.boolean().optional(),
+      }),
+      (d) =>
+        joinParts([
+          `${d.decision} undone`,
+          d.reason ? `reason was ${d.reason}` : null,
+          `review event ${d.reviewEventId}`,
+          d.secondsLeft !== undefined ? `${d.secondsLeft} s before its push` : null,
+          d.faceBlockWithdrawn ? 'face block withdrawn with it' : null,
+          'never sent to Didit',
         ]),
     ),
     'session.media_viewed': (details) => {
@@ -193,6 +241,27 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
       joinParts(['not sent to Didit', d.error ? clip(d.error) : null, `review event ${d.reviewEventId}`]),
     ),
     'session.decision_push_retried': describe(reviewEvent, (d) => `sent to Didit again · review event ${d.reviewEventId}`),
+    // Face blocklist (issue 20): the block and its lifting, and Didit's answer to each.
+    'session.face_blocked': describe(
+      z.object({ reason: z.string(), faceBlockId: z.number(), reviewEventId: z.number().optional() }),
+      (d) => joinParts(['declined and face blocked', `reason ${d.reason}`, `face block ${d.faceBlockId}`]),
+    ),
+    // The lead's note stays in the face block, where retention and erasure reach it.
+    'session.face_unblocked': describe(z.object({ faceBlockId: z.number() }), (d) =>
+      joinParts(['face unblocked', `face block ${d.faceBlockId}`]),
+    ),
+    'session.face_block_pushed': describe(faceBlockPush, (d) =>
+      joinParts([
+        d.action === 'unblock' ? 'unblock confirmed by Didit' : 'block confirmed by Didit',
+        `face block ${d.faceBlockId}`,
+      ]),
+    ),
+    'session.face_block_push_failed': describe(faceBlockPush.extend({ error: optionalText }), (d) =>
+      joinParts([`Didit refused the ${d.action ?? 'block'}`, d.error ? clip(d.error) : null, `face block ${d.faceBlockId}`]),
+    ),
+    'session.face_block_push_retried': describe(faceBlockPush, (d) =>
+      joinParts([`${d.action ?? 'block'} sent to Didit again`, `face block ${d.faceBlockId}`]),
+    ),
     'session.decision_push_requeued': describe(reviewEvent.extend({ job: optionalText, attempts: z.number().optional() }), (d) =>
       joinParts([
         `stuck push re-queued · review event ${d.reviewEventId}`,
@@ -273,12 +342,54 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
     'workflow.viewer_reveal_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
       d.to ? 'viewers may now reveal faces' : 'faces hidden from viewers again',
     ),
+    'workflow.evidence_pack_images_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
+      d.to ? 'evidence packs now embed the images' : 'evidence packs carry image hashes only again',
+    ),
+    'session.evidence_pack_generated': describe(
+      z.object({ pages: z.number(), sha256: z.string(), imagesIncluded: z.boolean() }),
+      (d) =>
+        joinParts([
+          `evidence pack (PDF) generated · ${count(d.pages, 'page')}`,
+          d.imagesIncluded ? 'images embedded' : 'image hashes only',
+          `sha256 ${d.sha256.slice(0, 12)}…`,
+        ]),
+    ),
     'workflow.didit_version_changed': describe(
       z.object({
         from: z.object({ version: diditVersion, settingsId: optionalText }),
         to: z.object({ version: diditVersion, settingsId: optionalText }),
       }),
       (d) => `Didit ${diditV(d.from.version)} → ${diditV(d.to.version)}`,
+    ),
+
+    // Saved queue views (issue 20): the view's name, and its filters as the queue's URL would carry them.
+    'queue_view.saved': describe(z.object({ name: z.string(), filters: viewFilters }), (d) =>
+      joinParts([`“${clip(d.name)}” saved`, filterText(d.filters)]),
+    ),
+    'queue_view.updated': describe(
+      z.object({ name: z.string(), renamedFrom: optionalText, filters: viewFilters.optional(), shared: z.boolean().optional() }),
+      (d) =>
+        joinParts([
+          d.renamedFrom ? `“${clip(d.renamedFrom)}” renamed “${clip(d.name)}”` : `“${clip(d.name)}” changed`,
+          d.filters ? `filters now ${filterText(d.filters)}` : null,
+          d.shared ? 'shared with the team' : null,
+        ]),
+    ),
+    'queue_view.shared': describe(z.object({ name: z.string(), owner: optionalText }), (d) =>
+      joinParts([`“${clip(d.name)}” shared with the team`, d.owner ? `owner ${d.owner}` : null]),
+    ),
+    'queue_view.unshared': describe(z.object({ name: z.string(), owner: optionalText, sharedBy: optionalText }), (d) =>
+      joinParts([`“${clip(d.name)}” no longer shared`, d.owner ? `owner ${d.owner}` : null]),
+    ),
+    'queue_view.deleted': describe(
+      z.object({ name: z.string(), owner: optionalText, shared: z.boolean().optional(), filters: viewFilters.optional() }),
+      (d) =>
+        joinParts([
+          `“${clip(d.name)}” deleted`,
+          d.shared ? 'was shared with the team' : null,
+          d.owner ? `owner ${d.owner}` : null,
+          d.filters ? filterText(d.filters) : null,
+        ]),
     ),
 
     'auth.login': describe(z.object({ role: z.string() }), (d) => `role ${d.role}`),

@@ -8,6 +8,7 @@ export const queueShortcuts: ShortcutHelp[] = [
   { keys: ['k'], description: 'Previous session in the list' },
   { keys: ['Enter'], description: 'Open the selected session' },
   { keys: ['c'], description: 'Claim the next session matching the filters and open it' },
+  { keys: ['u'], description: 'Undo your last decision while its countdown runs' },
   { keys: ['?'], description: 'Show these shortcuts' },
 ];
 
@@ -18,7 +19,9 @@ export const sessionShortcuts: ShortcutHelp[] = [
   { keys: ['n'], description: 'Write a note: sent with the decision, or added on its own' },
   { keys: ['Enter'], description: 'Send the decision, once a reason is chosen' },
   { keys: ['Ctrl', 'Enter'], description: 'From the note: send the decision, or add the note on its own (⌘ Enter on a Mac)' },
+  { keys: ['e'], description: 'Escalate to a lead: hand the session to the leads with a note instead of deciding' },
   { keys: ['c'], description: 'Claim the next session and open it' },
+  { keys: ['u'], description: 'Undo your last decision while its countdown runs (it reopens that session)' },
   { keys: ['v'], description: 'Reveal the faces (asks for a purpose on a session you have not claimed), or blur them again' },
   { keys: ['+', '-', '0'], description: 'Zoom the images in, out, reset' },
   { keys: ['Esc'], description: 'Leave the note, close the form or dialog' },

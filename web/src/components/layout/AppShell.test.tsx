@@ -35,6 +35,8 @@ function answerMe(role: 'viewer' | 'analyst' | 'lead' | 'admin' | null) {
       );
     }
     if (url.startsWith('/api/audit')) return Promise.resolve(Response.json({ entries: [], nextCursor: null }));
+    // The queue's workflow filter names the workflows.
+    if (url === '/api/workflows') return Promise.resolve(Response.json({ items: [] }));
     if (url.startsWith('/api/queue')) {
       return Promise.resolve(Response.json({ items: [], nextCursor: null, total: 0, totalCapped: false }));
     }

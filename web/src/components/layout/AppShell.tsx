@@ -2,6 +2,7 @@ import { NavLink, Outlet, useNavigation } from 'react-router';
 import type { CapabilityName } from '../../../../server/contract/auth.ts';
 import { UserMenu } from '../auth/UserMenu.tsx';
 import { useMe } from '../auth/me.ts';
+import { UndoToast } from '../undo/UndoToast.tsx';
 import styles from './AppShell.module.css';
 
 const sections: ReadonlyArray<{ to: string; label: string; needs?: CapabilityName }> = [
@@ -45,6 +46,7 @@ export function AppShell() {
       <main id="main" className={styles.main} aria-busy={navigation.state === 'loading'}>
         <Outlet />
       </main>
+      <UndoToast />
     </div>
   );
 }

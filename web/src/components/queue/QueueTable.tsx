@@ -18,6 +18,8 @@ import { formatDuration, minutesInReview, slaLabels, slaLevel } from './sla.ts';
 import { isDecidedView } from './queue-url.ts';
 import { logTypeOfCode } from './warning-codes.ts';
 import { WarningChip } from './WarningChip.tsx';
+import { EscalationSummary } from '../escalation/EscalationSummary.tsx';
+import { showsEscalations } from '../escalation/EscalatedViewTabs.tsx';
 import styles from './QueueTable.module.css';
 
 type ColumnMeta = { numeric?: boolean; label: string };
@@ -65,6 +67,11 @@ function VendorCell({ item }: { item: QueueItem }) {
 function ClaimCell({ item }: { item: QueueItem }) {
   if (!item.claim) return <span className={styles.muted}>Unassigned</span>;
   return <span title={`Claimed ${formatDateTime(item.claim.claimedAt)}`}>{item.claim.label}</span>;
+}
+
+function EscalationCell({ item }: { item: QueueItem }) {
+  const { now } = useContext(CellEnvContext);
+  return <EscalationSummary escalation={item.escalation} now={now} />;
 }
 
 function DecidedCell({ item }: { item: QueueItem }) {
@@ -138,6 +145,13 @@ const columns = helper.columns([
         </span>
       ),
   }),
+  helper.accessor((item) => item.escalation?.at ?? null, {
+    id: 'escalation',
+    header: 'Escalated',
+    enableSorting: false,
+    meta: { label: 'escalated' },
+    cell: ({ row }) => <EscalationCell item={row.original} />,
+  }),
   helper.accessor('claim', {
     id: 'assignee',
     header: 'Assignee',
@@ -179,9 +193,16 @@ export interface QueueTableProps {
 export function QueueTable({ items, query, now, linkSearch, selectedId, onSelect, onSortChange }: QueueTableProps) {
   const dir = effectiveDirection(query);
   const sorting = useMemo<SortingState>(() => [{ id: query.sort, desc: dir === 'desc' }], [query.sort, dir]);
+  const decided = isDecidedView(query);
+  const escalations = showsEscalations(query);
+  // The escalation column (issue 20) only in views that hold escalated sessions.
+  const visibleColumns = useMemo(
+    () => (decided ? columns : undecidedColumns).filter((column) => column.id !== 'escalation' || escalations),
+    [decided, escalations],
+  );
   const table = useTable({
     features,
-    columns: isDecidedView(query) ? columns : undecidedColumns,
+    columns: visibleColumns,
     data: items,
     getRowId: (row) => row.id,
     state: { sorting },

@@ -17,8 +17,10 @@ import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
 import { queueShortcuts } from '../keyboard/shortcuts.ts';
 import { EmptyState } from '../layout/EmptyState.tsx';
 import { PageHeader } from '../layout/PageHeader.tsx';
+import { EscalatedViewTabs, isEscalatedView } from '../escalation/EscalatedViewTabs.tsx';
 import { QueueFilters } from './QueueFilters.tsx';
 import { QueueTable, sessionHref } from './QueueTable.tsx';
+import { SavedViews } from './SavedViews.tsx';
 import { defaultQueueQuery, patchQueueQuery, queueFilters, queueQueryToSearch } from './queue-url.ts';
 import styles from './QueueView.module.css';
 import { workIntent } from '../session/intent.ts';
@@ -123,7 +125,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
   const countText =
     total === null
       ? ''
-      : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${query.status === 'In Review' ? 'in review' : query.status}`;
+      : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${isEscalatedView(query) ? 'escalated to a lead' : query.status === 'In Review' ? 'in review' : query.status}`;
 
   const statusMessage = claimMessage ?? notice;
 
@@ -177,6 +179,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
               {queue.newCount} new — show
             </button>
           ) : null}
+          <SavedViews query={query} onApply={onQueryChange} />
           {canClaim ? (
             <KeyButton shortcut="c" onClick={() => void claimNext()} disabled={claimStatus.state === 'claiming'}>
               Claim next
@@ -187,6 +190,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
           </KeyButton>
         </div>
       </PageHeader>
+      <EscalatedViewTabs query={query} />
       <QueueFilters key={queueQueryToSearch(query)} query={query} workflows={workflows} onApply={apply} onReset={reset} />
       <p className={styles.status} role="status">
         {statusMessage}
@@ -214,7 +218,11 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
           {pager(queue.page)}
         </EmptyState>
       ) : queue.page.items.length === 0 ? (
-        isDefaultFilters(query) ? (
+        isEscalatedView(query) && isDefaultFilters({ ...query, escalated: 'exclude' }) ? (
+          <EmptyState title="No escalated sessions">
+            <p>Sessions an analyst escalates to a lead appear here until a lead decides them or returns them to the queue.</p>
+          </EmptyState>
+        ) : isDefaultFilters(query) ? (
           <EmptyState title="No sessions waiting for review">
             <p>Sessions that Didit sends to In Review appear here as soon as their webhook arrives.</p>
             <p>This page refreshes by itself.</p>

@@ -20,6 +20,7 @@ const keys = [
   'faceMatchMin',
   'faceMatchMax',
   'assignee',
+  'escalated',
   'minAgeMinutes',
   'q',
   'sort',

@@ -1,5 +1,7 @@
 import type { SessionDetail } from '../../../../server/contract/review.ts';
+import { EvidencePackLink } from '../evidence-pack/EvidencePackLink.tsx';
 import { DecisionForm, type DecisionFormProps } from './DecisionForm.tsx';
+import { FaceBlockPanel } from './FaceBlockPanel.tsx';
 import { PrivacyPanel } from './PrivacyPanel.tsx';
 import { PushState } from './PushState.tsx';
 import { ScoreBar } from './ScoreBar.tsx';
@@ -29,6 +31,8 @@ export function DecisionColumn({ pushCheckError, onChange, ...form }: DecisionCo
           </p>
         ) : null}
         <DecisionForm {...form} />
+        <EvidencePackLink session={session} />
+        <FaceBlockPanel session={session} reasons={form.reasons} onChange={onChange} />
       </section>
       <PrivacyPanel session={session} onChange={onChange} />
     </aside>

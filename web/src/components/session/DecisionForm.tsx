@@ -210,7 +210,9 @@ export function DecisionForm({
             aria-keyshortcuts={decision === 'Approved' ? 'a' : 'd'}
             disabled={!allowed.includes(decision)}
             className={`${styles.choice} ${decision === 'Approved' ? styles.approve : styles.decline}`}
-            onClick={() => onDraftChange((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }))}
+            onClick={() =>
+              onDraftChange((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }))
+            }
           >
             {decision === 'Approved' ? 'Approve' : 'Decline'}{' '}
             <kbd className={styles.kbd} aria-hidden="true">
@@ -252,11 +254,7 @@ export function DecisionForm({
             >
               {busy ? 'Sending…' : draft.decision === 'Approved' ? 'Approve session' : 'Decline session'}
             </button>
-            <button
-              type="button"
-              className={styles.button}
-              onClick={() => set({ decision: null, reason: '' })}
-            >
+            <button type="button" className={styles.button} onClick={() => set({ decision: null, reason: '' })}>
               Cancel
             </button>
           </div>

@@ -7,6 +7,7 @@ import { useCapability } from '../../hooks/use-capability.ts';
 import { useClaimNext } from '../../hooks/use-claim-next.ts';
 import { useMediaRefresh } from '../../hooks/use-media-refresh.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
+import { EscalationPanel } from '../escalation/EscalationPanel.tsx';
 import { ShortcutsDialog } from '../keyboard/ShortcutsDialog.tsx';
 import { sessionShortcuts } from '../keyboard/shortcuts.ts';
 import { DecisionColumn } from './DecisionColumn.tsx';
@@ -19,6 +20,7 @@ import { SessionRecord } from './SessionRecord.tsx';
 import { useDecisionShortcuts } from './use-decision-shortcuts.ts';
 import { useReveal } from './use-reveal.ts';
 import { useSessionCopy } from './use-session-copy.ts';
+import { offerUndo } from '../undo/undo-store.ts';
 import styles from './SessionView.module.css';
 
 export interface SessionViewProps {
@@ -52,7 +54,8 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const canViewMedia = useCapability('media.view');
   // Faces blurred until revealed; the reveal is the audited look (issue 19).
   const reveal = useReveal(session);
-  const dialogOpen = helpOpen || reveal.asking;
+  const [escalationOpen, setEscalationOpen] = useState(false);
+  const dialogOpen = helpOpen || reveal.asking || escalationOpen;
   const onToggleReveal = () => {
     if (!canViewMedia || !session.reveal.allowed) {
       setMessage('Faces are hidden: viewers see scores and warnings only in this workflow.');
@@ -73,6 +76,8 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
   const onDecided = async (fresh: SessionDetail, decision: Decision) => {
     setSession(fresh);
     setDraft(emptyDraft);
+    // "Approved … · Undo (30 s)" follows the analyst to the next page (UndoToast).
+    offerUndo(fresh, decision, sessionLabel(session), filters);
     const done = `${decision === 'Approved' ? 'Approved' : 'Declined'} ${sessionLabel(session)}.`;
     // Opened from a link, not as part of a run: stay here, and claim nothing that was not asked for.
     if (intent !== 'work') {
@@ -106,6 +111,13 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
         onShowShortcuts={() => setHelpOpen(true)}
         onClaimChange={update}
         status={claimMessage ?? message}
+      />
+      <EscalationPanel
+        session={session}
+        onChange={update}
+        say={setMessage}
+        shortcutsEnabled={!helpOpen && !reveal.asking}
+        onDialogChange={setEscalationOpen}
       />
       <div className={styles.layout}>
         <EvidenceColumn session={session} media={media} reveal={reveal} shortcutsEnabled={!dialogOpen} />

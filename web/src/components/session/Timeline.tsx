@@ -2,7 +2,16 @@ import type { TimelineEntry } from '../../../../server/contract/review.ts';
 import { formatDateTime } from '../../format/date.ts';
 import styles from './SessionPanels.module.css';
 
-const kindLabels = { claim: 'claimed', release: 'released', approve: 'approved', decline: 'declined', note: 'note' } as const;
+const kindLabels = {
+  claim: 'claimed',
+  release: 'released',
+  approve: 'approved',
+  decline: 'declined',
+  note: 'note',
+  escalate: 'escalated to a lead',
+  de_escalate: 'returned it to the queue',
+  decision_undone: 'undid the decision (never sent to Didit)',
+} as const;
 const pushLabels = { pending: 'push pending', confirmed: 'confirmed by Didit', failed: 'push failed' } as const;
 
 /** Didit's status changes and our review events, oldest first, each console decision with its push state. */

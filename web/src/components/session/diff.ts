@@ -8,6 +8,9 @@ function describeEntry(entry: TimelineEntry): string {
     approve: 'approved it',
     decline: 'declined it',
     note: 'added a note',
+    escalate: 'escalated it to a lead',
+    de_escalate: 'returned it to the analysts’ queue',
+    decision_undone: 'undid the decision',
   }[entry.kind];
   return `${entry.actor} ${verb}${entry.reasonLabel ? ` (${entry.reasonLabel})` : ''}`;
 }

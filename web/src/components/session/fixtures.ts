@@ -118,6 +118,7 @@ export function fakeApi(overrides: Partial<ReviewApi> = {}): ReviewApi {
     decide: unexpected('decide'),
     addNote: unexpected('addNote'),
     retryPush: unexpected('retryPush'),
+    undoDecision: unexpected('undoDecision'),
     refreshMedia: unexpected('refreshMedia'),
     reveal: unexpected('reveal'),
     getReasons: () => Promise.resolve(reasons),

@@ -156,6 +156,9 @@ export function pushJobText(push: Pick<PendingPush, 'job' | 'nextAttemptAt'>): s
     running: 'Being pushed',
     held_by_dead_worker: 'Held by a worker that stopped — freed within a minute',
     missing: 'No job — re-queue it',
+    undo_window: push.nextAttemptAt
+      ? `Held until ${formatInstant(push.nextAttemptAt)} while it can be undone`
+      : 'Held while it can be undone',
   };
   return words[push.job];
 }

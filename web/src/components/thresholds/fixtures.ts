@@ -19,6 +19,7 @@ export function workflowDetail(overrides: Partial<WorkflowDetailDto> = {}): Work
     livenessMethod: 'PASSIVE',
     slaMinutes: 240,
     viewersMayReveal: false,
+    evidencePackImages: false,
     current: thresholds,
     currentVersion: 1,
     didit: thresholds,
