@@ -8,40 +8,22 @@ import { sql, type Kysely } from 'kysely';
  * the note is the `escalate` review event's, so retention of notes removes it like any other note.
  * The escalation and its end (`de_escalate`, or the lead's decision) are review events.
  *
- * `review_event.kind` gets the two new kinds. Its check constraint is rebuilt from the kinds it
- * allows now plus ours (not from a list written here), so this migration keeps kinds another
- * migration of the same days added, whichever runs first.
+ * `review_event.kind` gets the two new kinds (its check constraint is rebuilt with the full list).
  */
-const newKinds = ['escalate', 'de_escalate'];
+const kindsBefore = ['claim', 'release', 'approve', 'decline', 'note'];
+const kindsAfter = [...kindsBefore, 'escalate', 'de_escalate'];
 
-async function kindConstraints(db: Kysely<any>): Promise<{ name: string; definition: string }[]> {
-  const { rows } = await sql<{ name: string; definition: string }>`
-    select c.conname as name, pg_get_constraintdef(c.oid) as definition
-      from pg_constraint c
-     where c.conrelid = 'review_event'::regclass
-       and c.contype = 'c'
-       and pg_get_constraintdef(c.oid) ~ '\\mkind\\M'`.execute(db);
-  return rows;
-}
-
-/** The quoted values a `CHECK ((kind = ANY (ARRAY['a'::text, ...])))` allows. */
-function allowedValues(definition: string): string[] {
-  return [...definition.matchAll(/'((?:[^']|'')*)'/g)].map((match) => (match[1] ?? '').replaceAll("''", "'"));
-}
-
-async function setKinds(db: Kysely<any>, change: (kinds: string[]) => string[]): Promise<void> {
-  const constraints = await kindConstraints(db);
-  const current = [...new Set(constraints.flatMap((constraint) => allowedValues(constraint.definition)))];
-  const kinds = change(current);
-  for (const constraint of constraints) {
-    await sql`alter table review_event drop constraint ${sql.id(constraint.name)}`.execute(db);
-  }
-  const list = sql.join(kinds.map((kind) => sql.lit(kind)));
-  await sql`alter table review_event add constraint review_event_kind_check check (kind in (${list}))`.execute(db);
+/** Replaces `review_event`'s kind check (named by Postgres when the table was made) with `kinds`. */
+async function allowKinds(db: Kysely<any>, kinds: readonly string[]): Promise<void> {
+  await sql`alter table review_event
+              drop constraint review_event_kind_check,
+              add constraint review_event_kind_check check (kind in (${sql.join(kinds.map((kind) => sql.lit(kind)))}))`.execute(
+    db,
+  );
 }
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await setKinds(db, (kinds) => [...kinds, ...newKinds.filter((kind) => !kinds.includes(kind))]);
+  await allowKinds(db, kindsAfter);
 
   await sql`alter table verification_session
               add column escalated_at timestamptz,
@@ -66,5 +48,5 @@ export async function down(db: Kysely<any>): Promise<void> {
               drop column escalated_by,
               drop column escalated_at`.execute(db);
   await sql`delete from review_event where kind in ('escalate', 'de_escalate')`.execute(db);
-  await setKinds(db, (kinds) => kinds.filter((kind) => !newKinds.includes(kind)));
+  await allowKinds(db, kindsBefore);
 }

@@ -20,6 +20,8 @@ import * as escalation from './20261203T000200-escalation.ts';
 import * as evidencePackPolicy from './20261203T000300-evidence-pack-policy.ts';
 import * as faceBlocklist from './20261203T000400-face-blocklist.ts';
 import * as undoDecision from './20261203T000500-undo-decision.ts';
+import * as resubmission from './20261203T000600-resubmission.ts';
+import * as assignmentAndSla from './20261203T000700-assignment-and-sla.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -47,4 +49,6 @@ export const migrations: Record<string, Migration> = {
   '20261203T000300-evidence-pack-policy': evidencePackPolicy,
   '20261203T000400-face-blocklist': faceBlocklist,
   '20261203T000500-undo-decision': undoDecision,
+  '20261203T000600-resubmission': resubmission,
+  '20261203T000700-assignment-and-sla': assignmentAndSla,
 };

@@ -24,6 +24,7 @@ import { evidencePackRoutes } from './review/evidence-pack.routes.ts';
 import { reviewRoutes } from './review/review.routes.ts';
 import { escalationRoutes } from './review/escalation.routes.ts';
 import { savedViewRoutes } from './review/saved-views.routes.ts';
+import { assignmentRoutes } from './review/assignment.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
 import { diditWebhookHandler, diditWebhookPath } from './webhooks/didit-webhook.routes.ts';
@@ -109,6 +110,7 @@ function createExpressApp(ctx: AppContext): Express {
   api.use(syncRoutes(ctx));
   api.use(thresholdRoutes(ctx));
   api.use(insightsRoutes(ctx));
+  api.use(assignmentRoutes(ctx));
   api.use(openApiRoutes(ctx));
   api.use(notFoundHandler);
   app.use('/api', api);

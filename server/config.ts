@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Role } from './db/schema.ts';
 import { parseMediaOrigin } from './vendors/didit/media-origin.ts';
+import { parseBusinessHours, type SlaSettings } from './review/sla.ts';
 
 /**
  * The console's configuration, parsed once from the environment at start.
@@ -53,6 +54,12 @@ const defaultDeclineReasons =
   'face_not_visible=Face not clearly visible or obstructed;' +
   'known_fraud=Matches a known fraud pattern;' +
   'other=Other (explain in the note)';
+/** Asking the user to try again (a Resubmitted decision: the liveness step is redone). */
+const defaultResubmitReasons = [
+  'poor_lighting=Poor lighting or blur',
+  'face_not_visible=Face not fully visible',
+  'other_attempt=Another attempt needed',
+].join(';');
 
 /** `claim-value=role,claim-value=role`: which IdP group (or role claim value) grants which console role. */
 const roleMap = z
@@ -175,6 +182,23 @@ const envSchema = z.object({
   REVIEW_UNDO_SECONDS: z.coerce.number().int().min(0).max(120).default(30),
   REVIEW_REASONS_APPROVED: reasonList.prefault(defaultApproveReasons),
   REVIEW_REASONS_DECLINED: reasonList.prefault(defaultDeclineReasons),
+  REVIEW_REASONS_RESUBMITTED: reasonList.prefault(defaultResubmitReasons),
+
+  // Assignment and SLAs (ADR 0020): business hours the SLA clocks run in (unset: 24/7), the share
+  // of the target left below which a session is at risk, and the default cap of assigned sessions.
+  SLA_BUSINESS_HOURS: z
+    .string()
+    .transform((value, context) => {
+      try {
+        return parseBusinessHours(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  SLA_AT_RISK_PERCENT: z.coerce.number().int().min(1).max(99).default(20),
+  ASSIGNMENT_CAP: z.coerce.number().int().min(1).max(1_000).default(5),
 });
 
 /**
@@ -348,9 +372,13 @@ export interface Config {
     claimIdleMinutes: number;
     /** RETENTION_DAYS again: the session page says when its personal data goes. */
     retentionDays: number;
-    reasons: { Approved: ReviewReason[]; Declined: ReviewReason[] };
+    reasons: { Approved: ReviewReason[]; Declined: ReviewReason[]; Resubmitted: ReviewReason[] };
     /** REVIEW_UNDO_SECONDS: a person's decision may be undone, and waits before its push, this long (0: no undo). */
     undoSeconds: number;
+    /** SLA_BUSINESS_HOURS (null: 24/7) and SLA_AT_RISK_PERCENT / 100: how SLA clocks run (review/sla.ts). */
+    sla: SlaSettings;
+    /** ASSIGNMENT_CAP: open assigned sessions per analyst unless a lead set their own cap. */
+    assignmentCap: number;
   };
 }
 
@@ -453,8 +481,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     review: {
       claimIdleMinutes: e.CLAIM_IDLE_MINUTES,
       retentionDays: e.RETENTION_DAYS,
-      reasons: { Approved: e.REVIEW_REASONS_APPROVED, Declined: e.REVIEW_REASONS_DECLINED },
+      reasons: {
+        Approved: e.REVIEW_REASONS_APPROVED,
+        Declined: e.REVIEW_REASONS_DECLINED,
+        Resubmitted: e.REVIEW_REASONS_RESUBMITTED,
+      },
       undoSeconds: e.REVIEW_UNDO_SECONDS,
+      sla: { businessHours: e.SLA_BUSINESS_HOURS ?? null, atRiskShare: e.SLA_AT_RISK_PERCENT / 100 },
+      assignmentCap: e.ASSIGNMENT_CAP,
     },
   };
 }

@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { auditPageSchema, auditQuerySchema } from './audit.ts';
+import {
+  autoAssignParamsSchema,
+  autoAssignRequestSchema,
+  autoAssignResponseSchema,
+  availabilityRequestSchema,
+  myAvailabilitySchema,
+  teamAvailabilitySchema,
+  teamCapParamsSchema,
+  teamCapRequestSchema,
+  teamMemberSchema,
+} from './assignment.ts';
 import { deEscalateRequestSchema, escalateRequestSchema } from './escalation.ts';
 import { declineAndBlockRequestSchema, unblockFaceRequestSchema } from './face-block.ts';
 import { evidencePackImagesRequestSchema, evidencePackImagesResponseSchema } from './evidence-pack.ts';
@@ -790,6 +801,61 @@ export const apiRoutes: readonly ApiRoute[] = [
     params: workflowSlaParamsSchema,
     body: slaRequestSchema,
     responses: { 200: json(slaResponseSchema, 'The workflow with its new SLA.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  // Assignment and SLAs (ADR 0020)
+  {
+    method: 'get',
+    path: '/api/me/availability',
+    tag: 'Review',
+    summary: 'Whether I take assigned sessions',
+    description: 'The caller’s availability for assignment, their cap and their open assigned sessions.',
+    access: { capability: 'session.claim', peopleOnly: true },
+    responses: { 200: json(myAvailabilitySchema, 'The caller’s availability.') },
+  },
+  {
+    method: 'put',
+    path: '/api/me/availability',
+    tag: 'Review',
+    summary: 'Mark myself available for assignment, or not',
+    description:
+      'Available analysts and leads get new In Review sessions of auto-assign workflows (least loaded first, under their cap). Becoming unavailable hands back the assigned sessions the caller holds no claim on (each audited `session.unassigned`). Audited as `analyst.availability_changed` (`from`, `to`, `released`).',
+    access: { capability: 'session.claim', peopleOnly: true },
+    body: availabilityRequestSchema,
+    responses: { 200: json(myAvailabilitySchema, 'The caller’s availability, with how many sessions were handed back.') },
+  },
+  {
+    method: 'get',
+    path: '/api/team/availability',
+    tag: 'Review',
+    summary: 'Who is available for assignment',
+    description: 'Analysts, leads and admins: available or not, open assigned sessions, and cap (their own or ASSIGNMENT_CAP).',
+    access: { capability: 'claim.release_others' },
+    responses: { 200: json(teamAvailabilitySchema, 'The team.') },
+  },
+  {
+    method: 'put',
+    path: '/api/team/{userId}/cap',
+    tag: 'Review',
+    summary: 'Set how many open sessions a person may be assigned',
+    description: '`maxAssigned` from 0 to 1,000, or null for ASSIGNMENT_CAP. Audited as `analyst.cap_changed` (`from`, `to`).',
+    access: { capability: 'claim.release_others' },
+    params: teamCapParamsSchema,
+    body: teamCapRequestSchema,
+    responses: { 200: json(teamMemberSchema, 'The person with their new cap.') },
+    errors: { 404: 'No analyst, lead or admin with this id.' },
+  },
+  {
+    method: 'put',
+    path: '/api/workflows/{id}/auto-assign',
+    tag: 'Thresholds',
+    summary: 'Assign a workflow’s new In Review sessions automatically, or not',
+    description:
+      'Default no. When on, the worker assigns the workflow’s unassigned In Review sessions, oldest first, to available analysts (audited `session.assigned`, by the console). Audited as `workflow.auto_assign_changed` (`from`, `to`).',
+    access: { capability: 'workflow.configure' },
+    params: autoAssignParamsSchema,
+    body: autoAssignRequestSchema,
+    responses: { 200: json(autoAssignResponseSchema, 'The workflow with its new setting.') },
     errors: { 404: 'No such workflow.' },
   },
 

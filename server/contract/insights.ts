@@ -123,6 +123,17 @@ export const insightsResponseSchema = z.object({
       declineRate: z.number().nullable(),
     }),
   ),
+  /** Sessions waiting now, per workflow: at risk of breaching their SLA, and breached (ADR 0020). */
+  slaNow: z
+    .array(
+      z.object({
+        workflowId: z.string().nullable(),
+        open: z.number().int(),
+        atRisk: z.number().int(),
+        breached: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 export type InsightsResponse = z.infer<typeof insightsResponseSchema>;
 

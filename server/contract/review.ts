@@ -141,6 +141,13 @@ export const queueItemSchema = z.object({
   decidedAt: z.string().nullable().optional(),
   /** Escalated to the leads: when, by whom, and the note (an excerpt in the queue, whole on the session page). */
   escalation: escalationSchema.nullable().optional(),
+  /** Resubmitted from the console: when and by whom the user was asked to try again. */
+  resubmission: z.object({ requestedAt: z.string(), requestedBy: z.string() }).nullable().optional(),
+  /** Whose the session is to take first (ADR 0020; not a claim): assigned by the worker to an available analyst. */
+  assignedTo: z.object({ userId: z.string(), label: z.string(), assignedAt: z.string() }).nullable().optional(),
+  /** In Review sessions: when the SLA is due (business hours, SLA_BUSINESS_HOURS) and how it stands now. */
+  slaDueAt: z.string().nullable().optional(),
+  slaState: z.enum(['ok', 'at_risk', 'breached']).nullable().optional(),
 });
 export type QueueItem = z.infer<typeof queueItemSchema>;
 
@@ -260,7 +267,7 @@ export const timelineEntrySchema = z.discriminatedUnion('source', [
   z.object({
     source: z.literal('console'),
     at: z.string(),
-    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note', 'escalate', 'de_escalate', 'decision_undone']),
+    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note', 'escalate', 'de_escalate', 'decision_undone', 'resubmit']),
     actor: z.string(),
     reason: z.string().nullable(),
     reasonLabel: z.string().nullable(),
@@ -289,6 +296,21 @@ export const diditReviewSchema = z.object({
   at: z.string().nullable(),
 });
 
+/** An attempt the user was asked to redo: its scores and warnings when the analyst asked. */
+export const sessionAttemptSchema = z.object({
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  reason: z.string().nullable(),
+  reasonLabel: z.string().nullable(),
+  livenessStatus: z.string().nullable(),
+  faceMatchStatus: z.string().nullable(),
+  livenessScore: z.number().nullable(),
+  faceMatchScore: z.number().nullable(),
+  livenessMethod: z.string().nullable(),
+  warnings: z.array(z.object({ feature: z.string().nullable(), risk: z.string() })),
+});
+export type SessionAttempt = z.infer<typeof sessionAttemptSchema>;
+
 export const sessionDetailSchema = queueItemSchema.extend({
   /** For a decision made outside the console: Didit's record of it. */
   diditReview: diditReviewSchema.nullable().default(null),
@@ -311,11 +333,13 @@ export const sessionDetailSchema = queueItemSchema.extend({
   faceBlock: faceBlockInfoSchema.nullable().optional(),
   /** Until when the caller may undo their decision on this session (ISO); null when there is none to undo. */
   undoUntil: z.string().nullable().optional(),
+  /** The attempt the user was last asked to redo (a resubmission), as it stood then; null when never asked. */
+  previousAttempt: sessionAttemptSchema.nullable().optional(),
   /** What the current user may do with this session right now. */
   allowed: z.object({
     claim: z.boolean(),
     release: z.boolean(),
-    decide: z.array(z.enum(['Approved', 'Declined'])),
+    decide: z.array(z.enum(['Approved', 'Declined', 'Resubmitted'])),
     note: z.boolean(),
     /** Escalate to a lead (an In Review session the caller may decide, not escalated yet). */
     escalate: z.boolean().optional(),
@@ -327,7 +351,11 @@ export const sessionDetailSchema = queueItemSchema.extend({
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
-export const decisionValues = ['Approved', 'Declined'] as const;
+/** Approved and Declined are verdicts; Resubmitted asks the user to redo the liveness step (issue 20). */
+export const decisionValues = ['Approved', 'Declined', 'Resubmitted'] as const;
+
+/** The languages Didit may write its resubmission email in (`email_language`, ISO 639-1). */
+export const emailLanguages = ['en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'pl', 'ja', 'ko', 'zh', 'ar'] as const;
 
 /** The evidence an analyst looks at before a verdict: the live selfie and the reference portrait. */
 export const evidenceKinds = ['selfie', 'portrait'] as const;
@@ -339,18 +367,31 @@ export function withoutEvidenceNote(missing: readonly EvidenceKind[]): string {
   return `[Decided without the evidence images: the ${names.join(' and ')} had not loaded.]`;
 }
 
-export const decisionRequestSchema = z.object({
-  decision: z.enum(decisionValues),
-  reason: lineSchema.min(1).max(64),
-  note: textSchema.max(5_000).optional(),
-  /** The session version the analyst saw; a mismatch answers 409 with the fresh state. */
-  expectedVersion: z.number().int().min(1),
-  /**
-   * Evidence images that had not loaded when the analyst decided, having confirmed "decide
-   * without images": recorded in the decision's note and its audit entry.
-   */
-  evidenceMissing: z.array(z.enum(evidenceKinds)).max(evidenceKinds.length).optional(),
-});
+export const decisionRequestSchema = z
+  .object({
+    decision: z.enum(decisionValues),
+    reason: lineSchema.min(1).max(64),
+    note: textSchema.max(5_000).optional(),
+    /** The session version the analyst saw; a mismatch answers 409 with the fresh state. */
+    expectedVersion: z.number().int().min(1),
+    /**
+     * Evidence images that had not loaded when the analyst decided, having confirmed "decide
+     * without images": recorded in the decision's note and its audit entry.
+     */
+    evidenceMissing: z.array(z.enum(evidenceKinds)).max(evidenceKinds.length).optional(),
+    /** Resubmitted only: Didit emails the user to try again, at this address, in this language. */
+    sendEmail: z.boolean().optional(),
+    emailAddress: z.email().max(254).optional(),
+    emailLanguage: z.enum(emailLanguages).optional(),
+  })
+  .refine((body) => !body.sendEmail || body.emailAddress !== undefined, {
+    path: ['emailAddress'],
+    message: 'is required when sendEmail is true',
+  })
+  .refine((body) => body.decision === 'Resubmitted' || (body.sendEmail === undefined && body.emailAddress === undefined), {
+    path: ['sendEmail'],
+    message: 'only a Resubmitted decision emails the user',
+  });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 
 /**
@@ -377,5 +418,9 @@ export const reasonSchema = z.object({ code: z.string(), label: z.string(), face
 export function reasonsFor<R extends { faceMatchOnly?: boolean }>(reasons: readonly R[], hasFaceMatch: boolean): R[] {
   return reasons.filter((reason) => hasFaceMatch || !reason.faceMatchOnly);
 }
-export const reasonCatalogSchema = z.object({ Approved: z.array(reasonSchema), Declined: z.array(reasonSchema) });
+export const reasonCatalogSchema = z.object({
+  Approved: z.array(reasonSchema),
+  Declined: z.array(reasonSchema),
+  Resubmitted: z.array(reasonSchema).default([]),
+});
 export type ReasonCatalog = z.infer<typeof reasonCatalogSchema>;

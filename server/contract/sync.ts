@@ -126,7 +126,7 @@ export const PUSH_REQUEUE_AFTER_SECONDS = 120;
 export const pendingPushSchema = z.object({
   reviewEventId: z.number().int().positive(),
   sessionId: z.string(),
-  decision: z.enum(['Approved', 'Declined']),
+  decision: z.enum(['Approved', 'Declined', 'Resubmitted']),
   decidedBy: z.string(),
   decidedAt: instant,
   pendingSeconds: count,

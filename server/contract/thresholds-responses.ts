@@ -50,6 +50,7 @@ export const workflowSchema = z.object({
   slaMinutes: z.number().int(),
   viewersMayReveal: z.boolean(),
   evidencePackImages: z.boolean(),
+  autoAssign: z.boolean(),
   current: thresholdSetSchema.nullable(),
   currentVersion: z.number().nullable(),
   didit: thresholdSetSchema.nullable(),

@@ -153,6 +153,8 @@ export interface WorkflowDto {
   viewersMayReveal: boolean;
   /** Whether evidence packs embed the selfie and portrait (default no: hashes only; a lead sets it: `PUT /api/workflows/:id/evidence-pack-images`). */
   evidencePackImages: boolean;
+  /** Whether new In Review sessions are assigned to available analysts (a lead sets it: `PUT /api/workflows/:id/auto-assign`). */
+  autoAssign: boolean;
   /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
   current: ThresholdSet | null;
   currentVersion: number | null;

@@ -13,6 +13,7 @@ export interface DB {
   webhook_event: WebhookEventTable;
   verification_session: VerificationSessionTable;
   review_event: ReviewEventTable;
+  session_attempt: SessionAttemptTable;
   review_interval: ReviewIntervalTable;
   workflow: WorkflowTable;
   threshold_version: ThresholdVersionTable;
@@ -33,6 +34,7 @@ export interface DB {
   erasure_session: ErasureSessionTable;
   saved_queue_view: SavedQueueViewTable;
   face_block: FaceBlockTable;
+  analyst_availability: AnalystAvailabilityTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -129,12 +131,24 @@ export interface VerificationSessionTable {
   escalated_at: Generated<Date | null>;
   escalated_by: Generated<string | null>;
   escalation_event_id: Generated<number | null>;
+  /** Assigned to take first (issue 20, ADR 0020; not a claim), since when, and the SLA due time then. */
+  assigned_to: Generated<string | null>;
+  assigned_at: Generated<Date | null>;
+  assignment_due_at: Generated<Date | null>;
+}
+
+/** Whether a person takes assigned work, and their cap of open assigned sessions (null: ASSIGNMENT_CAP). */
+export interface AnalystAvailabilityTable {
+  user_id: string;
+  available: Generated<boolean>;
+  max_assigned: number | null;
+  changed_at: Generated<Date>;
 }
 
 export type PersonalDataRemoval = 'retention' | 'erasure';
 
 export type ReviewEventKind =
-  'claim' | 'release' | 'approve' | 'decline' | 'note' | 'escalate' | 'de_escalate' | 'decision_undone';
+  'claim' | 'release' | 'approve' | 'decline' | 'note' | 'escalate' | 'de_escalate' | 'decision_undone' | 'resubmit';
 
 export interface ReviewEventTable {
   id: Generated<number>;
@@ -161,6 +175,21 @@ export interface ReviewEventTable {
   undo_until: Generated<Date | null>;
   /** On a decision: when it was undone (a `decision_undone` event records who). */
   undone_at: Generated<Date | null>;
+}
+
+/** The attempt an analyst asked the user to redo (a `resubmit` event), as it stood then. */
+export interface SessionAttemptTable {
+  id: Generated<number>;
+  session_id: string;
+  review_event_id: number;
+  liveness_status: string | null;
+  face_match_status: string | null;
+  liveness_score: number | null;
+  face_match_score: number | null;
+  liveness_method: string | null;
+  /** The warnings' feature and risk only. */
+  warnings: ColumnType<{ feature: string | null; risk: string }[], string | undefined, string>;
+  created_at: CreatedAt;
 }
 
 /** One stay In Review: entered, left, and what for (written by `applySessionState`). */
@@ -200,6 +229,8 @@ export interface WorkflowTable {
   viewers_may_reveal: Generated<boolean>;
   /** Whether a session's evidence pack (PDF) embeds the selfie and portrait (default no: their SHA-256 hashes only). */
   evidence_pack_images: Generated<boolean>;
+  /** Whether the worker assigns this workflow's new In Review sessions to available analysts (ADR 0020). */
+  auto_assign: Generated<boolean>;
 }
 
 /** What `workflow.drift` records: Didit's thresholds, ours, and the number of our applied version. */

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startReviewConsole } from '../../test/helpers/review-console.ts';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
-import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
-import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { seedSession } from '../../test/helpers/seed.ts';
+import { type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
-import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
+import { type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { removePersonalData } from '../privacy/personal-data.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
 import { buildTaskList } from '../worker/runner.ts';
@@ -19,24 +19,9 @@ describe('face block routes', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
   let workflowId: string;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const post = async (email: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method: 'POST',
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const get = async (email: string, path: string) => bodyOf(await (await as(email)).fetch(`${app.baseUrl}${path}`));
+  const people = signedInPeople(() => app.baseUrl);
+  const { post } = people;
+  const get = async (email: string, path: string) => bodyOf(await people.get(email, path));
   const makeRetriesDue = () => app.ctx.pool.query(`update graphile_worker._private_jobs set run_at = now()`);
   /** Runs every job, made due first (a decision's push waits out the undo window; retries wait their backoff). */
   const runWorker = async () => {
@@ -80,15 +65,7 @@ describe('face block routes', () => {
     );
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ seed: 11 });
-    const workflow = sandbox.createWorkflow(faceMatchWorkflow());
-    app = await startSsoTestConsole({
-      DIDIT_BASE_URL: sandbox.url,
-      DIDIT_API_KEY: sandbox.apiKey,
-      DIDIT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
-    });
-    workflowId = (workflow.workflow_id ?? workflow.uuid) as string;
-    await seedWorkflow(app.ctx.db, { id: workflowId, label: 'Returning user' });
+    ({ app, sandbox, workflowId } = await startReviewConsole({ seed: 11 }));
     return () => sandbox.stop();
   });
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
 import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { queuePageSchema } from '../contract/review.ts';
 
 /**
@@ -19,20 +19,10 @@ const anId = '0a1b2c3d-0000-4000-8000-00000000abcd';
 describe('hostile text and forged cursors answer 400, never 500', () => {
   let app: SsoTestConsole;
   let admin: { authorization: string };
-  const people = new Map<string, TestBrowser>();
+  const { as } = signedInPeople(() => app.baseUrl);
   let workflowId: string;
   let sessionId: string;
   let sessionVersion: number;
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = people.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      people.set(email, browser);
-    }
-    return browser;
-  }
 
   beforeAll(async () => {
     app = await startSsoTestConsole();

@@ -36,7 +36,7 @@ export function insightsRoutes(ctx: AppContext, options: { now?: () => Date } = 
       hint: 'choose a shorter range or one workflow',
     };
     const body: InsightsResponse = await reads.run(actorOf(req), () =>
-      boundedQuery(ctx.db, bounds, (trx) => loadInsights(trx, query, now())),
+      boundedQuery(ctx.db, bounds, (trx) => loadInsights(trx, query, now(), ctx.config.review.sla)),
     );
     if (!csv) {
       res.json(body);

@@ -8,6 +8,8 @@ import {
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { DEFAULT_SLA_SETTINGS, type SlaSettings } from '../review/sla.ts';
+import { slaNowByWorkflow } from './sla-now.ts';
 import {
   analystFigures,
   queueDepth,
@@ -63,8 +65,14 @@ function rangeError(path: string, message: string): AppError {
  * each free to use Postgres' parallel workers (measured faster on two cores than the same
  * queries side by side on several connections).
  */
-export async function loadInsights(db: Kysely<DB>, query: InsightsQuery, now: Date): Promise<InsightsResponse> {
+export async function loadInsights(
+  db: Kysely<DB>,
+  query: InsightsQuery,
+  now: Date,
+  sla: SlaSettings = DEFAULT_SLA_SETTINGS,
+): Promise<InsightsResponse> {
   const window = await insightsWindow(db, query, now);
+  const slaNow = await slaNowByWorkflow(db, window.workflowId, now, sla);
   const [workflows, percentiles, depth, flow, analysts, versions] = await Promise.all([
     db
       .selectFrom('workflow')
@@ -118,6 +126,7 @@ export async function loadInsights(db: Kysely<DB>, query: InsightsQuery, now: Da
       reviewRate: v.sessions ? v.reviewed / v.sessions : null,
       declineRate: v.sessions ? v.declined / v.sessions : null,
     })),
+    slaNow,
   };
 }
 

@@ -89,9 +89,9 @@ export async function readQueueState(db: Database, now: Date): Promise<QueueStat
         full join workflow w on w.id = r.workflow_id`.execute(db),
     sql<ScalarRow>`
       select (select count(*) from review_event e
-               where e.push_state = 'failed' and e.kind in ('approve', 'decline')
+               where e.push_state = 'failed' and e.kind in ('approve', 'decline', 'resubmit')
                  and e.id = (select max(latest.id) from review_event latest
-                              where latest.session_id = e.session_id and latest.kind in ('approve', 'decline')))::int as failed_pushes,
+                              where latest.session_id = e.session_id and latest.kind in ('approve', 'decline', 'resubmit')))::int as failed_pushes,
              (select count(*) from webhook_event where parked_at is not null and processed_at is null)::int as parked,
              (select state from sync_cursor where name = ${RECONCILE_CURSOR}) as cursor`.execute(db),
   ]);

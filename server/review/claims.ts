@@ -6,6 +6,7 @@ import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
 import { requireMayHandle } from './escalation-rules.ts';
+import { endAssignmentOnClaim } from './assignment.repository.ts';
 import { lockFirstInView, type QueueScope } from './queue.repository.ts';
 import {
   clearClaim,
@@ -102,6 +103,18 @@ export function claims(trx: Transaction<DB>, { settings }: ReviewDeps) {
     if (!alreadyMine) {
       await insertReviewEvent(trx, { sessionId: id, kind: 'claim', actorId: userId, actorLabel: actor.label });
       await appendAudit(trx, { actor, action: 'session.claimed', targetType: 'session', targetId: id, ...origin });
+      // Taken by someone other than its assignee: the assignment ends (ADR 0020).
+      const formerAssignee = await endAssignmentOnClaim(trx, id, userId);
+      if (formerAssignee) {
+        await appendAudit(trx, {
+          actor,
+          action: 'session.unassigned',
+          targetType: 'session',
+          targetId: id,
+          ...origin,
+          details: { from: formerAssignee, reason: 'claimed_by_other' },
+        });
+      }
     }
   }
 
@@ -138,7 +151,9 @@ export function claims(trx: Transaction<DB>, { settings }: ReviewDeps) {
     const view: QueueQuery = { ...query, status: 'In Review', assignee: 'unassigned', cursor: undefined };
     // Escalated sessions are skipped for those who may not take them (issue 20).
     if (!can(actor.role, 'escalation.handle')) view.escalated = 'exclude';
-    const candidate = await lockFirstInView(trx, view, scope);
+    // Their assigned sessions first; then the view, less sessions assigned to someone else who is
+    // available, until those pass their SLA (ADR 0020).
+    const candidate = (await lockFirstInView(trx, view, scope, 'mine')) ?? (await lockFirstInView(trx, view, scope, 'takeable'));
     if (!candidate) return undefined;
     await claim(candidate, actor, origin);
     return candidate;

@@ -17,6 +17,8 @@ import {
 } from './review.repository.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import { undoDeadline } from './undo.ts';
+import { livenessNodesToResubmit } from '../vendors/didit/update-status.ts';
+import { findSessionDecision, snapshotAttempt } from './resubmission.repository.ts';
 
 /**
  * Decisions: an analyst's verdict is an inserted review event, the session moves on in the same
@@ -28,8 +30,9 @@ export type Decision = DecisionRequest['decision'];
 /** What an analyst may turn a session into, by its current Didit status. */
 export function decisionsAllowedFrom(status: string): Decision[] {
   switch (status) {
+    // Resubmitted asks the user to redo the liveness step (issue 20): only a session under review.
     case 'In Review':
-      return ['Approved', 'Declined'];
+      return ['Approved', 'Declined', 'Resubmitted'];
     // Overturning Didit's automatic verdict is allowed (Didit accepts Approved ↔ Declined), with a note.
     case 'Declined':
       return ['Approved'];
@@ -90,6 +93,14 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
         },
       );
     }
+    const resubmit = request.decision === 'Resubmitted';
+    // The step to redo is the session's liveness step, as Didit's decision names it.
+    const nodes = resubmit ? livenessNodesToResubmit(await findSessionDecision(trx, id)) : [];
+    if (resubmit && nodes.length === 0) {
+      throw new AppError(409, 'conflict', "Didit's decision names no liveness step to redo on this session.", {
+        reason: 'no_liveness_step',
+      });
+    }
     const isOverride = session.status !== 'In Review';
     if (isOverride && !request.note) {
       throw new AppError(
@@ -111,7 +122,7 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
     const undoUntil = undoDeadline(actor, settings.undoSeconds, now());
     const reviewEventId = await insertReviewEvent(trx, {
       sessionId: id,
-      kind: request.decision === 'Approved' ? 'approve' : 'decline',
+      kind: request.decision === 'Approved' ? 'approve' : resubmit ? 'resubmit' : 'decline',
       actorId: actor.kind === 'user' ? actor.id : null,
       actorLabel: actor.label,
       reasonCode: reason.code,
@@ -125,8 +136,34 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
     });
     // A lead's decision on an escalated session is the escalation's resolution (issue 20).
     const escalationEventId = await endEscalationByDecision(trx, session);
+    // The attempt as it stands, to set the new one against when it arrives.
+    if (resubmit) await snapshotAttempt(trx, id, reviewEventId);
     await markDecisionPending(trx, id);
-    await enqueueDecisionPush(trx, reviewEventId, id, undoUntil);
+    // The email address travels in the push job's payload only: no table or audit entry holds it.
+    const email =
+      resubmit && request.sendEmail && request.emailAddress
+        ? { address: request.emailAddress, language: request.emailLanguage }
+        : undefined;
+    await enqueueDecisionPush(trx, reviewEventId, id, undoUntil, email);
+    if (resubmit) {
+      await appendAudit(trx, {
+        actor,
+        action: 'session.resubmission_requested',
+        targetType: 'session',
+        targetId: id,
+        details: {
+          reason: reason.code,
+          nodes: nodes.map((node) => node.node_id),
+          emailSent: email !== undefined,
+          ...(email?.language ? { emailLanguage: email.language } : {}),
+          reviewEventId,
+          ...(escalationEventId !== null ? { escalationEventId } : {}),
+          ...(undoUntil ? { undoUntil: undoUntil.toISOString() } : {}),
+        },
+        ...origin,
+      });
+      return reviewEventId;
+    }
     await appendAudit(trx, {
       actor,
       action: 'session.decided',

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
+import { startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { ESCALATION_EXCERPT_MAX } from '../contract/escalation.ts';
 import { queuePageSchema, sessionDetailSchema } from '../contract/review.ts';
 
@@ -11,31 +11,12 @@ import { queuePageSchema, sessionDetailSchema } from '../contract/review.ts';
 describe('escalation routes', () => {
   let app: SsoTestConsole;
   let workflowId: string;
-  const browsers = new Map<string, TestBrowser>();
-
   const analyst = 'analyst@example.test';
   const analyst2 = 'analyst2@example.test';
   const lead = 'lead@example.test';
   const viewer = 'viewer@example.test';
 
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      const res = await browser.signIn(app.baseUrl, email);
-      expect(res.status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-
-  const post = async (email: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method: 'POST',
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
+  const { post, get } = signedInPeople(() => app.baseUrl);
   const session = async (email: string, id: string) =>
     sessionDetailSchema.parse(await bodyOf(await get(email, `/api/sessions/${id}`)));
   const queueIds = async (email: string, query: string) => {
@@ -125,7 +106,12 @@ describe('escalation routes', () => {
     expect(escalatedView.total).toBe(1);
 
     const leadView = await session(lead, id);
-    expect(leadView.allowed).toMatchObject({ claim: true, decide: ['Approved', 'Declined'], deEscalate: true, escalate: false });
+    expect(leadView.allowed).toMatchObject({
+      claim: true,
+      decide: ['Approved', 'Declined', 'Resubmitted'],
+      deEscalate: true,
+      escalate: false,
+    });
   });
 
   it('shows an excerpt of a long note in the queue and the whole note on the session page', async () => {

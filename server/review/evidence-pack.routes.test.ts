@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { startReviewConsole } from '../../test/helpers/review-console.ts';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf } from '../../test/helpers/http.ts';
-import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { pdfImageCount, pdfPageToPng, pdfText, pngInk } from '../../test/helpers/pdf.ts';
-import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { seedSession } from '../../test/helpers/seed.ts';
+import { type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
-import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
+import { type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
 import { buildTaskList } from '../worker/runner.ts';
 
@@ -19,25 +19,7 @@ describe('evidence pack', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
   let workflowId: string;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const send = async (email: string, method: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const post = (email: string, path: string, body: unknown = {}) => send(email, 'POST', path, body);
-  const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
+  const { send, post, get } = signedInPeople(() => app.baseUrl);
   const packOf = (email: string, id: string) => get(email, `/api/sessions/${id}/evidence-pack.pdf`);
   const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
 
@@ -131,15 +113,7 @@ describe('evidence pack', () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ seed: 20, mediaTtlSeconds: 3600 });
-    const workflow = sandbox.createWorkflow(faceMatchWorkflow());
-    app = await startSsoTestConsole({
-      DIDIT_BASE_URL: sandbox.url,
-      DIDIT_API_KEY: sandbox.apiKey,
-      DIDIT_WEBHOOK_SECRET: 'test-webhook-secret-evidence-pack-0001',
-    });
-    workflowId = (workflow.workflow_id ?? workflow.uuid) as string;
-    await seedWorkflow(app.ctx.db, { id: workflowId, label: 'Returning user' });
+    ({ app, sandbox, workflowId } = await startReviewConsole({ seed: 20, mediaTtlSeconds: 3600 }));
     await applyVersion(1, [70, 50, 80, 60], new Date(Date.now() - 2 * 86_400_000));
     return () => sandbox.stop();
   });

@@ -19,7 +19,7 @@ import { enqueueDecisionPush } from './review.repository.ts';
 interface PendingPushRow {
   review_event_id: number;
   session_id: string;
-  kind: 'approve' | 'decline';
+  kind: 'approve' | 'decline' | 'resubmit';
   actor_label: string;
   decided_at: Date;
   push_attempts: number;
@@ -49,7 +49,7 @@ function pendingPushRows(db: Database | Transaction<DB>, where: { reviewEventId?
       from review_event e
       left join graphile_worker._private_jobs j
              on j.key = ${decisionPushKey('')} || e.session_id::text
-     where e.push_state = 'pending' and e.kind in ('approve', 'decline')
+     where e.push_state = 'pending' and e.kind in ('approve', 'decline', 'resubmit')
        ${where.reviewEventId === undefined ? sql`` : sql`and e.id = ${where.reviewEventId}`}
      order by e.created_at, e.id
      limit ${where.limit}`.execute(db);
@@ -68,7 +68,7 @@ export async function readPendingPushes(db: Database, limit = 50): Promise<Pendi
   return rows.map((row) => ({
     reviewEventId: row.review_event_id,
     sessionId: row.session_id,
-    decision: row.kind === 'approve' ? 'Approved' : 'Declined',
+    decision: row.kind === 'approve' ? 'Approved' : row.kind === 'resubmit' ? 'Resubmitted' : 'Declined',
     decidedBy: row.actor_label,
     decidedAt: row.decided_at.toISOString(),
     pendingSeconds: Math.floor(row.pending_seconds),
@@ -85,7 +85,7 @@ export async function pendingPushBacklog(db: Database): Promise<{ pending: numbe
   const { rows } = await sql<{ pending: number; oldest_seconds: number | null }>`
     select count(*)::int as pending,
            greatest(0, extract(epoch from now() - min(greatest(created_at, undo_until))))::float8 as oldest_seconds
-      from review_event where push_state = 'pending' and kind in ('approve', 'decline')`.execute(db);
+      from review_event where push_state = 'pending' and kind in ('approve', 'decline', 'resubmit')`.execute(db);
   return { pending: rows[0]?.pending ?? 0, oldestSeconds: Math.floor(rows[0]?.oldest_seconds ?? 0) };
 }
 

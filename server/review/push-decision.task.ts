@@ -3,6 +3,8 @@ import { appendAudit } from '../audit/audit.repository.ts';
 import type { AppContext } from '../context.ts';
 import type { ReviewReason } from '../config.ts';
 import { isDiditApiError } from '../vendors/didit/didit-error.ts';
+import { livenessNodesToResubmit, type DiditUpdateStatusBody } from '../vendors/didit/update-status.ts';
+import { findSessionDecision } from './resubmission.repository.ts';
 import type { JobHandler, Jobs } from '../worker/jobs.ts';
 import { wakeWaitingPushes } from './pending-pushes.ts';
 
@@ -18,7 +20,7 @@ type Outcome = { state: 'confirmed' } | { state: 'failed'; error: string };
 export function pushDecisionTask(
   ctx: Pick<AppContext, 'db' | 'didit' | 'logger' | 'config'>,
 ): JobHandler<Jobs['pushReviewDecision']> {
-  return async ({ reviewEventId }, helpers) => {
+  return async ({ reviewEventId, email }, helpers) => {
     const event = await ctx.db
       .selectFrom('review_event')
       .select(['id', 'session_id', 'kind', 'actor_label', 'reason_code', 'note', 'push_state', 'undone_at'])
@@ -30,16 +32,33 @@ export function pushDecisionTask(
       ctx.logger.info({ reviewEventId, sessionId: event.session_id }, 'not pushing an undone decision');
       return;
     }
-    if (!event || event.push_state !== 'pending' || (event.kind !== 'approve' && event.kind !== 'decline')) return;
-    const newStatus = event.kind === 'approve' ? 'Approved' : 'Declined';
+    if (!event || event.push_state !== 'pending') return;
+    if (event.kind !== 'approve' && event.kind !== 'decline' && event.kind !== 'resubmit') return;
+    const newStatus = event.kind === 'approve' ? 'Approved' : event.kind === 'resubmit' ? 'Resubmitted' : 'Declined';
     const comment = diditComment(newStatus, event, ctx.config.review.reasons[newStatus]);
+    const body: DiditUpdateStatusBody = { new_status: newStatus, comment };
+    if (newStatus === 'Resubmitted') {
+      // The liveness step as Didit's decision names it (the session still holds the attempt to redo).
+      const nodes = livenessNodesToResubmit(await findSessionDecision(ctx.db, event.session_id));
+      if (nodes.length === 0) {
+        // Nothing names the step any more (the decision was removed meanwhile): Didit would refuse it.
+        await recordOutcome(ctx, event.id, event.session_id, { state: 'failed', error: 'No liveness step to resubmit.' });
+        return;
+      }
+      body.nodes_to_resubmit = nodes;
+      if (email) {
+        body.send_email = true;
+        body.email_address = email.address;
+        if (email.language) body.email_language = email.language;
+      }
+    }
 
     let outcome: Outcome;
     try {
       // A run after the first may follow one that reached Didit and died before recording it
       // (a worker killed mid-push, the database gone when the answer came): look before pushing again.
       const reachedDidit = helpers.job.attempts > 1 && (await ctx.didit.getDecision(event.session_id)).status === newStatus;
-      if (!reachedDidit) await ctx.didit.updateStatus(event.session_id, { new_status: newStatus, comment });
+      if (!reachedDidit) await ctx.didit.updateStatus(event.session_id, body);
       outcome = { state: 'confirmed' };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

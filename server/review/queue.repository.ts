@@ -121,10 +121,15 @@ export function queueFilter(eb: Scope, query: QueueQuery, scope: QueueScope): Ex
     );
   }
   if (query.assignee === 'me') {
+    const me = scope.actorId ?? '00000000-0000-0000-0000-000000000000';
+    // Mine: what I hold, and what is assigned to me that nobody else holds (ADR 0020).
     conditions.push(
-      eb.and([
-        eb('verification_session.claimed_by', '=', scope.actorId ?? '00000000-0000-0000-0000-000000000000'),
-        activeClaim(eb, scope.claimIdleMinutes),
+      eb.or([
+        eb.and([eb('verification_session.claimed_by', '=', me), activeClaim(eb, scope.claimIdleMinutes)]),
+        eb.and([
+          eb('verification_session.assigned_to', '=', me),
+          eb.or([eb('verification_session.claimed_by', 'is', null), eb.not(activeClaim(eb, scope.claimIdleMinutes))]),
+        ]),
       ]),
     );
   } else if (query.assignee === 'unassigned') {
@@ -166,6 +171,10 @@ export interface QueueRow {
   escalated_at: Date | null;
   escalated_by_label: string | null;
   escalation_note: string | null;
+  /** Assigned to take first (ADR 0020); optional so the session page's row may leave the label out. */
+  assigned_to?: string | null;
+  assigned_at?: Date | null;
+  assignee_label?: string | null;
   sort_value: string;
 }
 
@@ -244,6 +253,7 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
     .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
     .leftJoin('app_user as claimer', 'claimer.id', 'verification_session.claimed_by')
     .leftJoin('review_event as escalation', 'escalation.id', 'verification_session.escalation_event_id')
+    .leftJoin('app_user as assignee', 'assignee.id', 'verification_session.assigned_to')
     .select((eb) => [
       'verification_session.id',
       'verification_session.session_number',
@@ -271,6 +281,9 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
       'verification_session.escalated_at',
       'escalation.actor_label as escalated_by_label',
       'escalation.note as escalation_note',
+      'verification_session.assigned_to',
+      'verification_session.assigned_at',
+      sql<string | null>`coalesce(assignee.email, assignee.display_name)`.as('assignee_label'),
       sql<string>`(${sortExpressions[sort].expr})::text`.as('sort_value'),
     ]);
 }
@@ -279,12 +292,30 @@ export function queueSelect(db: Database | Transaction<DB>, scope: QueueScope, s
  * Locks the first session of the view in its order, skipping rows other transactions hold
  * (`FOR UPDATE SKIP LOCKED`): two analysts pressing "claim next" together get different sessions.
  */
-export async function lockFirstInView(trx: Transaction<DB>, query: QueueQuery, scope: QueueScope): Promise<string | undefined> {
+export async function lockFirstInView(
+  trx: Transaction<DB>,
+  query: QueueQuery,
+  scope: QueueScope,
+  assignment?: 'mine' | 'takeable',
+): Promise<string | undefined> {
   const dir = effectiveDirection(query);
+  const me = scope.actorId ?? '00000000-0000-0000-0000-000000000000';
   const row = await trx
     .selectFrom('verification_session')
     .select('verification_session.id')
     .where((eb) => queueFilter(eb, query, scope))
+    // Assignments (ADR 0020): only mine; or any but those assigned to someone else who is
+    // available, until they pass the SLA due time recorded when they were assigned.
+    .$if(assignment === 'mine', (qb) => qb.where('verification_session.assigned_to', '=', me))
+    .$if(assignment === 'takeable', (qb) =>
+      qb.where(
+        sql<SqlBool>`(verification_session.assigned_to is null
+          or verification_session.assigned_to = ${me}::uuid
+          or verification_session.assignment_due_at <= now()
+          or not exists (select 1 from analyst_availability a
+                          where a.user_id = verification_session.assigned_to and a.available))`,
+      ),
+    )
     .orderBy(sortExpressions[query.sort].expr, dir)
     .orderBy('verification_session.id', dir)
     .limit(1)

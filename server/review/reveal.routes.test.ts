@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
+import { startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { TEST_MEDIA_ORIGIN } from '../../test/helpers/test-context.ts';
 
 /**
@@ -14,25 +14,7 @@ import { TEST_MEDIA_ORIGIN } from '../../test/helpers/test-context.ts';
 describe('revealing faces', () => {
   let app: SsoTestConsole;
   let workflowId: string;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const send = async (email: string, method: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const post = (email: string, path: string, body: unknown = {}) => send(email, 'POST', path, body);
-  const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
+  const { send, post, get } = signedInPeople(() => app.baseUrl);
 
   const selfie = (id: string) => `${TEST_MEDIA_ORIGIN}/${id}/selfie.jpg?X-Amz-Signature=abc`;
 

@@ -12,6 +12,7 @@ export function findSessionById(db: Database | Transaction<DB>, id: string) {
     .selectFrom('verification_session')
     .leftJoin('workflow', 'workflow.id', 'verification_session.workflow_id')
     .leftJoin('app_user as claimer', 'claimer.id', 'verification_session.claimed_by')
+    .leftJoin('app_user as assignee', 'assignee.id', 'verification_session.assigned_to')
     .selectAll('verification_session')
     .select([
       'workflow.label as workflow_label',
@@ -20,6 +21,7 @@ export function findSessionById(db: Database | Transaction<DB>, id: string) {
       'workflow.didit_settings',
       'workflow.viewers_may_reveal',
       sql<string | null>`coalesce(claimer.email, claimer.display_name)`.as('claimer_label'),
+      sql<string | null>`coalesce(assignee.email, assignee.display_name)`.as('assignee_label'),
     ])
     .where('verification_session.id', '=', id)
     .executeTakeFirst();
@@ -137,13 +139,13 @@ export async function markDecisionPending(trx: Transaction<DB>, id: string): Pro
     .execute();
 }
 
-/** The session's latest decision event (approve or decline). */
+/** The session's latest decision event (approve, decline or resubmit). */
 export async function findLatestDecisionEvent(trx: Transaction<DB>, sessionId: string): Promise<{ id: number }> {
   return trx
     .selectFrom('review_event')
     .select('id')
     .where('session_id', '=', sessionId)
-    .where('kind', 'in', ['approve', 'decline'])
+    .where('kind', 'in', ['approve', 'decline', 'resubmit'])
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
@@ -313,12 +315,14 @@ export async function enqueueDecisionPush(
   sessionId: string,
   /** Not before this (the decision's undo window: Didit hears nothing while it can be undone). */
   runAt?: Date | null,
+  /** A resubmission's email to the user (kept in the job's payload only). */
+  email?: { address: string; language?: string | undefined },
 ): Promise<void> {
   // Transactional outbox: the job exists if and only if the decision committed.
   await enqueue(
     trx,
     jobs.pushReviewDecision,
-    { reviewEventId },
+    { reviewEventId, ...(email ? { email } : {}) },
     { jobKey: decisionPushKey(sessionId), ...(runAt ? { runAt } : {}) },
   );
 }

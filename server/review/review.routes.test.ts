@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startReviewConsole } from '../../test/helpers/review-console.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { sameOriginHeaders, type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { TestBrowser } from '../../test/helpers/test-browser.ts';
-import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
+import { type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
-import { faceMatchWorkflow, livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
+import { livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { postDelivery, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
 import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
@@ -55,15 +56,7 @@ describe('review routes', () => {
   const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ seed: 7 });
-    const workflow = sandbox.createWorkflow(faceMatchWorkflow());
-    app = await startSsoTestConsole({
-      DIDIT_BASE_URL: sandbox.url,
-      DIDIT_API_KEY: sandbox.apiKey,
-      DIDIT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
-    });
-    workflowId = (workflow.workflow_id ?? workflow.uuid) as string;
-    await seedWorkflow(app.ctx.db, { id: workflowId, label: 'Returning user' });
+    ({ app, sandbox, workflowId } = await startReviewConsole({ seed: 7 }));
     return () => sandbox.stop();
   });
 

@@ -99,7 +99,8 @@ export function reviewRoutes(ctx: AppContext): Router {
       }
       throw error;
     }
-    ctx.metrics.reviewDecisions.inc({ decision: request.decision === 'Approved' ? 'approve' : 'decline' });
+    const metricLabel = { Approved: 'approve', Declined: 'decline', Resubmitted: 'resubmit' } as const;
+    ctx.metrics.reviewDecisions.inc({ decision: metricLabel[request.decision] });
     res.status(201).json(await sessionAnswer(req, id));
   });
 

@@ -374,7 +374,7 @@ describe('review service', () => {
     expect(detail.allowed).toEqual({
       claim: false,
       release: true,
-      decide: ['Approved', 'Declined'],
+      decide: ['Approved', 'Declined', 'Resubmitted'],
       note: true,
       undo: false,
       escalate: true,

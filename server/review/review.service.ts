@@ -10,6 +10,7 @@ import { countQueue, listQueue, type QueueScope } from './queue.repository.ts';
 import { touchActiveClaimOf } from './review.repository.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import { loadSessionDetail, toQueueItem } from './session-detail.ts';
+import { withPreviousAttempt, withResubmissions } from './resubmission.ts';
 import { undo, withUndo } from './undo.ts';
 import { findLatestDecision } from './undo.repository.ts';
 
@@ -35,7 +36,10 @@ export function reviewReads(db: Database, deps: ReviewDeps) {
       const scope: QueueScope = { actorId: actor.kind === 'user' ? actor.id : null, claimIdleMinutes: settings.claimIdleMinutes };
       const [page, count] = await Promise.all([listQueue(db, query, scope), countQueue(db, query, scope, QUEUE_COUNT_CAP)]);
       return {
-        items: page.rows.map((row) => toQueueItem(row, settings)),
+        items: await withResubmissions(
+          db,
+          page.rows.map((row) => toQueueItem(row, settings, deps.now?.())),
+        ),
         nextCursor: page.nextCursor,
         prevCursor: page.prevCursor,
         total: count.total,
@@ -46,7 +50,8 @@ export function reviewReads(db: Database, deps: ReviewDeps) {
     /** Everything the session page shows, for this actor (with the undo of their decision, undo.ts). */
     async sessionDetail(id: string, actor: Actor): Promise<SessionDetail> {
       const [detail, decision] = await Promise.all([loadSessionDetail(db, id, actor, settings), findLatestDecision(db, id)]);
-      return withUndo(detail, decision, actor, (deps.now ?? (() => new Date()))());
+      const withAttempt = await withPreviousAttempt(db, detail, settings);
+      return withUndo(withAttempt, decision, actor, (deps.now ?? (() => new Date()))());
     },
 
     /** Opening a session you hold keeps your claim alive. */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { SAVED_VIEWS_MAX_PER_PERSON, savedViewAnswerSchema, savedViewListSchema } from '../contract/saved-views.ts';
 
 /**
@@ -11,23 +11,7 @@ import { SAVED_VIEWS_MAX_PER_PERSON, savedViewAnswerSchema, savedViewListSchema 
  */
 describe('saved queue views', () => {
   let app: SsoTestConsole;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const send = async (email: string, method: string, path: string, body?: unknown) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: sameOriginHeaders(app.baseUrl),
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const { as, send } = signedInPeople(() => app.baseUrl);
   const create = (email: string, name: string, filters: Record<string, unknown> = {}) =>
     send(email, 'POST', '/api/queue/views', { name, filters });
   const createdId = async (email: string, name: string, filters: Record<string, unknown> = {}) => {

@@ -28,6 +28,7 @@ import {
   type SessionRow,
 } from './review.repository.ts';
 import type { ReviewSettings } from './review-deps.ts';
+import { DEFAULT_SLA_SETTINGS, slaClock } from './sla.ts';
 import { findErasureReference } from '../privacy/erasure.repository.ts';
 import { loadFaceBlockInfo } from '../face-block/face-block-info.ts';
 import { escalationExcerpt } from '../contract/escalation.ts';
@@ -35,7 +36,12 @@ import { escalationAllowed, escalationOf, mayHandle } from './escalation-rules.t
 
 /** Rows to the console's answers: a queue row to a `QueueItem`, a session and its history to a `SessionDetail`. */
 
-export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem {
+export function toQueueItem(row: QueueRow, settings: ReviewSettings, now = new Date()): QueueItem {
+  // The SLA clock runs while the session waits In Review (business hours, review/sla.ts).
+  const clock =
+    row.status === 'In Review' && row.in_review_since
+      ? slaClock(row.in_review_since, row.sla_minutes ?? DEFAULT_SLA_MINUTES, now, settings.sla ?? DEFAULT_SLA_SETTINGS)
+      : null;
   return {
     id: row.id,
     sessionNumber: row.session_number,
@@ -70,6 +76,12 @@ export function toQueueItem(row: QueueRow, settings: ReviewSettings): QueueItem 
             note: escalationExcerpt(row.escalation_note),
           }
         : null,
+    assignedTo:
+      row.assigned_to && row.assigned_at && row.status === 'In Review'
+        ? { userId: row.assigned_to, label: row.assignee_label ?? 'unknown', assignedAt: row.assigned_at.toISOString() }
+        : null,
+    slaDueAt: clock?.dueAt.toISOString() ?? null,
+    slaState: clock?.state ?? null,
   };
 }
 
@@ -206,7 +218,11 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
   const claimActive = isClaimActive(session, settings.claimIdleMinutes);
   const mine = claimActive && actor.kind === 'user' && session.claimed_by === actor.id;
   const reasonLabel = (kind: string, code: string | null) =>
-    code ? (settings.reasons[kind === 'approve' ? 'Approved' : 'Declined'].find((r) => r.code === code)?.label ?? code) : null;
+    code
+      ? (settings.reasons[kind === 'approve' ? 'Approved' : kind === 'resubmit' ? 'Resubmitted' : 'Declined'].find(
+          (r) => r.code === code,
+        )?.label ?? code)
+      : null;
   const thresholds = scoredThresholds(session, parts);
   const timeline: TimelineEntry[] = [
     ...parts.statusEvents.map((event): TimelineEntry => ({

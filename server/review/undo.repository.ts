@@ -5,13 +5,13 @@ import { decisionPushKey } from '../worker/jobs.ts';
 
 /** Kysely queries of undoing a decision (undo.ts). Functions that take row locks accept only a transaction. */
 
-/** The session's latest decision (approve or decline), undone or not, with what undoing it depends on. */
+/** The session's latest decision (approve, decline or resubmit), undone or not, with what undoing it depends on. */
 export function findLatestDecision(db: Database | Transaction<DB>, sessionId: string) {
   return db
     .selectFrom('review_event')
     .select(['id', 'kind', 'actor_id', 'actor_label', 'reason_code', 'push_state', 'undo_until', 'undone_at', 'created_at'])
     .where('session_id', '=', sessionId)
-    .where('kind', 'in', ['approve', 'decline'])
+    .where('kind', 'in', ['approve', 'decline', 'resubmit'])
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();

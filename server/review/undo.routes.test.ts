@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
+import { startReviewConsole } from '../../test/helpers/review-console.ts';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
-import { faceMatchWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
-import { seedSession, seedWorkflow } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
+import { seedSession } from '../../test/helpers/seed.ts';
+import { type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
-import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
+import { type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { decisionPushKey } from '../worker/jobs.ts';
 import { buildTaskList } from '../worker/runner.ts';
 import { enqueueDecisionPush } from './review.repository.ts';
@@ -22,24 +22,9 @@ describe('undoing the last decision', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
   let workflowId: string;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const post = async (email: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method: 'POST',
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const get = async (email: string, path: string) => bodyOf(await (await as(email)).fetch(`${app.baseUrl}${path}`));
+  const people = signedInPeople(() => app.baseUrl);
+  const { post } = people;
+  const get = async (email: string, path: string) => bodyOf(await people.get(email, path));
   const undo = (email: string, id: string, body: unknown) => post(email, `/api/sessions/${id}/undo-decision`, body);
 
   const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
@@ -78,16 +63,7 @@ describe('undoing the last decision', () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ seed: 20 });
-    const workflow = sandbox.createWorkflow(faceMatchWorkflow());
-    app = await startSsoTestConsole({
-      DIDIT_BASE_URL: sandbox.url,
-      DIDIT_API_KEY: sandbox.apiKey,
-      DIDIT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
-      REVIEW_UNDO_SECONDS: '30',
-    });
-    workflowId = (workflow.workflow_id ?? workflow.uuid) as string;
-    await seedWorkflow(app.ctx.db, { id: workflowId, label: 'Returning user' });
+    ({ app, sandbox, workflowId } = await startReviewConsole({ seed: 20 }, { REVIEW_UNDO_SECONDS: '30' }));
     return () => sandbox.stop();
   });
 
@@ -145,7 +121,7 @@ describe('undoing the last decision', () => {
       claim: { label: 'analyst@example.test' },
       version: session.version + 1,
       undoUntil: null,
-      allowed: { undo: false, decide: ['Approved', 'Declined'] },
+      allowed: { undo: false, decide: ['Approved', 'Declined', 'Resubmitted'] },
     });
     expect(after.timeline.filter((t: { source: string }) => t.source === 'console').map((t: { kind: string }) => t.kind)).toEqual(
       ['claim', 'approve', 'decision_undone'],

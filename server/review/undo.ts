@@ -118,7 +118,7 @@ export function undo(trx: Transaction<DB>, { settings, now = () => new Date() }:
       targetType: 'session',
       targetId: id,
       details: {
-        decision: decision.kind === 'approve' ? 'Approved' : 'Declined',
+        decision: decision.kind === 'approve' ? 'Approved' : decision.kind === 'resubmit' ? 'Resubmitted' : 'Declined',
         reason: decision.reason_code,
         reviewEventId: decision.id,
         undoEventId,

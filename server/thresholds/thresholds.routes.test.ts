@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInPeople } from '../../test/helpers/signed-in.ts';
 import { authHeaders, createApiToken } from '../../test/helpers/auth.ts';
 import { bodyOf } from '../../test/helpers/http.ts';
 import { seedSession } from '../../test/helpers/seed.ts';
-import { sameOriginHeaders, startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
-import { TestBrowser } from '../../test/helpers/test-browser.ts';
+import { startSsoTestConsole, type SsoTestConsole } from '../../test/helpers/sso.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { buildTaskList } from '../worker/runner.ts';
 import { DiditClient } from '../vendors/didit/didit-client.ts';
@@ -16,24 +16,7 @@ import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 describe('threshold versions', () => {
   let app: SsoTestConsole;
   let sandbox: RunningSandbox;
-  const browsers = new Map<string, TestBrowser>();
-
-  async function as(email: string): Promise<TestBrowser> {
-    let browser = browsers.get(email);
-    if (!browser) {
-      browser = new TestBrowser();
-      expect((await browser.signIn(app.baseUrl, email)).status).toBe(303);
-      browsers.set(email, browser);
-    }
-    return browser;
-  }
-  const post = async (email: string, path: string, body: unknown = {}) =>
-    (await as(email)).fetch(`${app.baseUrl}${path}`, {
-      method: 'POST',
-      headers: sameOriginHeaders(app.baseUrl),
-      body: JSON.stringify(body),
-    });
-  const get = async (email: string, path: string) => (await as(email)).fetch(`${app.baseUrl}${path}`);
+  const { post, get } = signedInPeople(() => app.baseUrl);
   const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
   const auditActions = async (workflowId: string) =>
     (await app.ctx.db.selectFrom('audit_log').select('action').where('target_id', '=', workflowId).orderBy('id').execute()).map(

@@ -309,6 +309,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     slaMinutes: workflow.sla_minutes,
     viewersMayReveal: workflow.viewers_may_reveal,
     evidencePackImages: workflow.evidence_pack_images,
+    autoAssign: workflow.auto_assign,
     current: applied ? versionThresholds(applied) : didit,
     currentVersion: applied?.version ?? null,
     didit,

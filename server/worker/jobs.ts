@@ -95,7 +95,14 @@ export const jobs = {
   /** Pushes an analyst's decision to Didit (one pending push per session: `decisionPushKey`). */
   pushReviewDecision: defineJob({
     name: 'push_review_decision',
-    payload: z.object({ reviewEventId: z.number().int() }),
+    payload: z.object({
+      reviewEventId: z.number().int(),
+      /**
+       * A resubmission's email to the user: held here only, never in a table or a log, and gone
+       * with the job once Didit has it (a push retried by hand after a failure sends no email).
+       */
+      email: z.object({ address: z.email(), language: z.string().optional() }).optional(),
+    }),
     options: { maxAttempts: 25 },
   }),
 
@@ -131,6 +138,9 @@ export const jobs = {
     payload: z.object({ faceBlockId: z.number().int().positive() }),
     options: ({ faceBlockId }) => ({ jobKey: faceBlockPushKey(faceBlockId), maxAttempts: 25 }),
   }),
+
+  /** Assigns unassigned In Review sessions of auto-assign workflows to available analysts (server/review/assignment.tasks.ts). */
+  assignSessions: defineJob({ name: 'assign_sessions', payload: noPayload, options: singleton('assign_sessions') }),
 } as const;
 
 export type Jobs = typeof jobs;

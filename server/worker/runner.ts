@@ -24,6 +24,7 @@ import { startupSyncJobs, syncCronItems, syncHandlers } from '../sync/sync.tasks
 import { retentionCronItems, retentionHandlers, startupRetentionJobs } from '../privacy/retention.tasks.ts';
 import { erasureCronItems, erasureHandlers, startupErasureJobs } from '../privacy/erasure.tasks.ts';
 import { startupThresholdJobs, thresholdCronItems, thresholdHandlers } from '../thresholds/thresholds.tasks.ts';
+import { assignmentCronItems, assignmentHandlers, startupAssignmentJobs } from '../review/assignment.tasks.ts';
 import { enqueue, taskList, type JobHandlers, type PayloadlessJob } from './jobs.ts';
 import {
   DEAD_AFTER_SECONDS,
@@ -46,13 +47,21 @@ export function buildTaskList(ctx: AppContext): TaskList {
     ...auditHandlers(ctx),
     ...retentionHandlers(ctx),
     ...erasureHandlers(ctx),
+    ...assignmentHandlers(ctx),
   };
   return taskList(handlers);
 }
 
 /** The worker's schedule: each item queues a job of the registry with that job's options. */
 export function buildCronItems(ctx: AppContext): CronItem[] {
-  return [...syncCronItems(ctx), ...thresholdCronItems(), ...auditCronItems(ctx), ...retentionCronItems(), ...erasureCronItems()];
+  return [
+    ...syncCronItems(ctx),
+    ...thresholdCronItems(),
+    ...auditCronItems(ctx),
+    ...retentionCronItems(),
+    ...erasureCronItems(),
+    ...assignmentCronItems(),
+  ];
 }
 
 /** Queued when a worker starts, rather than wait for their first cron tick. */
@@ -62,6 +71,7 @@ export const startupJobs: readonly PayloadlessJob[] = [
   ...startupAuditJobs,
   ...startupRetentionJobs,
   ...startupErasureJobs,
+  ...startupAssignmentJobs,
 ];
 
 /** How long the worker's pool waits for an unreachable database before a job's outcome fails (and the process with it). */

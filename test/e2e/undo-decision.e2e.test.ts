@@ -69,7 +69,7 @@ describe('undo the last decision in a browser', () => {
       status: 'In Review',
       pushState: null,
       claim: { label: 'analyst@example.test' },
-      allowed: { undo: false, decide: ['Approved', 'Declined'] },
+      allowed: { undo: false, decide: ['Approved', 'Declined', 'Resubmitted'] },
     });
     expect(reopened.timeline.filter((t) => t.source === 'console').map((t) => t.kind)).toEqual([
       'claim',

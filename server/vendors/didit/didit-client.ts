@@ -2,6 +2,7 @@ import { setTimeout as timer } from 'node:timers/promises';
 import type { z } from 'zod';
 import { adaptDiditDecision, type SessionSnapshot } from './adapt.ts';
 import { blocklistAddRequestSchema, blocklistRemoveRequestSchema, blocklistResponseSchema } from './blocklist.ts';
+import { diditUpdateStatusBodySchema, type DiditUpdateStatusBody } from './update-status.ts';
 import { DiditApiError, type DiditErrorCode } from './didit-error.ts';
 import {
   diditSessionListSchema,
@@ -179,11 +180,9 @@ export class DiditClient {
   }
 
   /** `PATCH /v3/session/{id}/update-status/` (docs/didit-contract.md §11). */
-  async updateStatus(
-    sessionId: string,
-    body: { new_status: 'Approved' | 'Declined' | 'Resubmitted'; comment?: string },
-    options: CallOptions = {},
-  ): Promise<{ sessionId: string }> {
+  async updateStatus(sessionId: string, body: DiditUpdateStatusBody, options: CallOptions = {}): Promise<{ sessionId: string }> {
+    // Only documented fields leave (strict): a typo never reaches Didit as an ignored key.
+    body = diditUpdateStatusBodySchema.parse(body);
     return this.request(
       {
         operation: 'update_status',

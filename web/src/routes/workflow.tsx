@@ -13,6 +13,7 @@ import { VersionHistory } from '../components/thresholds/VersionHistory.tsx';
 import { SlaSetting } from '../components/workflows/SlaSetting.tsx';
 import { EvidencePackImagesSetting } from '../components/workflows/EvidencePackImagesSetting.tsx';
 import { ViewerRevealSetting } from '../components/workflows/ViewerRevealSetting.tsx';
+import { AutoAssignSetting } from '../components/workflows/AutoAssignSetting.tsx';
 import { formatDateTime } from '../format/date.ts';
 
 export function Component() {
@@ -65,6 +66,7 @@ export function Component() {
         canChange={canConfigure}
         onChanged={load}
       />
+      <AutoAssignSetting workflowId={workflow.id} autoAssign={workflow.autoAssign} canChange={canConfigure} onChanged={load} />
       {query.error ? (
         <p className={styles.error} role="alert">
           This workflow could not be read again ({errorMessage(query.error)}); showing what was last loaded.

@@ -192,6 +192,22 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
           d.escalationEventId != null ? `escalated in review event ${d.escalationEventId}` : null,
         ]),
     ),
+    // Issue 20: the user asked to redo the liveness step (an email address, if any, is never recorded).
+    'session.resubmission_requested': describe(
+      reviewEvent.extend({
+        reason: z.string(),
+        nodes: z.array(z.string()).optional(),
+        emailSent: z.boolean().optional(),
+        emailLanguage: z.string().optional(),
+      }),
+      (d) =>
+        joinParts([
+          `asked the user to try again · reason ${d.reason}`,
+          d.nodes?.length ? `steps ${d.nodes.join(', ')}` : null,
+          d.emailSent ? `emailed by Didit${d.emailLanguage ? ` (${d.emailLanguage})` : ''}` : 'no email',
+          `review event ${d.reviewEventId}`,
+        ]),
+    ),
     // Issue 20: a decision taken back within its undo window, before Didit heard of it.
     'session.decision_undone': describe(
       reviewEvent.extend({
@@ -344,6 +360,22 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
     ),
     'workflow.evidence_pack_images_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
       d.to ? 'evidence packs now embed the images' : 'evidence packs carry image hashes only again',
+    ),
+    // Assignment and SLAs (ADR 0020).
+    'workflow.auto_assign_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
+      d.to ? 'new In Review sessions are now assigned automatically' : 'automatic assignment turned off',
+    ),
+    'session.assigned': describe(z.object({ assignee: z.string(), slaDueAt: z.string() }), (d) => `assigned to ${d.assignee}`),
+    'session.unassigned': describe(z.object({ reason: z.string() }), (d) =>
+      d.reason === 'unavailable' ? 'assignment handed back (became unavailable)' : 'assignment ended (claimed by someone else)',
+    ),
+    'analyst.availability_changed': describe(z.object({ to: z.boolean(), released: z.number() }), (d) =>
+      d.to
+        ? 'available for assignment'
+        : `not available for assignment${d.released ? ` · ${count(d.released, 'session')} handed back` : ''}`,
+    ),
+    'analyst.cap_changed': describe(z.object({ to: z.number().nullable() }), (d) =>
+      d.to === null ? 'assignment cap back to the default' : `assignment cap set to ${d.to}`,
     ),
     'session.evidence_pack_generated': describe(
       z.object({ pages: z.number(), sha256: z.string(), imagesIncluded: z.boolean() }),

@@ -20,13 +20,19 @@ export function showsEscalations(query: QueueQuery): boolean {
  * says so on each session), the others read it.
  */
 export function EscalatedViewTabs({ query }: { query: QueueQuery }) {
-  if (query.status !== 'In Review') return null;
+  // Also shown on the Resubmitted view (issue 20: sessions whose user was asked to try again).
+  if (query.status !== 'In Review' && query.status !== 'Resubmitted') return null;
   const href = (escalated: QueueQuery['escalated']) => {
-    const search = queueQueryToSearch(patchQueueQuery(query, { escalated }));
+    const search = queueQueryToSearch(patchQueueQuery(query, { escalated, status: 'In Review' }));
     return `/queue${search ? `?${search}` : ''}`;
   };
-  const escalatedView = isEscalatedView(query);
-  const queueView = query.escalated === 'exclude';
+  const resubmittedHref = () => {
+    const search = queueQueryToSearch(patchQueueQuery(query, { status: 'Resubmitted', escalated: 'exclude' }));
+    return `/queue${search ? `?${search}` : ''}`;
+  };
+  const resubmittedView = query.status === 'Resubmitted';
+  const escalatedView = !resubmittedView && isEscalatedView(query);
+  const queueView = !resubmittedView && query.escalated === 'exclude';
   return (
     <nav className={styles.tabs} aria-label="Queue views">
       <Link to={href('exclude')} className={styles.tab} aria-current={queueView ? 'page' : undefined}>
@@ -34,6 +40,9 @@ export function EscalatedViewTabs({ query }: { query: QueueQuery }) {
       </Link>
       <Link to={href('only')} className={styles.tab} aria-current={escalatedView ? 'page' : undefined}>
         Escalated
+      </Link>
+      <Link to={resubmittedHref()} className={styles.tab} aria-current={resubmittedView ? 'page' : undefined}>
+        Resubmitted — awaiting new attempt
       </Link>
     </nav>
   );

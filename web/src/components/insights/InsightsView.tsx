@@ -9,6 +9,7 @@ import { formatDay, formatMinutes, formatRate, formatShare, seriesColors } from 
 import { LineChart, type ChartSeries } from './LineChart.tsx';
 import formStyles from '../audit/Audit.module.css';
 import styles from './Insights.module.css';
+import { SlaNow } from './SlaNow.tsx';
 
 /**
  * The figures of one range: time to decision, queue depth, inflow and outflow, analysts and
@@ -51,6 +52,8 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
           detail={entered > left ? `backlog grew by ${entered - left}` : 'keeping up'}
         />
       </section>
+
+      {data.slaNow ? <SlaNow rows={data.slaNow} nameOf={nameOf} /> : null}
 
       <Section id="time-to-decision" title="Time to decision" search={search} section="time-to-decision">
         <p className={styles.note}>

@@ -15,6 +15,7 @@ export const queueShortcuts: ShortcutHelp[] = [
 export const sessionShortcuts: ShortcutHelp[] = [
   { keys: ['a'], description: 'Approve: open the decision form with Approved' },
   { keys: ['d'], description: 'Decline: open the decision form with Declined' },
+  { keys: ['r'], description: 'Ask to try again: the user redoes the liveness step (In Review only)' },
   { keys: ['1', '…', '9'], description: 'Pick the reason with that number' },
   { keys: ['n'], description: 'Write a note: sent with the decision, or added on its own' },
   { keys: ['Enter'], description: 'Send the decision, once a reason is chosen' },

@@ -1,5 +1,6 @@
 import { NavLink, Outlet, useNavigation } from 'react-router';
 import type { CapabilityName } from '../../../../server/contract/auth.ts';
+import { AvailabilityToggle } from '../assignment/AvailabilityToggle.tsx';
 import { UserMenu } from '../auth/UserMenu.tsx';
 import { useMe } from '../auth/me.ts';
 import { UndoToast } from '../undo/UndoToast.tsx';
@@ -41,6 +42,7 @@ export function AppShell() {
             ))}
           </ul>
         </nav>
+        <AvailabilityToggle canClaim={me.user.kind === 'user' && me.capabilities.includes('session.claim')} />
         <UserMenu label={me.user.label} role={me.user.role} />
       </header>
       <main id="main" className={styles.main} aria-busy={navigation.state === 'loading'}>

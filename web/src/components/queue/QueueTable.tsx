@@ -14,7 +14,7 @@ import { workIntent } from '../session/intent.ts';
 import { effectiveDirection, type QueueItem, type QueueQuery, type QueueSort } from '../../../../server/contract/review.ts';
 import { formatDateTime } from '../../format/date.ts';
 import { formatScore } from './format.ts';
-import { formatDuration, minutesInReview, slaLabels, slaLevel } from './sla.ts';
+import { formatDuration, levelOfState, minutesInReview, slaLabels, slaStateLabels } from './sla.ts';
 import { isDecidedView } from './queue-url.ts';
 import { logTypeOfCode } from './warning-codes.ts';
 import { WarningChip } from './WarningChip.tsx';
@@ -42,13 +42,25 @@ function AgeCell({ item }: { item: QueueItem }) {
   const { now } = useContext(CellEnvContext);
   const minutes = minutesInReview(item.inReviewSince, now);
   if (minutes === null) return <span className={styles.muted}>—</span>;
-  const level = slaLevel(minutes, item.slaMinutes);
+  const level = levelOfState(item.slaState, minutes, item.slaMinutes);
+  const due = item.slaDueAt ? `; SLA due ${formatDateTime(item.slaDueAt)}` : '';
+  // At risk and breached (ADR 0020) say so in words too, not in colour alone.
+  const flagged = item.slaState === 'at_risk' || item.slaState === 'breached' ? item.slaState : null;
   return (
-    <span className={`${styles.age} ${styles[`sla_${level}`]}`} title={`In review since ${formatDateTime(item.inReviewSince)}`}>
+    <span
+      className={`${styles.age} ${styles[`sla_${level}`]}`}
+      title={`In review since ${formatDateTime(item.inReviewSince)}${due}`}
+    >
       <span className={styles.slaDot} aria-hidden="true" />
       {formatDuration(minutes)}
+      {flagged ? (
+        <span className={styles.slaFlag} data-sla-flag={flagged}>
+          {slaStateLabels[flagged]}
+        </span>
+      ) : null}
       <span className={styles.srOnly}>
-        , {slaLabels[level]} ({formatDuration(item.slaMinutes)} SLA)
+        {flagged ? '' : `, ${item.slaState ? slaStateLabels[item.slaState] : slaLabels[level]}`} (
+        {formatDuration(item.slaMinutes)} SLA)
       </span>
     </span>
   );
@@ -65,13 +77,31 @@ function VendorCell({ item }: { item: QueueItem }) {
 }
 
 function ClaimCell({ item }: { item: QueueItem }) {
-  if (!item.claim) return <span className={styles.muted}>Unassigned</span>;
+  // Whose the session is to take, when assigned, is the "Assigned to" column's (ADR 0020).
+  if (!item.claim) return <span className={styles.muted}>Not claimed</span>;
   return <span title={`Claimed ${formatDateTime(item.claim.claimedAt)}`}>{item.claim.label}</span>;
+}
+
+/** Whose the session is to take first (ADR 0020): assigned by the worker, not a claim. */
+function AssignedCell({ item }: { item: QueueItem }) {
+  if (!item.assignedTo) return <span className={styles.muted}>—</span>;
+  return <span title={`Assigned ${formatDateTime(item.assignedTo.assignedAt)}`}>{item.assignedTo.label}</span>;
 }
 
 function EscalationCell({ item }: { item: QueueItem }) {
   const { now } = useContext(CellEnvContext);
   return <EscalationSummary escalation={item.escalation} now={now} />;
+}
+
+/** Resubmitted (issue 20): since when the user was asked to try again, and who asked. */
+function ResubmissionCell({ item }: { item: QueueItem }) {
+  if (!item.resubmission) return <span className={styles.muted}>Not from this console</span>;
+  return (
+    <span>
+      since <time dateTime={item.resubmission.requestedAt}>{formatDateTime(item.resubmission.requestedAt)}</time> by{' '}
+      {item.resubmission.requestedBy}
+    </span>
+  );
 }
 
 function DecidedCell({ item }: { item: QueueItem }) {
@@ -152,12 +182,26 @@ const columns = helper.columns([
     meta: { label: 'escalated' },
     cell: ({ row }) => <EscalationCell item={row.original} />,
   }),
+  helper.accessor((item) => item.resubmission?.requestedAt ?? null, {
+    id: 'resubmission',
+    header: 'Asked to try again',
+    enableSorting: false,
+    meta: { label: 'asked to try again' },
+    cell: ({ row }) => <ResubmissionCell item={row.original} />,
+  }),
   helper.accessor('claim', {
     id: 'assignee',
-    header: 'Assignee',
+    header: 'Claimed by',
     enableSorting: false,
     meta: { label: 'assignee' },
     cell: ({ row }) => <ClaimCell item={row.original} />,
+  }),
+  helper.accessor((item) => item.assignedTo?.label ?? null, {
+    id: 'assigned_to',
+    header: 'Assigned to',
+    enableSorting: false,
+    meta: { label: 'assigned to' },
+    cell: ({ row }) => <AssignedCell item={row.original} />,
   }),
 ]);
 
@@ -197,8 +241,12 @@ export function QueueTable({ items, query, now, linkSearch, selectedId, onSelect
   const escalations = showsEscalations(query);
   // The escalation column (issue 20) only in views that hold escalated sessions.
   const visibleColumns = useMemo(
-    () => (decided ? columns : undecidedColumns).filter((column) => column.id !== 'escalation' || escalations),
-    [decided, escalations],
+    () =>
+      (decided ? columns : undecidedColumns)
+        .filter((column) => column.id !== 'escalation' || escalations)
+        // Who asked the user to try again, only in the Resubmitted view (issue 20).
+        .filter((column) => column.id !== 'resubmission' || query.status === 'Resubmitted'),
+    [decided, escalations, query.status],
   );
   const table = useTable({
     features,
@@ -264,8 +312,17 @@ export function QueueTable({ items, query, now, linkSearch, selectedId, onSelect
             {table.getRowModel().rows.map((row) => (
               <tr
                 key={row.id}
-                className={row.id === selectedId ? styles.selected : undefined}
+                className={
+                  [
+                    row.id === selectedId ? styles.selected : '',
+                    row.original.slaState === 'at_risk' ? styles.rowAtRisk : '',
+                    row.original.slaState === 'breached' ? styles.rowBreached : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' ') || undefined
+                }
                 data-selected={row.id === selectedId ? 'true' : undefined}
+                data-sla={row.original.slaState ?? undefined}
                 onClick={() => onSelect(row.id)}
               >
                 {row.getAllCells().map((cell) => (

@@ -125,7 +125,7 @@ export function QueueView({ query, ignored = [], onQueryChange, notice = null, p
   const countText =
     total === null
       ? ''
-      : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${isEscalatedView(query) ? 'escalated to a lead' : query.status === 'In Review' ? 'in review' : query.status}`;
+      : `${total}${queue.totalCapped ? '+' : ''} ${total === 1 ? 'session' : 'sessions'} ${isEscalatedView(query) ? 'escalated to a lead' : query.status === 'In Review' ? 'in review' : query.status === 'Resubmitted' ? 'awaiting a new attempt' : query.status}`;
 
   const statusMessage = claimMessage ?? notice;
 

@@ -127,5 +127,6 @@ export function claimNextView(filters: Record<string, string>): Record<string, s
 
 /** Whether the view lists decided sessions (Approved, Declined), which have a decision time to show. */
 export function isDecidedView(query: QueueQuery): boolean {
-  return (decisionValues as readonly string[]).includes(query.status);
+  // Resubmitted is a decision the console sends, not a verdict: that view shows who asked instead.
+  return (decisionValues as readonly string[]).includes(query.status) && query.status !== 'Resubmitted';
 }

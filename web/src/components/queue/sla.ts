@@ -35,3 +35,20 @@ export function formatDuration(minutes: number): string {
   if (hours < 24) return `${hours} h ${String(total % 60).padStart(2, '0')} m`;
   return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
 }
+
+/** The server's SLA state of a queue item (business hours, ADR 0020) as the queue shows it. */
+export type SlaState = 'ok' | 'at_risk' | 'breached';
+
+export const slaStateLabels: Record<SlaState, string> = {
+  ok: 'within SLA',
+  at_risk: 'SLA at risk',
+  breached: 'SLA breached',
+};
+
+/** The level to colour a row's age by: the server's SLA state when it sent one, else the age against the SLA. */
+export function levelOfState(state: SlaState | null | undefined, ageMinutes: number, slaMinutes: number): SlaLevel {
+  if (state === 'breached') return 'breach';
+  if (state === 'at_risk') return 'warn';
+  if (state === 'ok') return 'ok';
+  return slaLevel(ageMinutes, slaMinutes);
+}

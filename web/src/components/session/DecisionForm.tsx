@@ -16,13 +16,23 @@ import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { describeChanges } from './diff.ts';
 import styles from './SessionPanels.module.css';
 
-export type Decision = 'Approved' | 'Declined';
+export type Decision = 'Approved' | 'Declined' | 'Resubmitted';
 
 export interface DecisionDraft {
   decision: Decision | null;
   reason: string;
   note: string;
+  /** Resubmitted only: Didit emails the user to try again, at this address. */
+  sendEmail?: boolean;
+  emailAddress?: string;
 }
+
+/** The three choices: their button, key and submit label. */
+const choices: readonly { decision: Decision; label: string; key: string; submit: string }[] = [
+  { decision: 'Approved', label: 'Approve', key: 'a', submit: 'Approve session' },
+  { decision: 'Declined', label: 'Decline', key: 'd', submit: 'Decline session' },
+  { decision: 'Resubmitted', label: 'Ask to try again', key: 'r', submit: 'Ask the user to try again' },
+];
 
 export const emptyDraft: DecisionDraft = { decision: null, reason: '', note: '' };
 
@@ -159,8 +169,13 @@ export function DecisionForm({
 
   const submit = async (event: FormEvent | null, withoutEvidence = false) => {
     event?.preventDefault();
-    if (!draft.decision) return setError('Choose Approve or Decline.');
+    if (!draft.decision) return setError('Choose Approve, Decline or Ask to try again.');
     if (!draft.reason) return setError('Choose a reason.');
+    const resubmit = draft.decision === 'Resubmitted';
+    const emailAddress = draft.emailAddress?.trim() ?? '';
+    if (resubmit && draft.sendEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailAddress)) {
+      return setError('Enter the email address to send the new link to, or untick "Email the user".');
+    }
     if (required && draft.note.trim() === '') {
       noteRef?.current?.focus();
       return setError(`A note is required: this overrides the automatic ${session.status} verdict.`);
@@ -181,6 +196,7 @@ export function DecisionForm({
         note: draft.note.trim() === '' ? undefined : draft.note.trim(),
         expectedVersion: session.version,
         ...(withoutEvidence && missingEvidence.length > 0 ? { evidenceMissing: [...missingEvidence] } : {}),
+        ...(resubmit && draft.sendEmail ? { sendEmail: true, emailAddress } : {}),
       });
       setConflict(null);
       onDecided(fresh, draft.decision);
@@ -202,24 +218,31 @@ export function DecisionForm({
       {conflict ? <ConflictNotice changes={conflict} /> : null}
       <fieldset className={styles.choices} ref={firstFieldRef} tabIndex={-1}>
         <legend className={styles.fieldLabel}>Decision</legend>
-        {(['Approved', 'Declined'] as const).map((decision) => (
-          <button
-            key={decision}
-            type="button"
-            aria-pressed={draft.decision === decision}
-            aria-keyshortcuts={decision === 'Approved' ? 'a' : 'd'}
-            disabled={!allowed.includes(decision)}
-            className={`${styles.choice} ${decision === 'Approved' ? styles.approve : styles.decline}`}
-            onClick={() =>
-              onDraftChange((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }))
-            }
-          >
-            {decision === 'Approved' ? 'Approve' : 'Decline'}{' '}
-            <kbd className={styles.kbd} aria-hidden="true">
-              {decision === 'Approved' ? 'a' : 'd'}
-            </kbd>
-          </button>
-        ))}
+        {choices
+          // Asking to try again is offered only where it applies (In Review), not greyed out elsewhere.
+          .filter((choice) => choice.decision !== 'Resubmitted' || allowed.includes('Resubmitted'))
+          .map(({ decision, label, key }) => (
+            <button
+              key={decision}
+              type="button"
+              aria-pressed={draft.decision === decision}
+              aria-keyshortcuts={key}
+              disabled={!allowed.includes(decision)}
+              className={`${styles.choice} ${choiceClass[decision]}`}
+              onClick={() =>
+                onDraftChange((current) => ({
+                  ...current,
+                  decision,
+                  reason: current.decision === decision ? current.reason : '',
+                }))
+              }
+            >
+              {label}{' '}
+              <kbd className={styles.kbd} aria-hidden="true">
+                {key}
+              </kbd>
+            </button>
+          ))}
       </fieldset>
       {draft.decision ? (
         <>
@@ -245,16 +268,44 @@ export function DecisionForm({
               </label>
             ))}
           </fieldset>
+          {draft.decision === 'Resubmitted' ? (
+            <div className={styles.emailFields}>
+              <label className={styles.reason}>
+                <input
+                  type="checkbox"
+                  checked={draft.sendEmail ?? false}
+                  onChange={(event) => set({ sendEmail: event.target.checked })}
+                />
+                <span>Email the user a link to try again (sent by Didit)</span>
+              </label>
+              {draft.sendEmail ? (
+                <>
+                  <label htmlFor={`${id}-email`} className={styles.fieldLabel}>
+                    Email address <span className={styles.muted}>(passed to Didit only, not kept here)</span>
+                  </label>
+                  <input
+                    id={`${id}-email`}
+                    type="email"
+                    autoComplete="off"
+                    aria-required="true"
+                    maxLength={254}
+                    value={draft.emailAddress ?? ''}
+                    onChange={(event) => set({ emailAddress: event.target.value })}
+                  />
+                </>
+              ) : null}
+            </div>
+          ) : null}
           {noteField(draft.decision, required)}
           <div className={styles.formActions}>
-            <button
-              type="submit"
-              disabled={busy}
-              className={`${styles.button} ${draft.decision === 'Approved' ? styles.approveSolid : styles.declineSolid}`}
-            >
-              {busy ? 'Sending…' : draft.decision === 'Approved' ? 'Approve session' : 'Decline session'}
+            <button type="submit" disabled={busy} className={`${styles.button} ${solidClass[draft.decision]}`}>
+              {busy ? 'Sending…' : choices.find((choice) => choice.decision === draft.decision)?.submit}
             </button>
-            <button type="button" className={styles.button} onClick={() => set({ decision: null, reason: '' })}>
+            <button
+              type="button"
+              className={styles.button}
+              onClick={() => set({ decision: null, reason: '', sendEmail: false, emailAddress: '' })}
+            >
               Cancel
             </button>
           </div>
@@ -290,6 +341,17 @@ export function DecisionForm({
     </form>
   );
 }
+
+const choiceClass: Record<Decision, string | undefined> = {
+  Approved: styles.approve,
+  Declined: styles.decline,
+  Resubmitted: styles.resubmit,
+};
+const solidClass: Record<Decision, string | undefined> = {
+  Approved: styles.approveSolid,
+  Declined: styles.declineSolid,
+  Resubmitted: styles.resubmitSolid,
+};
 
 function ConflictNotice({ changes }: { changes: string[] }) {
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SessionDetail } from '../../../../server/contract/review.ts';
+import type { SessionDetail, TimelineEntry } from '../../../../server/contract/review.ts';
 import { errorMessage } from '../../api/review.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { formatDateTime } from '../../format/date.ts';
@@ -42,15 +42,25 @@ export function PushState({
     );
   }
   if (!session.pushState) return null;
+  // What was pushed: a verdict, or the request that the user try again (then the verdict that
+  // follows is the new attempt's, not this push's).
+  const resubmission = lastConsoleDecision(session)?.kind === 'resubmit';
+  const what = resubmission ? 'The request to try again' : 'The decision';
   return (
     <div className={`${styles.pushBox} ${styles[`push_${session.pushState}`]}`}>
-      {session.pushState === 'pending' ? <p>Decision recorded; waiting for Didit to confirm it.</p> : null}
+      {session.pushState === 'pending' ? <p>{what} is recorded; waiting for Didit to confirm it.</p> : null}
       {session.pushState === 'confirmed' ? (
-        <p>Decision confirmed by Didit{session.decidedAt ? <> ({formatDateTime(session.decidedAt)})</> : null}.</p>
+        resubmission ? (
+          <p>Didit confirmed the request to try again.</p>
+        ) : (
+          <p>Decision confirmed by Didit{session.decidedAt ? <> ({formatDateTime(session.decidedAt)})</> : null}.</p>
+        )
       ) : null}
       {session.pushState === 'failed' ? (
         <>
-          <p>Sending the decision to Didit failed{session.pushError ? <>: {session.pushError}</> : null}.</p>
+          <p>
+            Sending {what.toLowerCase()} to Didit failed{session.pushError ? <>: {session.pushError}</> : null}.
+          </p>
           <button type="button" className={styles.button} disabled={busy} onClick={() => void retry()}>
             Retry push
           </button>
@@ -62,5 +72,13 @@ export function PushState({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** The console's latest verdict or request on the session (the one its push state is about). */
+function lastConsoleDecision(session: SessionDetail): Extract<TimelineEntry, { source: 'console' }> | undefined {
+  return session.timeline.findLast(
+    (entry): entry is Extract<TimelineEntry, { source: 'console' }> =>
+      entry.source === 'console' && (entry.kind === 'approve' || entry.kind === 'decline' || entry.kind === 'resubmit'),
   );
 }

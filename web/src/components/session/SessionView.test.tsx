@@ -357,6 +357,31 @@ describe('session detail', () => {
     expect(retryPush).toHaveBeenCalledWith(session.id);
   });
 
+  it('says a confirmed push was the request to try again, not a verdict, when that is what was sent', async () => {
+    const session = sessionDetail({
+      status: 'Approved',
+      pushState: 'confirmed',
+      decidedAt: '2026-01-01T11:00:00.000Z',
+      timeline: [
+        {
+          source: 'console',
+          at: '2026-01-01T10:00:00.000Z',
+          kind: 'resubmit',
+          actor: 'analyst@example.test',
+          reason: 'poor_lighting',
+          reasonLabel: 'Poor lighting or blur',
+          note: null,
+          pushState: 'confirmed',
+          pushError: null,
+        },
+      ],
+      allowed: { claim: false, release: false, decide: [], note: true },
+    });
+    renderSession(session);
+    expect(await screen.findByText('Didit confirmed the request to try again.')).toBeTruthy();
+    expect(screen.queryByText(/^Decision confirmed by Didit/)).toBeNull();
+  });
+
   it('has one note box: Ctrl+Enter adds it on its own, or sends it with the chosen decision', async () => {
     const session = sessionDetail();
     const addNote = vi.fn<ReviewApi['addNote']>(() => Promise.resolve(session));

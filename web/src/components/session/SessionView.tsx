@@ -13,6 +13,7 @@ import { sessionShortcuts } from '../keyboard/shortcuts.ts';
 import { DecisionColumn } from './DecisionColumn.tsx';
 import { emptyDraft, type Decision, type DecisionDraft } from './DecisionForm.tsx';
 import { EvidenceColumn, missingEvidenceOf } from './EvidenceColumn.tsx';
+import { AttemptCompare } from '../resubmission/AttemptCompare.tsx';
 import type { SessionIntent } from './intent.ts';
 import { PurposeDialog } from './PurposeDialog.tsx';
 import { SessionHeader, sessionLabel } from './SessionHeader.tsx';
@@ -78,7 +79,10 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
     setDraft(emptyDraft);
     // "Approved … · Undo (30 s)" follows the analyst to the next page (UndoToast).
     offerUndo(fresh, decision, sessionLabel(session), filters);
-    const done = `${decision === 'Approved' ? 'Approved' : 'Declined'} ${sessionLabel(session)}.`;
+    const done =
+      decision === 'Resubmitted'
+        ? `Asked ${sessionLabel(session)} to try again.`
+        : `${decision === 'Approved' ? 'Approved' : 'Declined'} ${sessionLabel(session)}.`;
     // Opened from a link, not as part of a run: stay here, and claim nothing that was not asked for.
     if (intent !== 'work') {
       setMessage(done);
@@ -119,6 +123,7 @@ export function SessionView({ initial, filters, notice = null, pushPollMs = 5_00
         shortcutsEnabled={!helpOpen && !reveal.asking}
         onDialogChange={setEscalationOpen}
       />
+      <AttemptCompare session={session} />
       <div className={styles.layout}>
         <EvidenceColumn session={session} media={media} reveal={reveal} shortcutsEnabled={!dialogOpen} />
         <DecisionColumn

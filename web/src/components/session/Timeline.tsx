@@ -11,6 +11,7 @@ const kindLabels = {
   escalate: 'escalated to a lead',
   de_escalate: 'returned it to the queue',
   decision_undone: 'undid the decision (never sent to Didit)',
+  resubmit: 'asked the user to try again',
 } as const;
 const pushLabels = { pending: 'push pending', confirmed: 'confirmed by Didit', failed: 'push failed' } as const;
 

@@ -10,6 +10,7 @@ function describeEntry(entry: TimelineEntry): string {
     note: 'added a note',
     escalate: 'escalated it to a lead',
     de_escalate: 'returned it to the analysts’ queue',
+    resubmit: 'asked the user to try again',
     decision_undone: 'undid the decision',
   }[entry.kind];
   return `${entry.actor} ${verb}${entry.reasonLabel ? ` (${entry.reasonLabel})` : ''}`;

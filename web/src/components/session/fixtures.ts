@@ -104,6 +104,10 @@ export const reasons: ReasonCatalog = {
     { code: 'spoof', label: 'Presentation attack', faceMatchOnly: false },
     { code: 'poor_quality', label: 'Capture unusable', faceMatchOnly: false },
   ],
+  Resubmitted: [
+    { code: 'poor_lighting', label: 'Poor lighting or blur', faceMatchOnly: false },
+    { code: 'other_attempt', label: 'Another attempt needed', faceMatchOnly: false },
+  ],
 };
 
 const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call: ${name}`));

@@ -20,7 +20,7 @@ export interface DecisionShortcutsOptions {
 }
 
 /**
- * The session page's keyboard: `a`/`d` choose a verdict, `1`–`9` its reason, `n` the note,
+ * The session page's keyboard: `a`/`d` choose a verdict, `r` asks the user to try again, `1`–`9` its reason, `n` the note,
  * Enter submits, Escape clears the verdict, `c` claims the next session, `v` reveals or blurs
  * the faces, `?` lists them.
  * Returns the decision form's refs the keys focus and submit.
@@ -63,6 +63,7 @@ export function useDecisionShortcuts({
     {
       a: () => choose('Approved'),
       d: () => choose('Declined'),
+      r: () => choose('Resubmitted'),
       ...digits,
       n: () => noteRef.current?.focus(),
       c: () => (onClaimNext ? onClaimNext() : false),

@@ -20,6 +20,7 @@ export function workflowDetail(overrides: Partial<WorkflowDetailDto> = {}): Work
     slaMinutes: 240,
     viewersMayReveal: false,
     evidencePackImages: false,
+    autoAssign: false,
     current: thresholds,
     currentVersion: 1,
     didit: thresholds,

@@ -35,7 +35,9 @@ export function UndoToast() {
   const now = useNow(250);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const secondsLeft = undoable ? Math.ceil((undoable.until - now) / 1000) : 0;
+  // Whole seconds left, rounded down: never more than the window, and the button goes a moment
+  // early rather than offering an undo the server would refuse as too late.
+  const secondsLeft = undoable ? Math.floor((undoable.until - now) / 1000) : 0;
   const open = undoable !== null && secondsLeft > 0;
 
   useEffect(() => {

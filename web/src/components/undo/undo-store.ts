@@ -9,7 +9,7 @@ export interface Undoable {
   sessionId: string;
   /** How the status line names the session. */
   label: string;
-  decision: 'Approved' | 'Declined';
+  decision: 'Approved' | 'Declined' | 'Resubmitted';
   /** The session's version after the decision (the undo's `expectedVersion`). */
   version: number;
   /** When the window closes (ms since the epoch, from the server's `undoUntil`). */

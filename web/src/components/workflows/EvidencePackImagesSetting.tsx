@@ -1,7 +1,5 @@
-import { useMutation } from '@tanstack/react-query';
 import { setEvidencePackImages } from '../../api/evidence-pack.ts';
-import { errorMessage } from '../../api/review.ts';
-import styles from '../thresholds/Thresholds.module.css';
+import { WorkflowSwitch } from './WorkflowSwitch.tsx';
 
 /** What the policy means for a session's evidence pack, in words (the read-only form and the switch's description). */
 export function evidencePackImagesText(evidencePackImages: boolean): string {
@@ -25,35 +23,14 @@ export function EvidencePackImagesSetting({
   canChange: boolean;
   onChanged: () => void;
 }) {
-  const save = useMutation({
-    mutationFn: (embed: boolean) => setEvidencePackImages(workflowId, embed),
-    onSuccess: onChanged,
-  });
-  if (!canChange) return <p className={styles.muted}>{evidencePackImagesText(evidencePackImages)}</p>;
-  // Shows the choice being saved until the workflow is read again.
-  const checked = save.isPending && save.variables !== undefined ? save.variables : evidencePackImages;
   return (
-    <div className={styles.inlineForm}>
-      <label>
-        <input
-          type="checkbox"
-          role="switch"
-          checked={checked}
-          disabled={save.isPending}
-          aria-describedby={`evidence-pack-images-${workflowId}`}
-          onChange={(event) => save.mutate(event.target.checked)}
-        />{' '}
-        Embed images in evidence packs
-      </label>{' '}
-      <span id={`evidence-pack-images-${workflowId}`} className={styles.muted}>
-        {save.isPending ? 'Saving…' : evidencePackImagesText(evidencePackImages)}
-      </span>
-      {save.error ? (
-        <span role="alert" className={styles.error}>
-          {' '}
-          {errorMessage(save.error)}
-        </span>
-      ) : null}
-    </div>
+    <WorkflowSwitch
+      label="Embed images in evidence packs"
+      value={evidencePackImages}
+      describe={evidencePackImagesText}
+      save={(embed) => setEvidencePackImages(workflowId, embed)}
+      canChange={canChange}
+      onChanged={onChanged}
+    />
   );
 }
