@@ -7,6 +7,7 @@ import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Br
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { decideByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
+import { evidenceImages, loadedEvidenceImages } from './evidence.ts';
 
 interface SessionSummary {
   status: string;
@@ -52,6 +53,9 @@ describe('evidence pack', () => {
     // Opened by its link: the page only looks, and stays after the decision.
     await page.goto(`${app.baseUrl}/sessions/${id}`);
     await page.getByRole('heading', { name: 'Scores' }).waitFor();
+    // The faces load before the verdict (a decision sent earlier is held until the analyst looks).
+    const opened = await getJson<{ media: { selfie: string | null; portrait: string | null } }>(page, `/api/sessions/${id}`);
+    await expect.poll(() => loadedEvidenceImages(page), { timeout: 30_000 }).toBe(evidenceImages(opened));
     const download = page.getByRole('link', { name: 'Download evidence pack (PDF)' });
     expect(await download.count()).toBe(0);
     await page.locator('body').focus();

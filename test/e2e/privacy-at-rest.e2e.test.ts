@@ -8,6 +8,7 @@ import { launchBrowser, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { decideByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
+import { evidenceImages, loadedEvidenceImages } from './evidence.ts';
 
 interface SessionSummary {
   status: string;
@@ -248,22 +249,6 @@ function describeFinding(finding: Finding & { rows?: number }): string {
 
 function readSession(page: Page, id: string): Promise<SessionSummary> {
   return getJson<SessionSummary>(page, `/api/sessions/${id}`);
-}
-
-function evidenceImages(session: SessionSummary): number {
-  return [session.media.selfie, session.media.portrait].filter((link) => link !== null).length;
-}
-
-/** Evidence images the browser has actually decoded (not just placed in the page). */
-function loadedEvidenceImages(page: Page): Promise<number> {
-  return page
-    .locator('[aria-label="Evidence images"] img')
-    .evaluateAll(
-      (images) =>
-        (images as unknown as Array<{ complete: boolean; naturalWidth: number }>).filter(
-          (image) => image.complete && image.naturalWidth > 0,
-        ).length,
-    );
 }
 
 /** A download as the browser fetches it: the session cookie, the body as text. */

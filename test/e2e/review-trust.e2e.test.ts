@@ -5,6 +5,7 @@ import type { Page, Request } from 'playwright-core';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { loginAs } from './login.ts';
+import { loadedEvidenceImages } from './evidence.ts';
 
 /**
  * Issue 14 in a real browser: what makes an analyst trust the loop. A media-link refresh does not
@@ -375,16 +376,4 @@ function readSession(page: Page, id: string): Promise<SessionSummary> {
 
 function evidenceCount(session: SessionSummary): number {
   return [session.media.selfie, session.hasFaceMatch ? session.media.portrait : null].filter((link) => link !== null).length;
-}
-
-/** Evidence images the browser has actually decoded (not just placed in the page). */
-function loadedEvidenceImages(page: Page): Promise<number> {
-  return page
-    .locator('[aria-label="Evidence images"] img')
-    .evaluateAll(
-      (images) =>
-        (images as unknown as Array<{ complete: boolean; naturalWidth: number }>).filter(
-          (image) => image.complete && image.naturalWidth > 0,
-        ).length,
-    );
 }

@@ -4,6 +4,7 @@ import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Br
 import { startConsole, type RunningConsole } from './console-process.ts';
 import { decideByKeyboard } from './decide.ts';
 import { loginAs } from './login.ts';
+import { loadedEvidenceImages } from './evidence.ts';
 
 /** The analyst's loop in a real browser: queue → claim next → evidence → decide by keyboard → next. */
 describe('the review loop in a browser', () => {
@@ -125,18 +126,6 @@ function readSession(page: Page, id: string): Promise<SessionSummary> {
     const res = await fetch(`/api/sessions/${sessionId}`, { credentials: 'same-origin' });
     return (await res.json()) as SessionSummary;
   }, id);
-}
-
-/** Evidence images the browser has actually decoded (not just placed in the page). */
-function loadedEvidenceImages(page: Page): Promise<number> {
-  return page
-    .locator('[aria-label="Evidence images"] img')
-    .evaluateAll(
-      (images) =>
-        (images as unknown as Array<{ complete: boolean; naturalWidth: number }>).filter(
-          (image) => image.complete && image.naturalWidth > 0,
-        ).length,
-    );
 }
 
 /** The capture video's `readyState` (1 = its metadata loaded, so the browser fetched and parsed it). */

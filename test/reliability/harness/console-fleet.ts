@@ -115,6 +115,9 @@ function consoleEnv(config: FleetConfig, extra: Record<string, string>): Record<
     DIDIT_TIMEOUT_MS: '5000',
     // The shortest interval the console accepts: the suite's convergence bound is one of them.
     RECONCILE_INTERVAL_MINUTES: '1',
+    // Decisions are held for undo (ADR 0018) before their push, as in production, but briefly:
+    // held pushes still cross the faults, and the suite's bounds stay those of the pushes.
+    REVIEW_UNDO_SECONDS: '3',
     OIDC_ISSUER: config.oidc.issuer,
     OIDC_CLIENT_ID: config.oidc.clientId,
     OIDC_CLIENT_SECRET: config.oidc.clientSecret,

@@ -93,6 +93,8 @@ export function DecisionForm({
   useEffect(() => {
     if (askEvidence) evidenceRef.current?.focus();
   }, [askEvidence]);
+  /** The held decision's images arrived since: nothing is sent by itself; the analyst looks, then sends. */
+  const evidenceArrived = askEvidence && missingEvidence.length === 0;
 
   const set = (patch: Partial<DecisionDraft>) => onDraftChange((current) => ({ ...current, ...patch }));
 
@@ -332,6 +334,11 @@ export function DecisionForm({
             </button>
           </div>
         </div>
+      ) : null}
+      {evidenceArrived ? (
+        <p role="status" className={styles.muted}>
+          The images have loaded: look at them, then send the decision.
+        </p>
       ) : null}
       {error ? (
         <p role="alert" className={styles.errorText}>

@@ -247,6 +247,24 @@ describe('session detail', () => {
     expect(decide.mock.calls[0]?.[1]).toMatchObject({ decision: 'Declined', evidenceMissing: ['portrait'] });
   });
 
+  it('says so when the images a held decision waited for arrive, and sends nothing until asked again', async () => {
+    const session = sessionDetail();
+    const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
+    renderSession(session, { decide, claimNext: () => Promise.resolve(null) });
+    await screen.findByRole('heading', { level: 1 });
+    await chooseByKeys('d', '1');
+    key('Enter', document.body);
+    expect(await screen.findByRole('alertdialog')).toBeTruthy();
+    fireEvent.load(screen.getByRole('img', { name: 'Live selfie' }));
+    fireEvent.load(screen.getByRole('img', { name: 'Reference portrait' }));
+    expect(await screen.findByText('The images have loaded: look at them, then send the decision.')).toBeTruthy();
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(decide).not.toHaveBeenCalled();
+    key('Enter', document.body);
+    await waitFor(() => expect(decide).toHaveBeenCalledTimes(1));
+    expect(decide.mock.calls[0]?.[1]).not.toHaveProperty('evidenceMissing');
+  });
+
   it('decides a liveness-only session once the selfie has loaded, without asking about a portrait', async () => {
     const session = sessionDetail({ hasFaceMatch: false, media: { ...sessionDetail().media, portrait: null } });
     const decide = vi.fn<ReviewApi['decide']>(() => Promise.resolve({ ...session, status: 'Declined' }));
