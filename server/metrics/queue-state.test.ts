@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import type { WorkflowDrift } from '../db/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import { RECONCILE_CURSOR, type CursorState } from '../sync/reconcile.ts';
+import { parseBusinessHours } from '../review/sla.ts';
 import { refreshQueueStateGauges } from './queue-state.ts';
 
 /**
@@ -145,6 +146,22 @@ describe('queue state gauges', () => {
     expect(await samples(ctx, 'decisionPushesFailed')).toEqual({ '': 1 });
     expect(await samples(ctx, 'inboxParked')).toEqual({ '': 2 });
     expect(await samples(ctx, 'reconciliationLagSeconds')).toEqual({ '': 720 });
+  });
+
+  it('counts SLA breaches in business hours, as the queue and insights do (SLA_BUSINESS_HOURS)', async () => {
+    const { ctx, strict, relaxed, session } = await world();
+    // Friday 14 March 2031, 12:00 UTC; business hours Mon-Fri 09:00-17:00 UTC.
+    const sla = { businessHours: parseBusinessHours('Mon-Fri 09:00-17:00 UTC'), atRiskShare: 0.2 };
+    await session(strict, { inReviewSince: new Date('2031-03-14T10:30:00Z') }); // 90 business minutes: breached (60)
+    await session(strict, { inReviewSince: new Date('2031-03-14T11:30:00Z') }); // 30: not
+    await session(strict, { inReviewSince: new Date('2031-03-13T16:45:00Z') }); // 15 Thu + 180 Fri: breached
+    await session(relaxed, { inReviewSince: new Date('2031-03-13T16:30:00Z') }); // 210 of 240: not (19.5 h on the wall clock)
+    await session(relaxed, { inReviewSince: new Date('2031-03-13T13:00:00Z') }); // 240 + 180: breached
+    await refreshQueueStateGauges(ctx.db, ctx.metrics, now, sla);
+    expect(await samples(ctx, 'reviewSlaBreaches')).toEqual({ [strict]: 2, [relaxed]: 1 });
+    // The same sessions on the wall clock (24/7): every one but the strict half-hour.
+    await refreshQueueStateGauges(ctx.db, ctx.metrics, now);
+    expect(await samples(ctx, 'reviewSlaBreaches')).toEqual({ [strict]: 2, [relaxed]: 2 });
   });
 
   it("drops a workflow's series once its sessions leave review, and the lag once no walk is recorded", async () => {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { DEFAULT_SLA_MINUTES } from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from '../metrics.ts';
+import { DEFAULT_SLA_SETTINGS, subtractBusinessMinutes, type SlaSettings } from '../review/sla.ts';
 import { RECONCILE_CURSOR, type CursorState } from '../sync/reconcile.ts';
 
 /**
@@ -50,12 +51,13 @@ interface ScalarRow {
 }
 
 /**
- * Reads the queue state as of `now` in two statements. "In Review" is the analysts' queue: the
+ * Reads the queue state as of `now` in three statements (the SLA targets in use, then two). "In Review" is the analysts' queue: the
  * predicate is `queueFilter`'s (server/review/queue.repository.ts), written exactly as the partial
  * index `verification_session_queue_age_idx`'s, which also covers workflow_id, in_review_since and
  * first_seen_at: an index-only scan over the waiting sessions, never the whole table. Sessions
  * decided here whose push is on its way are not waiting for an analyst any more; the push
- * gauges count them. A session's age runs from `in_review_since`, else `first_seen_at`.
+ * gauges count them. A session's age runs from `in_review_since`, else `first_seen_at`; it has
+ * breached its SLA when that is at or before the target's cutoff in business hours.
  *
  * A failed push is counted when it is the latest decision on its session (an analyst can retry
  * it, or decide again): `review_event_push_idx` finds the failed rows and `review_event_session_idx`
@@ -66,19 +68,25 @@ interface ScalarRow {
  * statement is an index-only scan with no heap fetches (~55 ms on a loaded 2-core VM), the
  * failed pushes ~90 ms for 1,000 failed rows, the rest under 10 ms.
  */
-export async function readQueueState(db: Database, now: Date): Promise<QueueState> {
+export async function readQueueState(db: Database, now: Date, sla: SlaSettings = DEFAULT_SLA_SETTINGS): Promise<QueueState> {
+  // A breach is `in_review_since` at or before the SLA's cutoff (business hours walked back from
+  // now, review/sla.ts), one per SLA target in use: still a comparison on the index.
+  const targets = await db.selectFrom('workflow').select('sla_minutes').distinct().execute();
+  const minutes = [...new Set([DEFAULT_SLA_MINUTES, ...targets.map((row) => row.sla_minutes)])];
+  const cutoffs = sql.join(
+    minutes.map((target) => sql`(${target}::int, ${subtractBusinessMinutes(now, target, sla.businessHours)}::timestamptz)`),
+  );
   const [workflows, scalars] = await Promise.all([
     sql<WorkflowRow>`
-      with review as (
+      with cutoff (sla_minutes, breached_at) as (values ${cutoffs}),
+      review as (
         select s.workflow_id,
                count(*)::int as depth,
                extract(epoch from ${now}::timestamptz - min(coalesce(s.in_review_since, s.first_seen_at)))::float8 as oldest_seconds,
-               count(*) filter (
-                 where coalesce(s.in_review_since, s.first_seen_at)
-                       <= ${now}::timestamptz - make_interval(mins => coalesce(w.sla_minutes, ${DEFAULT_SLA_MINUTES}))
-               )::int as breaches
+               count(*) filter (where coalesce(s.in_review_since, s.first_seen_at) <= c.breached_at)::int as breaches
           from verification_session s
           left join workflow w on w.id = s.workflow_id
+          left join cutoff c on c.sla_minutes = coalesce(w.sla_minutes, ${DEFAULT_SLA_MINUTES})
          where s.status = 'In Review' and (s.review_push_state is null or s.review_push_state = 'failed')
          group by s.workflow_id
       )
@@ -130,8 +138,13 @@ function reconciliationLag(state: CursorState | null, now: Date): number | null 
  * and set without an await in between, so a scrape never sees a half-written set, and a workflow
  * whose sessions all left review loses its series instead of keeping its last value.
  */
-export async function refreshQueueStateGauges(db: Database, metrics: Metrics, now: Date = new Date()): Promise<QueueState> {
-  const state = await readQueueState(db, now);
+export async function refreshQueueStateGauges(
+  db: Database,
+  metrics: Metrics,
+  now: Date = new Date(),
+  sla: SlaSettings = DEFAULT_SLA_SETTINGS,
+): Promise<QueueState> {
+  const state = await readQueueState(db, now, sla);
   metrics.reviewQueueDepth.reset();
   metrics.reviewQueueOldestSeconds.reset();
   metrics.reviewSlaBreaches.reset();

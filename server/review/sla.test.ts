@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
-import { addBusinessMinutes, businessMinutesBetween, parseBusinessHours, slaClock, type SlaSettings } from './sla.ts';
+import {
+  addBusinessMinutes,
+  businessMinutesBetween,
+  parseBusinessHours,
+  slaClock,
+  subtractBusinessMinutes,
+  type SlaSettings,
+} from './sla.ts';
 
 const madrid = parseBusinessHours('Mon-Fri 09:00-18:00 Europe/Madrid');
 const at = (iso: string) => new Date(iso);
@@ -84,6 +91,32 @@ describe('addBusinessMinutes', () => {
 
   it('adds wall-clock minutes without business hours', () => {
     expect(addBusinessMinutes(at('2026-12-05T12:00:00Z'), 90, null).toISOString()).toBe('2026-12-05T13:30:00.000Z');
+  });
+});
+
+describe('subtractBusinessMinutes', () => {
+  it('walks back over nights and weekends: Mon 7 Dec 10:00 local less 120 business minutes is Fri 4 Dec 17:00 local', () => {
+    expect(subtractBusinessMinutes(at('2026-12-07T09:00:00Z'), 120, madrid).toISOString()).toBe('2026-12-04T16:00:00.000Z');
+  });
+
+  it('from outside hours, counts back from the last closing', () => {
+    // Saturday noon: Friday 18:00 local is the last business minute; 30 minutes before it.
+    expect(subtractBusinessMinutes(at('2026-12-05T12:00:00Z'), 30, madrid).toISOString()).toBe('2026-12-04T16:30:00.000Z');
+  });
+
+  it('is the boundary of slaClock’s breach: at or before it breached, a minute later not', () => {
+    const settings: SlaSettings = { businessHours: madrid, atRiskShare: 0.2 };
+    const now = at('2026-12-08T10:17:00Z');
+    for (const minutes of [1, 45, 240, 541, 2_000]) {
+      const cutoff = subtractBusinessMinutes(now, minutes, madrid);
+      expect(slaClock(cutoff, minutes, now, settings).state).toBe('breached');
+      expect(slaClock(new Date(cutoff.getTime() - 60_000), minutes, now, settings).state).toBe('breached');
+      expect(slaClock(new Date(cutoff.getTime() + 60_000), minutes, now, settings).state).not.toBe('breached');
+    }
+  });
+
+  it('subtracts wall-clock minutes without business hours', () => {
+    expect(subtractBusinessMinutes(at('2026-12-05T12:00:00Z'), 90, null).toISOString()).toBe('2026-12-05T10:30:00.000Z');
   });
 });
 

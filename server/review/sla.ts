@@ -164,6 +164,29 @@ export function addBusinessMinutes(start: Date, minutes: number, hours: Business
   return new Date(from + MAX_DAYS * 86_400_000);
 }
 
+/**
+ * The latest instant from which `minutes` business minutes have passed by `end`: a session that
+ * entered review at or before it has breached an SLA of `minutes` at `end` (`slaClock`'s
+ * `breached`, as one comparison the database can make against an index).
+ */
+export function subtractBusinessMinutes(end: Date, minutes: number, hours: BusinessHours | null): Date {
+  const to = end.getTime();
+  if (!hours) return new Date(to - minutes * MINUTE_MS);
+  let left = minutes * MINUTE_MS;
+  const lastDay = localDay(to, hours.timeZone);
+  for (let i = 0; i < MAX_DAYS; i++) {
+    const day = lastDay - i * 86_400_000;
+    if (!hours.days.has(new Date(day).getUTCDay())) continue;
+    const open = zonedInstant(day + hours.openMinute * MINUTE_MS, hours.timeZone);
+    const close = Math.min(zonedInstant(day + hours.closeMinute * MINUTE_MS, hours.timeZone), to);
+    if (open >= close) continue;
+    if (left <= close - open) return new Date(close - left);
+    left -= close - open;
+  }
+  // Unreachable with at least one open day; a far past rather than a throw in a gauge.
+  return new Date(to - MAX_DAYS * 86_400_000);
+}
+
 export interface SlaClock {
   dueAt: Date;
   state: SlaState;

@@ -250,7 +250,7 @@ async function sampleBacklogs(ctx: AppContext): Promise<void> {
   const [pushes, inbox] = await Promise.all([
     pendingPushBacklog(ctx.db),
     inboxBacklog(ctx.db),
-    refreshQueueStateGauges(ctx.db, ctx.metrics),
+    refreshQueueStateGauges(ctx.db, ctx.metrics, new Date(), ctx.config.review.sla),
   ]);
   ctx.metrics.decisionPushesPending.set(pushes.pending);
   ctx.metrics.decisionPushOldestPendingSeconds.set(pushes.oldestSeconds);
