@@ -2,6 +2,20 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /**
+ * Claims the next session of the queue on screen with `c` (its filters apply); answers the
+ * session's id once its page shows it claimed.
+ */
+export async function claimNextByKeyboard(page: Page): Promise<string> {
+  await page.locator('body').focus();
+  await page.keyboard.press('c');
+  await page.waitForURL((url) => url.pathname.startsWith('/sessions/'), { timeout: 60_000 });
+  const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+  await page.getByRole('heading', { name: 'Scores' }).waitFor();
+  await page.getByText(/Claimed by/).waitFor();
+  return id;
+}
+
+/**
  * Decides the open session with the keyboard alone: `a`/`d`, `1` for the first reason, a note
  * after `n` where overriding Didit's verdict needs one, Enter; waits for the page to say so.
  */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from './api.ts';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
-import { decideByKeyboard } from './decide.ts';
+import { claimNextByKeyboard, decideByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
 
 interface SessionView {
@@ -43,12 +43,7 @@ describe('escalation in a browser', () => {
     const table = page.getByRole('table', { name: /Review queue/ });
     await table.getByRole('row').nth(1).waitFor({ timeout: 90_000 });
     expect(await page.getByRole('navigation', { name: 'Queue views' }).getByRole('link', { name: 'Escalated' }).count()).toBe(1);
-    await page.locator('body').focus();
-    await page.keyboard.press('c');
-    await page.waitForURL((url) => url.pathname.startsWith('/sessions/'), { timeout: 60_000 });
-    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
-    await page.getByRole('heading', { name: 'Scores' }).waitFor();
-    await page.getByText(/Claimed by/).waitFor();
+    const id = await claimNextByKeyboard(page);
 
     // `e` opens the note dialog; Ctrl Enter sends it.
     await page.getByRole('button', { name: /Escalate to a lead/ }).waitFor();

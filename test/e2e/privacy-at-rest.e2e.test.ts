@@ -6,7 +6,7 @@ import { getJson, pollFor, postJson } from './api.ts';
 import { linesWithValues, scanDatabase, scanLog, scanText, type DatabaseScan, type Finding } from './at-rest-scan.ts';
 import { launchBrowser, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
-import { decideByKeyboard } from './decide.ts';
+import { claimNextByKeyboard, decideByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
 import { evidenceImages, loadedEvidenceImages } from './evidence.ts';
 
@@ -70,11 +70,7 @@ describe('no image bytes at rest, ever', () => {
     // Claim next from the queue with the keyboard; the faces load from Didit's media host.
     const table = page.getByRole('table', { name: /Review queue/ });
     await table.getByRole('row').nth(1).waitFor({ timeout: 60_000 });
-    await page.locator('body').focus();
-    await page.keyboard.press('c');
-    await page.waitForURL((url) => url.pathname.startsWith('/sessions/'), { timeout: 60_000 });
-    const claimedId = new URL(page.url()).pathname.split('/').pop() ?? '';
-    await page.getByText(/Claimed by/).waitFor();
+    const claimedId = await claimNextByKeyboard(page);
     let session = await readSession(page, claimedId);
     await expect.poll(() => loadedEvidenceImages(page), { timeout: 30_000 }).toBe(evidenceImages(session));
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, pollFor } from './api.ts';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
+import { claimNextByKeyboard } from './decide.ts';
 import { loginAs, signOut } from './login.ts';
 
 interface SessionSummary {
@@ -51,11 +52,7 @@ describe('faces blurred until revealed, with a purpose where the session is not 
     expect(await page.locator('img, video, picture').count()).toBe(0);
 
     // Claim next: the selfie loads, blurred by a CSS filter on the image itself.
-    await page.locator('body').focus();
-    await page.keyboard.press('c');
-    await page.waitForURL((url) => url.pathname.startsWith('/sessions/'), { timeout: 60_000 });
-    const claimedId = new URL(page.url()).pathname.split('/').pop() ?? '';
-    await page.getByText(/Claimed by/).waitFor();
+    const claimedId = await claimNextByKeyboard(page);
     expect((await readSession(page, claimedId)).reveal).toEqual({ allowed: true, purposeRequired: false });
     await expect.poll(() => selfieLoaded(page), { timeout: 30_000 }).toBe(true);
     expect(await selfieFilter(page)).toContain('blur(');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from './api.ts';
 import { launchBrowser, seriousAccessibilityViolations, watchPageErrors, type Browser } from './browser.ts';
 import { startConsole, type RunningConsole } from './console-process.ts';
+import { claimNextByKeyboard } from './decide.ts';
 import { loginAs } from './login.ts';
 
 interface SessionView {
@@ -55,12 +56,7 @@ describe('resubmission in a browser', () => {
 
     const table = page.getByRole('table', { name: /Review queue/ });
     await table.getByRole('row').nth(1).waitFor({ timeout: 90_000 });
-    await page.locator('body').focus();
-    await page.keyboard.press('c');
-    await page.waitForURL((url) => url.pathname.startsWith('/sessions/'), { timeout: 60_000 });
-    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
-    await page.getByRole('heading', { name: 'Scores' }).waitFor();
-    await page.getByText(/Claimed by/).waitFor();
+    const id = await claimNextByKeyboard(page);
     const before = await getJson<SessionView>(page, `/api/sessions/${id}`);
 
     // `r`, the first reason, Enter.
