@@ -22,6 +22,7 @@ import * as faceBlocklist from './20261203T000400-face-blocklist.ts';
 import * as undoDecision from './20261203T000500-undo-decision.ts';
 import * as resubmission from './20261203T000600-resubmission.ts';
 import * as assignmentAndSla from './20261203T000700-assignment-and-sla.ts';
+import * as secondReview from './20261203T000800-second-review.ts';
 
 /**
  * Every migration, in the order it runs. Explicit rather than read from the directory, so the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '20261203T000500-undo-decision': undoDecision,
   '20261203T000600-resubmission': resubmission,
   '20261203T000700-assignment-and-sla': assignmentAndSla,
+  '20261203T000800-second-review': secondReview,
 };

@@ -25,6 +25,7 @@ import { reviewRoutes } from './review/review.routes.ts';
 import { escalationRoutes } from './review/escalation.routes.ts';
 import { savedViewRoutes } from './review/saved-views.routes.ts';
 import { assignmentRoutes } from './review/assignment.routes.ts';
+import { secondReviewRoutes } from './review/second-review.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { thresholdRoutes } from './thresholds/thresholds.routes.ts';
 import { diditWebhookHandler, diditWebhookPath } from './webhooks/didit-webhook.routes.ts';
@@ -111,6 +112,7 @@ function createExpressApp(ctx: AppContext): Express {
   api.use(thresholdRoutes(ctx));
   api.use(insightsRoutes(ctx));
   api.use(assignmentRoutes(ctx));
+  api.use(secondReviewRoutes(ctx));
   api.use(openApiRoutes(ctx));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -47,6 +47,8 @@ const grantedFrom: Record<Capability, Role> = {
   // Lifting a face block lets a face Didit declined as fraud through again: a lead's call, not the
   // analyst's who blocked it (issue 20).
   'face.unblock': 'lead',
+  // A second review's disagreement is settled by a lead (ADR 0021).
+  'second_review.resolve': 'lead',
 };
 
 /** Who is acting: a person signed in through SSO, or an API token used by automation. */

@@ -11,6 +11,17 @@ import {
   teamCapRequestSchema,
   teamMemberSchema,
 } from './assignment.ts';
+import {
+  secondReviewAnswerResponseSchema,
+  secondReviewAnswerSchema,
+  secondReviewListQuerySchema,
+  secondReviewListSchema,
+  secondReviewResolveResponseSchema,
+  secondReviewResolveSchema,
+  secondReviewSettingsParamsSchema,
+  secondReviewSettingsResponseSchema,
+  secondReviewSettingsSchema,
+} from './second-review.ts';
 import { deEscalateRequestSchema, escalateRequestSchema } from './escalation.ts';
 import { declineAndBlockRequestSchema, unblockFaceRequestSchema } from './face-block.ts';
 import { evidencePackImagesRequestSchema, evidencePackImagesResponseSchema } from './evidence-pack.ts';
@@ -857,6 +868,76 @@ export const apiRoutes: readonly ApiRoute[] = [
     body: autoAssignRequestSchema,
     responses: { 200: json(autoAssignResponseSchema, 'The workflow with its new setting.') },
     errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'put',
+    path: '/api/workflows/{id}/second-review',
+    tag: 'Thresholds',
+    summary: 'Set a workflow’s second review and four-eyes rules',
+    description:
+      '`sharePercent` (0–100) of analysts’ decisions go to a blind quality review after they reach Didit; overrides of an automatic Declined always do. Approving a face match below `faceMatchFloor`, a score within `declineMargin` points of its decline line, or (`repeatAttempts`) a user’s third attempt within 24 hours is held from Didit until a second analyst confirms it. Null turns a rule off. Audited as `workflow.second_review_changed` (`from`, `to`).',
+    access: { capability: 'workflow.configure' },
+    params: secondReviewSettingsParamsSchema,
+    body: secondReviewSettingsSchema,
+    responses: { 200: json(secondReviewSettingsResponseSchema, 'The workflow with its new rules.') },
+    errors: { 404: 'No such workflow.' },
+  },
+  {
+    method: 'get',
+    path: '/api/second-reviews',
+    tag: 'Review',
+    summary: 'Second reviews to give, or disagreements to settle',
+    description:
+      '`state=open` (default): reviews the caller may give, oldest first: not their own decisions, a quality review once its decision’s undo window has closed, a four-eyes one while its decision is held. Blind: the status before the first decision, no verdict. `state=disagreed` (leads): both verdicts and why the decision was picked. At most 200 items; `total` counts them all.',
+    access: { capability: 'session.decide' },
+    query: secondReviewListQuerySchema,
+    responses: { 200: json(secondReviewListSchema, 'The reviews and how many there are.') },
+    errors: { 403: 'Disagreements need `second_review.resolve` (leads, admins).' },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/second-review',
+    tag: 'Review',
+    summary: 'Give a blind second review',
+    description:
+      'The second analyst’s verdict (Approved or Declined, a reason that fits it, an optional note), given without seeing the first. The same verdict closes the review and, for four eyes, sends the held decision to Didit; a different one goes to the leads. The answer reveals the first verdict. Recorded as a `second_review` review event and a `session.second_review_answered` audit entry.',
+    access: { capability: 'session.decide', peopleOnly: true },
+    params: sessionParams,
+    body: secondReviewAnswerSchema,
+    responses: {
+      201: json(
+        secondReviewAnswerResponseSchema.extend({ session: sessionDetailSchema }),
+        'The outcome, the first verdict, and the session as the caller may now see it.',
+      ),
+    },
+    errors: {
+      400: 'A reason that does not fit the verdict.',
+      403: 'The caller gave the first verdict, or is an API token.',
+      404: 'No such session, or no such review on it.',
+      409: 'Already answered (`already_answered`), withdrawn (`withdrawn`), still in its decision’s undo window (`not_ready`), or Didit decided the session meanwhile (`overtaken`); `details.session` holds the fresh state.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sessions/{id}/second-review/resolve',
+    tag: 'Review',
+    summary: 'Settle a second review’s disagreement',
+    description:
+      'A lead’s verdict, with a note. The first analyst’s verdict standing: a held decision goes to Didit. The other: the lead’s verdict becomes a decision (`reason` required), replacing a held one or overriding the first at Didit, and is not reviewed again. Recorded as a `second_review_resolved` review event and a `session.second_review_resolved` audit entry.',
+    access: { capability: 'second_review.resolve' },
+    params: sessionParams,
+    body: secondReviewResolveSchema,
+    responses: {
+      201: json(
+        secondReviewResolveResponseSchema.extend({ session: sessionDetailSchema }),
+        'Which verdict stands, the new decision if any, and the session.',
+      ),
+    },
+    errors: {
+      400: 'No reason for a verdict that replaces the first, or one that does not fit it.',
+      404: 'No such session, or no such review on it.',
+      409: 'Not a disagreement (`not_disagreed`), changed since it was opened (`version_mismatch`), Didit decided it meanwhile (`overtaken`), or the first decision is not at Didit yet (`first_not_at_didit`); `details.session` holds the fresh state.',
+    },
   },
 
   // Auth

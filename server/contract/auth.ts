@@ -33,6 +33,7 @@ export const capabilitySchema = z.enum([
   'queue.views.save',
   'queue.views.share',
   'face.unblock',
+  'second_review.resolve',
 ]);
 export type CapabilityName = z.infer<typeof capabilitySchema>;
 
@@ -57,10 +58,12 @@ export type MeResponse = z.infer<typeof meResponseSchema>;
 export const returnableRoutes = [
   '/',
   '/queue',
+  '/second-review',
   '/sessions/:id',
   '/workflows',
   '/workflows/:id',
   '/insights',
+  '/team',
   '/sync',
   '/audit',
   '/admin/tokens',

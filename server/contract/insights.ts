@@ -28,7 +28,15 @@ export const insightsQuerySchema = z
 export type InsightsQuery = z.infer<typeof insightsQuerySchema>;
 
 /** The page's tables, each downloadable as CSV (`?format=csv&section=…`). */
-export const insightsCsvSections = ['time-to-decision', 'queue-depth', 'flow', 'analysts', 'versions'] as const;
+export const insightsCsvSections = [
+  'time-to-decision',
+  'queue-depth',
+  'flow',
+  'analysts',
+  'versions',
+  'second-review-analysts',
+  'second-review-warning-codes',
+] as const;
 export type InsightsCsvSection = (typeof insightsCsvSections)[number];
 
 /** `GET /api/insights`: the range and workflow, and for a CSV download the format and table. */
@@ -76,6 +84,61 @@ export const analystFiguresSchema = z.object({
   laterAttack: z.number().int(),
 });
 export type AnalystFigures = z.infer<typeof analystFiguresSchema>;
+
+/**
+ * Second reviews answered in the range (by `answered_at`): how many, how many reached the first
+ * analyst's verdict, and the share. A review answered and then withdrawn (its decision undone)
+ * counts nowhere, like the undone decision (ADR 0018).
+ */
+const agreementSchema = z.object({
+  /** Answered by a second analyst (agreed, disagreed, or a disagreement a lead resolved since). */
+  answered: z.number().int(),
+  /** The second analyst reached the first analyst's verdict. */
+  agreed: z.number().int(),
+  /** `agreed / answered`; null when nothing was answered. */
+  agreementRate: z.number().nullable(),
+});
+export type AgreementFigures = z.infer<typeof agreementSchema>;
+
+const secondReviewTotalsSchema = agreementSchema.extend({
+  /**
+   * Now, whatever the range: reviews waiting for a second analyst (a four-eyes review only while
+   * its decision is still held, as on the work list).
+   */
+  open: z.number().int(),
+  /** Now: disagreements waiting for a lead. */
+  disagreementsWaiting: z.number().int(),
+});
+
+export const secondReviewAnalystSchema = agreementSchema.extend({
+  /** The FIRST analyst, whose decision was reviewed (`app_user.id`). */
+  actorId: z.string(),
+  /** Their email, else display name. */
+  label: z.string(),
+});
+export type SecondReviewAnalystFigures = z.infer<typeof secondReviewAnalystSchema>;
+
+export const secondReviewWarningCodeSchema = agreementSchema.extend({
+  /**
+   * A warning code the session carried when the first analyst decided; null for reviews of
+   * sessions with none. A review with several codes counts under each, so the rows add up to
+   * more than the total.
+   */
+  code: z.string().nullable(),
+});
+export type SecondReviewWarningCodeFigures = z.infer<typeof secondReviewWarningCodeSchema>;
+
+/** Agreement between first and second analysts (issue 20, ADR 0021). */
+export const secondReviewInsightsSchema = z.object({
+  totals: secondReviewTotalsSchema.extend({
+    byPurpose: z.object({ fourEyes: secondReviewTotalsSchema, quality: secondReviewTotalsSchema }),
+  }),
+  /** Most answered first, then by label. */
+  analysts: z.array(secondReviewAnalystSchema),
+  /** Most answered first, then by code (no warnings after the codes with as many). */
+  warningCodes: z.array(secondReviewWarningCodeSchema),
+});
+export type SecondReviewInsights = z.infer<typeof secondReviewInsightsSchema>;
 
 export const insightsResponseSchema = z.object({
   range: z.object({ from: z.string(), to: z.string(), days: z.number().int(), workflowId: z.string().nullable() }),
@@ -134,6 +197,7 @@ export const insightsResponseSchema = z.object({
       }),
     )
     .optional(),
+  secondReview: secondReviewInsightsSchema,
 });
 export type InsightsResponse = z.infer<typeof insightsResponseSchema>;
 

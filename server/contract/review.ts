@@ -4,6 +4,7 @@ import { diditIdSchema } from './ids.ts';
 import { faceBlockInfoSchema } from './face-block.ts';
 import { escalatedFilterSchema, escalationSchema } from './escalation.ts';
 import { accessPurposeSchema, PURPOSE_NOTE_MAX, revealPolicySchema, sessionPrivacySchema } from './privacy.ts';
+import { secondReviewTriggerSchema, sessionSecondReviewSchema } from './second-review.ts';
 import { lineSchema, textSchema } from './text.ts';
 
 /**
@@ -117,7 +118,8 @@ export const claimSchema = z.object({
 });
 export type Claim = z.infer<typeof claimSchema>;
 
-export const pushStateSchema = z.enum(['pending', 'confirmed', 'failed']);
+/** `held`: waiting for a second analyst's confirmation (four eyes, ADR 0021); no push yet. */
+export const pushStateSchema = z.enum(['pending', 'confirmed', 'failed', 'held']);
 export type PushState = z.infer<typeof pushStateSchema>;
 
 export const queueItemSchema = z.object({
@@ -267,7 +269,19 @@ export const timelineEntrySchema = z.discriminatedUnion('source', [
   z.object({
     source: z.literal('console'),
     at: z.string(),
-    kind: z.enum(['claim', 'release', 'approve', 'decline', 'note', 'escalate', 'de_escalate', 'decision_undone', 'resubmit']),
+    kind: z.enum([
+      'claim',
+      'release',
+      'approve',
+      'decline',
+      'note',
+      'escalate',
+      'de_escalate',
+      'decision_undone',
+      'resubmit',
+      'second_review',
+      'second_review_resolved',
+    ]),
     actor: z.string(),
     reason: z.string().nullable(),
     reasonLabel: z.string().nullable(),
@@ -335,6 +349,10 @@ export const sessionDetailSchema = queueItemSchema.extend({
   undoUntil: z.string().nullable().optional(),
   /** The attempt the user was last asked to redo (a resubmission), as it stood then; null when never asked. */
   previousAttempt: sessionAttemptSchema.nullable().optional(),
+  /** The four-eyes rules approving this session meets (ADR 0021): approving it needs a second analyst's confirmation. */
+  fourEyes: z.array(secondReviewTriggerSchema).optional(),
+  /** Its second review, as the caller may see it (blind while open, to all but its first analyst). */
+  secondReview: sessionSecondReviewSchema.nullable().optional(),
   /** What the current user may do with this session right now. */
   allowed: z.object({
     claim: z.boolean(),

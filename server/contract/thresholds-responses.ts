@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secondReviewSettingsSchema } from './second-review.ts';
 import {
   finalOutcomes,
   outcomes,
@@ -51,6 +52,7 @@ export const workflowSchema = z.object({
   viewersMayReveal: z.boolean(),
   evidencePackImages: z.boolean(),
   autoAssign: z.boolean(),
+  secondReview: secondReviewSettingsSchema,
   current: thresholdSetSchema.nullable(),
   currentVersion: z.number().nullable(),
   didit: thresholdSetSchema.nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { diditIdSchema } from './ids.ts';
+import type { SecondReviewSettings } from './second-review.ts';
 import { textSchema } from './text.ts';
 
 /**
@@ -155,6 +156,8 @@ export interface WorkflowDto {
   evidencePackImages: boolean;
   /** Whether new In Review sessions are assigned to available analysts (a lead sets it: `PUT /api/workflows/:id/auto-assign`). */
   autoAssign: boolean;
+  /** Second review and four eyes (a lead sets them: `PUT /api/workflows/:id/second-review`, ADR 0021). */
+  secondReview: SecondReviewSettings;
   /** The applied version's thresholds, or Didit's settings when none was applied through the console. */
   current: ThresholdSet | null;
   currentVersion: number | null;

@@ -35,6 +35,7 @@ export interface DB {
   saved_queue_view: SavedQueueViewTable;
   face_block: FaceBlockTable;
   analyst_availability: AnalystAvailabilityTable;
+  second_review: SecondReviewTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -85,7 +86,8 @@ export interface SessionWarning {
 }
 
 export type DecisionSource = 'didit' | 'console' | 'outside';
-export type ReviewPushState = 'pending' | 'confirmed' | 'failed';
+/** `held`: waiting for a second analyst's confirmation (four eyes), no push job yet. */
+export type ReviewPushState = 'pending' | 'confirmed' | 'failed' | 'held';
 
 export interface VerificationSessionTable {
   id: string;
@@ -137,6 +139,38 @@ export interface VerificationSessionTable {
   assignment_due_at: Generated<Date | null>;
 }
 
+export type SecondReviewPurpose = 'four_eyes' | 'quality';
+export type SecondReviewState = 'open' | 'agreed' | 'disagreed' | 'resolved' | 'withdrawn' | 'overtaken';
+export type Verdict = 'Approved' | 'Declined';
+/** Why a decision went to second review: a four-eyes rule it met, or the quality sample. */
+export interface SecondReviewTrigger {
+  rule: 'face_match_floor' | 'near_decline_line' | 'repeat_attempt' | 'sample' | 'override_declined';
+  detail: string;
+}
+
+/** A decision another analyst decides again, blind to it (ADR 0021). */
+export interface SecondReviewTable {
+  id: Generated<number>;
+  session_id: string;
+  workflow_id: string | null;
+  purpose: SecondReviewPurpose;
+  triggers: ColumnType<SecondReviewTrigger[], string, string>;
+  decision_event_id: number;
+  first_actor_id: string;
+  first_verdict: Verdict;
+  warning_codes: ColumnType<string[], string[] | undefined, string[]>;
+  state: Generated<SecondReviewState>;
+  second_event_id: number | null;
+  second_actor_id: string | null;
+  second_verdict: Verdict | null;
+  answered_at: Timestamp | null;
+  resolve_event_id: number | null;
+  resolved_by: string | null;
+  resolution: Verdict | null;
+  resolved_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 /** Whether a person takes assigned work, and their cap of open assigned sessions (null: ASSIGNMENT_CAP). */
 export interface AnalystAvailabilityTable {
   user_id: string;
@@ -148,7 +182,17 @@ export interface AnalystAvailabilityTable {
 export type PersonalDataRemoval = 'retention' | 'erasure';
 
 export type ReviewEventKind =
-  'claim' | 'release' | 'approve' | 'decline' | 'note' | 'escalate' | 'de_escalate' | 'decision_undone' | 'resubmit';
+  | 'claim'
+  | 'release'
+  | 'approve'
+  | 'decline'
+  | 'note'
+  | 'escalate'
+  | 'de_escalate'
+  | 'decision_undone'
+  | 'resubmit'
+  | 'second_review'
+  | 'second_review_resolved';
 
 export interface ReviewEventTable {
   id: Generated<number>;
@@ -231,6 +275,14 @@ export interface WorkflowTable {
   evidence_pack_images: Generated<boolean>;
   /** Whether the worker assigns this workflow's new In Review sessions to available analysts (ADR 0020). */
   auto_assign: Generated<boolean>;
+  /** Share (0–100 %) of analysts' decisions sent to a blind quality review (ADR 0021). */
+  second_review_percent: Generated<number>;
+  /** Four eyes: approving a face match below this needs a second analyst (null: rule off). */
+  four_eyes_face_match_floor: Generated<number | null>;
+  /** Four eyes: approving a score this close to its decline line needs a second analyst (null: rule off). */
+  four_eyes_decline_margin: Generated<number | null>;
+  /** Four eyes: approving a user's third attempt within a day needs a second analyst. */
+  four_eyes_repeat_attempts: Generated<boolean>;
 }
 
 /** What `workflow.drift` records: Didit's thresholds, ours, and the number of our applied version. */

@@ -82,6 +82,16 @@ export function insightsCsv(body: InsightsResponse, section: InsightsCsvSection)
       for (const v of body.versions)
         add([v.workflowId, label.get(v.workflowId) ?? '', v.version, v.appliedAt, v.sessions, v.reviewRate, v.declineRate]);
       break;
+    // Second reviews answered in the range, by the analyst whose decision was reviewed.
+    case 'second-review-analysts':
+      add(['analyst', 'answered', 'agreed', 'agreement_rate']);
+      for (const a of body.secondReview.analysts) add([a.label, a.answered, a.agreed, a.agreementRate]);
+      break;
+    // A review counts under each code its session carried; `none` for sessions without any.
+    case 'second-review-warning-codes':
+      add(['warning_code', 'answered', 'agreed', 'agreement_rate']);
+      for (const c of body.secondReview.warningCodes) add([c.code ?? 'none', c.answered, c.agreed, c.agreementRate]);
+      break;
   }
   return lines.join('');
 }

@@ -248,3 +248,85 @@ export async function versionRatesInWindow(db: Database, w: InsightsWindow): Pro
      order by v.workflow_id, v.version`.execute(db);
   return rows;
 }
+
+export interface AgreementPurposeRow {
+  purpose: 'four_eyes' | 'quality';
+  answered: number;
+  agreed: number;
+  open: number;
+  disagreed: number;
+}
+
+export interface AgreementAnalystRow {
+  actor_id: string;
+  label: string;
+  answered: number;
+  agreed: number;
+}
+
+export interface AgreementCodeRow {
+  code: string | null;
+  answered: number;
+  agreed: number;
+}
+
+export interface SecondReviewAgreementRows {
+  purposes: AgreementPurposeRow[];
+  analysts: AgreementAnalystRow[];
+  codes: AgreementCodeRow[];
+}
+
+/**
+ * Second reviews (issue 20): per purpose, those answered in the window (by `answered_at`) and
+ * how many agreed, with the open reviews and the disagreements waiting for a lead now; and the
+ * answered ones per first analyst and per warning code. Answered means agreed, disagreed or
+ * resolved: a review withdrawn with its undone decision counts nowhere, even if answered before.
+ * The workflow is the review's own (`second_review.workflow_id`, the session's when it was decided).
+ */
+export async function secondReviewAgreement(db: Database, w: InsightsWindow): Promise<SecondReviewAgreementRows> {
+  const answeredInWindow = sql`sr.state in ('agreed', 'disagreed', 'resolved')
+         and sr.answered_at >= ${w.from} and sr.answered_at < ${w.to}
+         and ${workflowFilter('sr.workflow_id', w.workflowId)}`;
+  const [purposes, analysts, codes] = await Promise.all([
+    sql<AgreementPurposeRow>`
+      with reviews as (
+        -- Two partial indexes: answered by answered_at, and the work lists (open, disagreed).
+        select sr.purpose, sr.state, sr.session_id,
+               (sr.state in ('agreed', 'disagreed', 'resolved') and sr.answered_at >= ${w.from} and sr.answered_at < ${w.to}) as answered
+          from second_review sr
+         where ((sr.answered_at >= ${w.from} and sr.answered_at < ${w.to}) or sr.state in ('open', 'disagreed'))
+           and ${workflowFilter('sr.workflow_id', w.workflowId)}
+      )
+      select r.purpose,
+             (count(*) filter (where r.answered))::int as answered,
+             (count(*) filter (where r.answered and r.state = 'agreed'))::int as agreed,
+             -- As on the work list: a four-eyes review waits only while its decision is held
+             -- (Didit deciding the session meanwhile overtakes it).
+             (count(*) filter (where r.state = 'open' and (r.purpose = 'quality' or vs.review_push_state = 'held')))::int as open,
+             (count(*) filter (where r.state = 'disagreed'))::int as disagreed
+        from reviews r
+        join verification_session vs on vs.id = r.session_id
+       group by r.purpose`.execute(db),
+    sql<AgreementAnalystRow>`
+      select sr.first_actor_id as actor_id,
+             coalesce(u.email, u.display_name, 'unknown person') as label,
+             count(*)::int as answered,
+             (count(*) filter (where sr.state = 'agreed'))::int as agreed
+        from second_review sr
+        join app_user u on u.id = sr.first_actor_id
+       where ${answeredInWindow}
+       group by sr.first_actor_id, u.email, u.display_name
+       order by count(*) desc, label, actor_id`.execute(db),
+    sql<AgreementCodeRow>`
+      -- A review counts once under each distinct code it carried; one without any, under null.
+      select c.code,
+             count(distinct sr.id)::int as answered,
+             (count(distinct sr.id) filter (where sr.state = 'agreed'))::int as agreed
+        from second_review sr
+        left join lateral unnest(sr.warning_codes) as c(code) on true
+       where ${answeredInWindow}
+       group by c.code
+       order by count(distinct sr.id) desc, c.code nulls last`.execute(db),
+  ]);
+  return { purposes: purposes.rows, analysts: analysts.rows, codes: codes.rows };
+}

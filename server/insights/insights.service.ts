@@ -2,8 +2,10 @@ import {
   INSIGHTS_DEFAULT_DAYS,
   INSIGHTS_MAX_DAYS,
   type InsightsQuery,
+  type AgreementFigures,
   type InsightsResponse,
   type Percentiles,
+  type SecondReviewInsights,
 } from '../contract/insights.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
@@ -14,10 +16,12 @@ import {
   analystFigures,
   queueDepth,
   reviewFlow,
+  secondReviewAgreement,
   timeToDecision,
   versionRatesInWindow,
   type InsightsWindow,
   type PercentileRow,
+  type SecondReviewAgreementRows,
 } from './insights.repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -73,7 +77,7 @@ export async function loadInsights(
 ): Promise<InsightsResponse> {
   const window = await insightsWindow(db, query, now);
   const slaNow = await slaNowByWorkflow(db, window.workflowId, now, sla);
-  const [workflows, percentiles, depth, flow, analysts, versions] = await Promise.all([
+  const [workflows, percentiles, depth, flow, analysts, versions, agreement] = await Promise.all([
     db
       .selectFrom('workflow')
       .select(['id', 'label', 'sla_minutes'])
@@ -86,6 +90,7 @@ export async function loadInsights(
     reviewFlow(db, window),
     analystFigures(db, window),
     versionRatesInWindow(db, window),
+    secondReviewAgreement(db, window),
   ]);
   const dayList = Array.from({ length: window.days }, (_, i) => utcDay(new Date(window.from.getTime() + i * DAY_MS)));
   const byDay = new Map(percentiles.filter((r) => r.all_workflows && !r.all_days).map((r) => [r.day, r]));
@@ -127,6 +132,31 @@ export async function loadInsights(
       declineRate: v.sessions ? v.declined / v.sessions : null,
     })),
     slaNow,
+    secondReview: secondReviewInsights(agreement),
+  };
+}
+
+function agreementOf(row: { answered: number; agreed: number }): AgreementFigures {
+  return { answered: row.answered, agreed: row.agreed, agreementRate: row.answered ? row.agreed / row.answered : null };
+}
+
+/** The agreement figures: totals (and per purpose), per first analyst, per warning code. */
+function secondReviewInsights(rows: SecondReviewAgreementRows): SecondReviewInsights {
+  const purpose = (name: 'four_eyes' | 'quality') => {
+    const row = rows.purposes.find((r) => r.purpose === name);
+    return { ...agreementOf(row ?? { answered: 0, agreed: 0 }), open: row?.open ?? 0, disagreementsWaiting: row?.disagreed ?? 0 };
+  };
+  const fourEyes = purpose('four_eyes');
+  const quality = purpose('quality');
+  return {
+    totals: {
+      ...agreementOf({ answered: fourEyes.answered + quality.answered, agreed: fourEyes.agreed + quality.agreed }),
+      open: fourEyes.open + quality.open,
+      disagreementsWaiting: fourEyes.disagreementsWaiting + quality.disagreementsWaiting,
+      byPurpose: { fourEyes, quality },
+    },
+    analysts: rows.analysts.map((r) => ({ actorId: r.actor_id, label: r.label, ...agreementOf(r) })),
+    warningCodes: rows.codes.map((r) => ({ code: r.code, ...agreementOf(r) })),
   };
 }
 

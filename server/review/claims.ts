@@ -94,6 +94,12 @@ export function claims(trx: Transaction<DB>, { settings }: ReviewDeps) {
         reason: 'decision_pending',
       });
     }
+    // Decided and held for a second analyst (four eyes): theirs to answer, not to claim (ADR 0021).
+    if (session.review_push_state === 'held') {
+      throw new AppError(409, 'conflict', "A decision on this session waits for a second analyst's confirmation.", {
+        reason: 'awaiting_second_review',
+      });
+    }
     // Escalated: the leads' to work now (issue 20).
     requireMayHandle(session, actor, 'claim');
     if (claimedByOther(session, actor, settings)) throw await claimConflict(trx, session);

@@ -19,6 +19,8 @@ import type { ReviewDeps } from './review-deps.ts';
 import { undoDeadline } from './undo.ts';
 import { livenessNodesToResubmit } from '../vendors/didit/update-status.ts';
 import { findSessionDecision, snapshotAttempt } from './resubmission.repository.ts';
+import { planSecondReview } from './second-review-plan.ts';
+import { insertSecondReview } from './second-review.repository.ts';
 
 /**
  * Decisions: an analyst's verdict is an inserted review event, the session moves on in the same
@@ -53,8 +55,18 @@ export function matchesFaces(workflowHasFaceMatch: boolean | null, faceMatchScor
 }
 
 /** Recording a decision and retrying its push, bound to the transaction they run in. */
-export function decisions(trx: Transaction<DB>, { settings, now = () => new Date() }: ReviewDeps) {
-  async function recordDecision(id: string, actor: Actor, request: DecisionRequest, origin: RequestOrigin): Promise<number> {
+export function decisions(trx: Transaction<DB>, { settings, now = () => new Date(), random = Math.random }: ReviewDeps) {
+  /**
+   * Records a verdict. `secondReview: 'skip'` is a lead settling a second review's disagreement
+   * (second-review.ts): that verdict is the last word, not one to check again.
+   */
+  async function recordDecision(
+    id: string,
+    actor: Actor,
+    request: DecisionRequest,
+    origin: RequestOrigin,
+    options: { secondReview?: 'skip' } = {},
+  ): Promise<number> {
     const session = await lockOrThrow(trx, id);
     // Escalated: only leads and admins decide it now (issue 20).
     requireMayHandle(session, actor, 'decide');
@@ -68,6 +80,11 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
     if (session.review_push_state === 'pending') {
       throw new AppError(409, 'conflict', 'A decision on this session is already on its way to Didit.', {
         reason: 'decision_pending',
+      });
+    }
+    if (session.review_push_state === 'held') {
+      throw new AppError(409, 'conflict', "A decision on this session waits for a second analyst's confirmation.", {
+        reason: 'awaiting_second_review',
       });
     }
     const allowed = decisionsAllowedFrom(session.status);
@@ -119,7 +136,14 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
       [request.note, evidenceMissing.length > 0 ? withoutEvidenceNote(evidenceMissing) : undefined].filter(Boolean).join('\n') ||
       null;
     // A person may undo their decision for a while (undo.ts); its push waits that long (ADR 0018).
-    const undoUntil = undoDeadline(actor, settings.undoSeconds, now());
+    // A lead settling a second review decides deliberately, with a note: no undo, pushed at once.
+    const undoUntil = options.secondReview === 'skip' ? null : undoDeadline(actor, settings.undoSeconds, now());
+    // A second analyst decides some verdicts again (ADR 0021); four eyes hold the push until then.
+    const plan =
+      options.secondReview === 'skip'
+        ? null
+        : await planSecondReview(trx, id, actor, { verdict: request.decision, fromStatus: session.status }, random);
+    const held = plan?.purpose === 'four_eyes';
     const reviewEventId = await insertReviewEvent(trx, {
       sessionId: id,
       kind: request.decision === 'Approved' ? 'approve' : resubmit ? 'resubmit' : 'decline',
@@ -129,7 +153,7 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
       note,
       thresholdVersionId: session.threshold_version_id,
       sessionVersion: session.version,
-      pushState: 'pending',
+      pushState: held ? 'held' : 'pending',
       inReviewSince: session.status === 'In Review' ? session.in_review_since : null,
       fromStatus: session.status,
       undoUntil,
@@ -138,13 +162,27 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
     const escalationEventId = await endEscalationByDecision(trx, session);
     // The attempt as it stands, to set the new one against when it arrives.
     if (resubmit) await snapshotAttempt(trx, id, reviewEventId);
-    await markDecisionPending(trx, id);
+    await markDecisionPending(trx, id, held ? 'held' : 'pending');
+    const secondReviewId =
+      plan && actor.kind === 'user' && request.decision !== 'Resubmitted'
+        ? await insertSecondReview(trx, {
+            sessionId: id,
+            workflowId: plan.workflowId,
+            purpose: plan.purpose,
+            triggers: plan.triggers,
+            decisionEventId: reviewEventId,
+            firstActorId: actor.id,
+            firstVerdict: request.decision,
+            warningCodes: plan.warningCodes,
+          })
+        : null;
     // The email address travels in the push job's payload only: no table or audit entry holds it.
     const email =
       resubmit && request.sendEmail && request.emailAddress
         ? { address: request.emailAddress, language: request.emailLanguage }
         : undefined;
-    await enqueueDecisionPush(trx, reviewEventId, id, undoUntil, email);
+    // Held for four eyes: the push is queued when a second analyst confirms (second-review.ts).
+    if (!held) await enqueueDecisionPush(trx, reviewEventId, id, undoUntil, email);
     if (resubmit) {
       await appendAudit(trx, {
         actor,
@@ -176,6 +214,9 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
         fromStatus: session.status,
         reviewEventId,
         ...(evidenceMissing.length > 0 ? { withoutEvidence: evidenceMissing } : {}),
+        ...(plan && secondReviewId !== null
+          ? { secondReview: { id: secondReviewId, purpose: plan.purpose, rules: plan.triggers.map((t) => t.rule) } }
+          : {}),
         ...(escalationEventId !== null ? { escalationEventId } : {}),
         ...(undoUntil ? { undoUntil: undoUntil.toISOString() } : {}),
       },

@@ -60,7 +60,7 @@ export function escalationAllowed(
   actor: Actor,
   { erased, claimedByOther }: { erased: boolean; claimedByOther: boolean },
 ): { escalate: boolean; deEscalate: boolean } {
-  const decided = session.review_push_state === 'pending' || session.review_push_state === 'confirmed';
+  const decided = session.review_push_state !== null && session.review_push_state !== 'failed';
   return {
     escalate:
       !erased &&

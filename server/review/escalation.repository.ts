@@ -56,3 +56,33 @@ export async function clearEscalation(
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * The escalation a decision ended, if it ended one: the latest escalate/de_escalate event before
+ * the decision, when it is an `escalate` (the session was escalated when it was decided).
+ */
+export async function findEscalationEndedBy(trx: Transaction<DB>, sessionId: string, decisionEventId: number) {
+  const latest = await trx
+    .selectFrom('review_event')
+    .select(['id', 'kind', 'actor_id', 'created_at'])
+    .where('session_id', '=', sessionId)
+    .where('kind', 'in', ['escalate', 'de_escalate'])
+    .where('id', '<', decisionEventId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return latest?.kind === 'escalate' ? latest : undefined;
+}
+
+/** Puts back an escalation a decision ended (the decision was undone): as it was, since when it was. */
+export async function restoreEscalation(
+  trx: Transaction<DB>,
+  id: string,
+  escalation: { id: number; actor_id: string | null; created_at: Date },
+): Promise<void> {
+  await trx
+    .updateTable('verification_session')
+    .set({ escalated_at: escalation.created_at, escalated_by: escalation.actor_id, escalation_event_id: escalation.id })
+    .where('id', '=', id)
+    .execute();
+}

@@ -42,7 +42,7 @@ export function escalations(trx: Transaction<DB>, { settings }: ReviewDeps) {
         since: session.escalated_at?.toISOString() ?? null,
       });
     }
-    if (session.review_push_state === 'pending' || session.review_push_state === 'confirmed') {
+    if (session.review_push_state !== null && session.review_push_state !== 'failed') {
       throw new AppError(409, 'conflict', 'This session has been decided; there is nothing left to escalate.', {
         reason: 'decided',
       });

@@ -10,7 +10,7 @@ import {
 import { encodeQueueCursor, queueCursorSchema, type QueueCursor } from '../contract/queue-cursor.ts';
 import { effectiveDirection, type QueueQuery, type QueueSort } from '../contract/review.ts';
 import type { Database } from '../db/database.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, ReviewPushState } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { vendorDataHash } from '../privacy/pseudonym.ts';
 
@@ -164,7 +164,7 @@ export interface QueueRow {
   claimed_at: Date | null;
   claim_touched_at: Date | null;
   claim_active: boolean;
-  review_push_state: 'pending' | 'confirmed' | 'failed' | null;
+  review_push_state: ReviewPushState | null;
   version: number;
   decided_at: Date | null;
   /** The escalation in force (issue 20): when, who, and the note of its review event. */

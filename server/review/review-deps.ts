@@ -20,4 +20,6 @@ export interface ReviewDeps {
   settings: ReviewSettings;
   /** The clock of the rules that depend on time (the undo window); tests move it. Default: the time of the call. */
   now?: () => Date;
+  /** Picks decisions for quality review (a share of them, ADR 0021); tests choose. Default: Math.random. */
+  random?: () => number;
 }

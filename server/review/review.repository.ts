@@ -122,12 +122,19 @@ export async function touchActiveClaimOf(db: Database, id: string, userId: strin
     .execute();
 }
 
-/** A decision is on its way to Didit: the session leaves everyone's hands and moves a version. */
-export async function markDecisionPending(trx: Transaction<DB>, id: string): Promise<void> {
+/**
+ * A decision is on its way to Didit (or `held` for a second analyst's confirmation): the session
+ * leaves everyone's hands and moves a version.
+ */
+export async function markDecisionPending(
+  trx: Transaction<DB>,
+  id: string,
+  state: 'pending' | 'held' = 'pending',
+): Promise<void> {
   await trx
     .updateTable('verification_session')
     .set((eb) => ({
-      review_push_state: 'pending',
+      review_push_state: state,
       review_push_error: null,
       claimed_by: null,
       claimed_at: null,

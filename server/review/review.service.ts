@@ -12,6 +12,7 @@ import type { ReviewDeps } from './review-deps.ts';
 import { loadSessionDetail, toQueueItem } from './session-detail.ts';
 import { withPreviousAttempt, withResubmissions } from './resubmission.ts';
 import { undo, withUndo } from './undo.ts';
+import { withSecondReview } from './second-review.ts';
 import { findLatestDecision } from './undo.repository.ts';
 
 /**
@@ -51,7 +52,8 @@ export function reviewReads(db: Database, deps: ReviewDeps) {
     async sessionDetail(id: string, actor: Actor): Promise<SessionDetail> {
       const [detail, decision] = await Promise.all([loadSessionDetail(db, id, actor, settings), findLatestDecision(db, id)]);
       const withAttempt = await withPreviousAttempt(db, detail, settings);
-      return withUndo(withAttempt, decision, actor, (deps.now ?? (() => new Date()))());
+      const at = (deps.now ?? (() => new Date()))();
+      return withSecondReview(db, withUndo(withAttempt, decision, actor, at), actor, settings, at);
     },
 
     /** Opening a session you hold keeps your claim alive. */

@@ -117,6 +117,20 @@ export async function loadSessionDetail(
   return { ...detail, faceBlock: await loadFaceBlockInfo(db, session, detail, actor, settings) };
 }
 
+/** The thresholds the session was scored against, as its page shows them (the four-eyes rules read them too). */
+export async function loadScoredThresholds(db: Database, session: SessionRow): Promise<Thresholds> {
+  const [version, versionNow, versionAfter] = await Promise.all([
+    findThresholdVersionInForce(db, session),
+    latestAppliedAt(db, session.workflow_id, new Date()),
+    session.threshold_version_id === null ? firstAppliedAfter(db, session.workflow_id, scoredAt(session)) : undefined,
+  ]);
+  return scoredThresholds(session, { version, versionNow, versionAfter });
+}
+
+/** Decided in the console and not back in anyone's hands: on its way to Didit, or held for a second analyst. */
+const decidedHere = (session: { review_push_state: string | null }) =>
+  session.review_push_state === 'pending' || session.review_push_state === 'held';
+
 interface DetailParts {
   reviewEvents: Awaited<ReturnType<typeof listReviewEvents>>;
   statusEvents: Awaited<ReturnType<typeof listStatusEvents>>;
@@ -247,8 +261,7 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
   const erased = session.personal_data_removal === 'erasure';
   // Escalated (issue 20): only leads and admins claim and decide it.
   const handles = mayHandle(session, actor);
-  const canDecide =
-    !erased && handles && can(actor.role, 'session.decide') && session.review_push_state !== 'pending' && !(claimActive && !mine);
+  const canDecide = !erased && handles && can(actor.role, 'session.decide') && !decidedHere(session) && !(claimActive && !mine);
   return {
     ...toQueueItem(
       {
@@ -297,7 +310,7 @@ function buildDetail(session: SessionRow, parts: DetailParts, actor: Actor, sett
         actor.kind === 'user' &&
         session.status === 'In Review' &&
         // Decided and on its way to Didit (or held for undo): in no one's hands (`markDecisionPending`).
-        session.review_push_state !== 'pending' &&
+        !decidedHere(session) &&
         !claimActive,
       release: mine || (claimActive && can(actor.role, 'claim.release_others')),
       decide: canDecide ? decisionsAllowedFrom(session.status) : [],

@@ -327,4 +327,55 @@ describe('undoing the last decision', () => {
       .execute();
     expect(audit).toEqual([]);
   });
+
+  it("undoing a lead's decision on an escalated session escalates it again, as it was", async () => {
+    const vendorData = 'user-escalated-undo';
+    const created = sandbox.createSession({
+      workflow_id: workflowId,
+      vendor_data: vendorData,
+      portrait_image: sandbox.portraitFor(vendorData),
+    });
+    const id = created.session_id as string;
+    sandbox.openSession(id);
+    sandbox.completeSession(id, { capture: 'mismatch', faceMatchScore: 60 });
+    await seedSession(app.ctx.db, { id, workflowId, vendorData, faceMatchScore: 60 });
+    const claimed = await bodyOf(await post('analyst@example.test', `/api/sessions/${id}/claim`));
+    const escalated = await post('analyst@example.test', `/api/sessions/${id}/escalate`, {
+      note: 'Not sure: older portrait.',
+      expectedVersion: claimed.version,
+    });
+    expect(escalated.status).toBe(201);
+    const before = (await bodyOf(escalated)).escalation;
+    const leadClaim = await bodyOf(await post('lead@example.test', `/api/sessions/${id}/claim`));
+    const decided = await post('lead@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Declined',
+      reason: 'different_person',
+      expectedVersion: leadClaim.version,
+    });
+    expect(decided.status).toBe(201);
+    const decidedSession = await bodyOf(decided);
+    expect(decidedSession.escalation).toBeNull();
+
+    const res = await undo('lead@example.test', id, { expectedVersion: decidedSession.version });
+    expect(res.status).toBe(200);
+    const after = await bodyOf(res);
+    expect(after).toMatchObject({
+      status: 'In Review',
+      pushState: null,
+      escalation: before,
+      claim: { label: 'lead@example.test' },
+    });
+    // Back in the leads' Escalated view, out of the analysts' queue.
+    const leads = await get('lead@example.test', '/api/queue?escalated=only&limit=200');
+    expect(leads.items.map((item: { id: string }) => item.id)).toContain(id);
+    const analysts = await get('analyst2@example.test', '/api/queue?limit=200');
+    expect(analysts.items.map((item: { id: string }) => item.id)).not.toContain(id);
+    const [entry] = await app.ctx.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('target_id', '=', id)
+      .where('action', '=', 'session.decision_undone')
+      .execute();
+    expect(entry?.details).toMatchObject({ escalationRestored: expect.any(Number) });
+  });
 });

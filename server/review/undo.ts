@@ -7,6 +7,8 @@ import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
 import { withdrawFaceBlockOf } from '../face-block/face-block.repository.ts';
 import { lockOrThrow } from './claims.ts';
+import { lockSecondReviewOf, withdrawSecondReviewOf } from './second-review.repository.ts';
+import { findEscalationEndedBy, restoreEscalation } from './escalation.repository.ts';
 import { clearClaimsHeldBy, insertReviewEvent } from './review.repository.ts';
 import type { ReviewDeps } from './review-deps.ts';
 import {
@@ -39,7 +41,8 @@ export function undoableBy(decision: LatestDecision | undefined, actor: Actor, n
     actor.kind === 'user' &&
     decision.actor_id === actor.id &&
     decision.undone_at === null &&
-    decision.push_state === 'pending' &&
+    // Held for a second analyst (four eyes) or waiting out the window before its push.
+    (decision.push_state === 'pending' || decision.push_state === 'held') &&
     decision.undo_until !== null &&
     now < decision.undo_until
   );
@@ -80,11 +83,20 @@ export function undo(trx: Transaction<DB>, { settings, now = () => new Date() }:
         undoUntil: decision.undo_until?.toISOString() ?? null,
       });
     }
-    if (decision.push_state !== 'pending') throw conflict('push_sent', 'This decision has already reached Didit.');
+    if (decision.push_state !== 'pending' && decision.push_state !== 'held') {
+      throw conflict('push_sent', 'This decision has already reached Didit.');
+    }
     // The job is locked for the rest of the transaction: no worker takes it while we decide.
     const job = await lockDecisionPushJob(trx, id);
     if (job && (job.locked_at !== null || job.attempts > 0)) {
       throw conflict('push_in_flight', 'This decision is being pushed to Didit right now; it can no longer be undone.');
+    }
+    // A second analyst disagreed with it: the leads settle it now, not its decider (ADR 0021).
+    const review = await lockSecondReviewOf(trx, decision.id);
+    if (review && review.state !== 'open' && review.state !== 'withdrawn') {
+      throw conflict('second_review_answered', 'A second analyst has reviewed this decision; it can no longer be undone.', {
+        secondReviewId: review.id,
+      });
     }
     if (job) await removeDecisionPushJob(trx, id);
     // A face blocked with this decline is withdrawn with it, unless its push has already left.
@@ -97,6 +109,8 @@ export function undo(trx: Transaction<DB>, { settings, now = () => new Date() }:
     }
 
     await markDecisionUndone(trx, decision.id, at);
+    // Its second review has nothing left to check (ADR 0021).
+    const secondReviewId = await withdrawSecondReviewOf(trx, decision.id);
     const undoEventId = await insertReviewEvent(trx, {
       sessionId: id,
       kind: 'decision_undone',
@@ -112,6 +126,9 @@ export function undo(trx: Transaction<DB>, { settings, now = () => new Date() }:
       }
     }
     await restoreSessionBeforeDecision(trx, id, reclaim ? actor.id : null);
+    // A lead's decision that ended an escalation: undone, the session is escalated again.
+    const escalation = reclaim ? await findEscalationEndedBy(trx, id, decision.id) : undefined;
+    if (escalation) await restoreEscalation(trx, id, escalation);
     await appendAudit(trx, {
       actor,
       action: 'session.decision_undone',
@@ -123,6 +140,8 @@ export function undo(trx: Transaction<DB>, { settings, now = () => new Date() }:
         reviewEventId: decision.id,
         undoEventId,
         ...(faceBlock === 'withdrawn' ? { faceBlockWithdrawn: true } : {}),
+        ...(secondReviewId !== null ? { secondReviewWithdrawn: secondReviewId } : {}),
+        ...(escalation ? { escalationRestored: escalation.id } : {}),
         secondsLeft: Math.max(0, Math.floor((decision.undo_until.getTime() - at.getTime()) / 1000)),
       },
       ...origin,

@@ -155,6 +155,8 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
     ...(status === 'In Review' && !stillInReview ? { review_push_state: null, review_push_error: null } : {}),
     // Out of review: nobody works on it any more.
     ...(status !== 'In Review' ? { claimed_by: null, claimed_at: null, claim_touched_at: null } : {}),
+    // Decided at Didit while a decision here waited for a second analyst: nothing is held any more.
+    ...(status !== 'In Review' && current?.review_push_state === 'held' ? { review_push_state: null } : {}),
     updated_at: new Date(),
     ...(snapshot
       ? {
@@ -189,6 +191,7 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
       .values({ id: incoming.sessionId, warnings: '[]', media: '{}', ...fields })
       .execute();
   }
+  if (status !== 'In Review' && current?.review_push_state === 'held') await overtakeHeldDecision(trx, incoming.sessionId);
   await recordReviewStay(trx, {
     sessionId: incoming.sessionId,
     workflowId,
@@ -198,6 +201,26 @@ export async function applySessionState(trx: Transaction<DB>, incoming: Incoming
     at: inReviewSince ?? incoming.eventAt,
   });
   return 'applied';
+}
+
+/**
+ * Didit decided a session whose decision here was held for four eyes (ADR 0021): that decision
+ * never leaves (no longer held, never pushed) and its second review is overtaken.
+ */
+async function overtakeHeldDecision(trx: Transaction<DB>, sessionId: string): Promise<void> {
+  await trx
+    .updateTable('review_event')
+    .set({ push_state: null })
+    .where('session_id', '=', sessionId)
+    .where('push_state', '=', 'held')
+    .execute();
+  await trx
+    .updateTable('second_review')
+    .set({ state: 'overtaken' })
+    .where('session_id', '=', sessionId)
+    .where('purpose', '=', 'four_eyes')
+    .where('state', 'in', ['open', 'disagreed'])
+    .execute();
 }
 
 /** Keys sorted at every level, so jsonb's reordering does not read as a change. */

@@ -29,6 +29,7 @@ import {
   type WorkflowRow,
 } from './thresholds.repository.ts';
 import { diditThresholds } from './didit-thresholds.ts';
+import { toSettings } from '../review/second-review.repository.ts';
 
 /** The rules of threshold tuning: validation against the workflow, four eyes, states, audit. */
 
@@ -310,6 +311,7 @@ function toWorkflowDto(workflow: WorkflowRow, applied: ThresholdVersionRow | und
     viewersMayReveal: workflow.viewers_may_reveal,
     evidencePackImages: workflow.evidence_pack_images,
     autoAssign: workflow.auto_assign,
+    secondReview: toSettings(workflow),
     current: applied ? versionThresholds(applied) : didit,
     currentVersion: applied?.version ?? null,
     didit,

@@ -107,6 +107,22 @@ describe('assignment and SLAs', () => {
     expect(availability.entries.map((e) => [e.actorLabel, e.details])).toEqual([
       ['analyst@example.test', { from: false, to: true, released: 0 }],
     ]);
+    // The Team page: the analyst is available with the default cap; the lead gives them a cap of 8.
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Team' }).click();
+    const team = page.getByRole('table', { name: 'Team availability' });
+    const analystRow = team
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'analyst@example.test', exact: true }) });
+    await analystRow.waitFor();
+    expect(await analystRow.textContent()).toMatch(/yes/);
+    expect(await analystRow.textContent()).toMatch(/default \(5\)/);
+    await analystRow.getByLabel('Cap for analyst@example.test').fill('8');
+    await analystRow.getByRole('button', { name: 'Save' }).click();
+    await analystRow.getByRole('button', { name: 'Use default' }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: '/tmp/team.png', fullPage: true });
+    const capped = await getJson<AuditPage>(page, '/api/audit?action=analyst.cap_changed');
+    expect(capped.entries.map((e) => [e.actorLabel, e.details])).toEqual([['lead@example.test', { from: null, to: 8 }]]);
     // Insights counts sessions at risk and breached now.
     await page.goto(`${app.baseUrl}/insights`);
     await page.getByRole('heading', { name: 'SLA now' }).waitFor();

@@ -61,7 +61,7 @@ describe('signing in through the development IdP', () => {
     expect(await page.getByTestId('signed-in-user').textContent()).toBe('analyst@example.test');
     expect(await page.getByTestId('signed-in-role').textContent()).toBe('analyst');
     const nav = page.getByRole('navigation', { name: 'Primary' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Workflows', 'Sync']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Second review', 'Workflows', 'Sync']);
     // Typing the URL shows a refusal, not the data (and the server would answer 403 anyway).
     await page.goto(`${app.baseUrl}/audit`);
     await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();

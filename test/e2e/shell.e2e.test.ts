@@ -36,6 +36,8 @@ describe('the console shell in a browser', () => {
     const nav = page.getByRole('navigation', { name: 'Primary' });
     for (const [link, heading, path] of [
       ['Workflows', 'Workflows', '/workflows'],
+      ['Second review', 'Second review', '/second-review'],
+      ['Team', 'Team', '/team'],
       ['Sync', 'Sync health', '/sync'],
       ['Audit', 'Audit trail', '/audit'],
       ['Queue', 'Review queue', '/queue'],

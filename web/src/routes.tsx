@@ -32,10 +32,12 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <Navigate to="/queue" replace /> },
       { path: 'queue', lazy: () => import('./routes/queue.tsx') },
+      { path: 'second-review', lazy: () => import('./routes/second-review.tsx') },
       { path: 'sessions/:id', lazy: () => import('./routes/session.tsx') },
       { path: 'workflows', lazy: () => import('./routes/workflows.tsx') },
       { path: 'workflows/:id', lazy: () => import('./routes/workflow.tsx') },
       { path: 'insights', lazy: () => import('./routes/insights.tsx') },
+      { path: 'team', lazy: () => import('./routes/team.tsx') },
       { path: 'sync', lazy: () => import('./routes/sync.tsx') },
       { path: 'audit', lazy: () => import('./routes/audit.tsx') },
       { path: 'admin/tokens', lazy: () => import('./routes/admin-tokens.tsx') },

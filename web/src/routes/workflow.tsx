@@ -14,6 +14,7 @@ import { SlaSetting } from '../components/workflows/SlaSetting.tsx';
 import { EvidencePackImagesSetting } from '../components/workflows/EvidencePackImagesSetting.tsx';
 import { ViewerRevealSetting } from '../components/workflows/ViewerRevealSetting.tsx';
 import { AutoAssignSetting } from '../components/workflows/AutoAssignSetting.tsx';
+import { SecondReviewSettings } from '../components/workflows/SecondReviewSettings.tsx';
 import { formatDateTime } from '../format/date.ts';
 
 export function Component() {
@@ -67,6 +68,7 @@ export function Component() {
         onChanged={load}
       />
       <AutoAssignSetting workflowId={workflow.id} autoAssign={workflow.autoAssign} canChange={canConfigure} onChanged={load} />
+      <SecondReviewSettings workflowId={workflow.id} secondReview={workflow.secondReview} canChange={canConfigure} />
       {query.error ? (
         <p className={styles.error} role="alert">
           This workflow could not be read again ({errorMessage(query.error)}); showing what was last loaded.

@@ -160,6 +160,39 @@ function filterText(filters: Record<string, unknown>): string {
 
 const faceBlockPush = z.object({ faceBlockId: z.number(), action: z.enum(['block', 'unblock']).optional() });
 
+// Second review and four eyes (issue 20, ADR 0021).
+const secondReviewRuleLabels: Record<string, string> = {
+  face_match_floor: 'face match below the floor',
+  near_decline_line: 'score near the decline line',
+  repeat_attempt: 'third attempt within a day',
+  sample: 'random sample',
+  override_declined: 'override of an automatic Declined',
+};
+const secondReviewRules = (rules: string[]) =>
+  rules.map((rule) => secondReviewRuleLabels[rule] ?? rule.replaceAll('_', ' ')).join(', ');
+const secondReviewPurpose = (purpose: string) =>
+  purpose === 'four_eyes' ? 'four eyes' : purpose === 'quality' ? 'quality check' : purpose.replaceAll('_', ' ');
+const secondReviewSettings = z.object({
+  sharePercent: z.number(),
+  faceMatchFloor: z.number().nullable(),
+  declineMargin: z.number().nullable(),
+  repeatAttempts: z.boolean(),
+});
+type SecondReviewSettingsDetails = z.infer<typeof secondReviewSettings>;
+/** Each rule in words: its name, and its value as the workflow page writes it. */
+const secondReviewSettingWords: Array<{ label: string; text: (settings: SecondReviewSettingsDetails) => string }> = [
+  { label: 'share checked', text: (s) => `${s.sharePercent} %` },
+  { label: 'face match floor', text: (s) => (s.faceMatchFloor === null ? 'off' : String(s.faceMatchFloor)) },
+  { label: 'margin around the decline line', text: (s) => (s.declineMargin === null ? 'off' : `${s.declineMargin} points`) },
+  { label: 'third attempt within a day', text: (s) => (s.repeatAttempts ? 'on' : 'off') },
+];
+/** "share checked 0 % → 10 % · face match floor off → 65": what changed (every rule, when nothing did). */
+function secondReviewSettingsChange(from: SecondReviewSettingsDetails, to: SecondReviewSettingsDetails): string {
+  const changed = secondReviewSettingWords.filter(({ text }) => text(from) !== text(to));
+  if (changed.length === 0) return secondReviewSettingWords.map(({ label, text }) => `${label} ${text(to)}`).join(separator);
+  return changed.map(({ label, text }) => `${label} ${text(from)} → ${text(to)}`).join(separator);
+}
+
 const describers = new Map<string, (details: Record<string, unknown>) => string | undefined>(
   Object.entries({
     'session.decided': describe(
@@ -170,6 +203,7 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
         fromStatus: z.string().optional(),
         withoutEvidence: z.array(z.string()).optional(),
         escalationEventId: z.union([z.number(), z.string()]).optional(),
+        secondReview: z.object({ id: z.number(), purpose: z.string(), rules: z.array(z.string()) }).optional(),
       }),
       (d) =>
         joinParts([
@@ -178,6 +212,12 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
           d.override ? `override of ${d.fromStatus ?? 'an automatic decision'}` : null,
           d.withoutEvidence?.length ? `without images: ${d.withoutEvidence.join(', ')}` : null,
           d.escalationEventId !== undefined ? `ends the escalation (review event ${d.escalationEventId})` : null,
+          // Issue 20: held from Didit for a second analyst (four eyes), or picked for a blind quality check.
+          d.secondReview
+            ? d.secondReview.purpose === 'four_eyes'
+              ? `held for a second analyst (four eyes: ${secondReviewRules(d.secondReview.rules)}) · second review ${d.secondReview.id}`
+              : `picked for a blind quality check (${secondReviewRules(d.secondReview.rules)}) · second review ${d.secondReview.id}`
+            : null,
         ]),
     ),
     // Issue 20: handed to the leads with a note (the note stays in the review event, not here).
@@ -215,6 +255,7 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
         reason: optionalText,
         secondsLeft: z.number().optional(),
         faceBlockWithdrawn: z.boolean().optional(),
+        secondReviewWithdrawn: z.union([z.number(), z.string()]).optional(),
       }),
       (d) =>
         joinParts([
@@ -223,7 +264,52 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
           `review event ${d.reviewEventId}`,
           d.secondsLeft !== undefined ? `${d.secondsLeft} s before its push` : null,
           d.faceBlockWithdrawn ? 'face block withdrawn with it' : null,
+          d.secondReviewWithdrawn !== undefined ? `second review ${d.secondReviewWithdrawn} withdrawn with it` : null,
           'never sent to Didit',
+        ]),
+    ),
+    // Issue 20: the second analyst's blind verdict; the first is named now that it has been given.
+    'session.second_review_answered': describe(
+      reviewEvent.extend({
+        secondReviewId: z.number(),
+        purpose: z.string(),
+        verdict: z.string(),
+        reason: optionalText,
+        firstVerdict: z.string(),
+        outcome: z.enum(['agreed', 'disagreed']),
+        released: z.boolean().optional(),
+      }),
+      (d) =>
+        joinParts([
+          `second review ${d.secondReviewId} (${secondReviewPurpose(d.purpose)}): ${d.verdict}`,
+          d.reason ? `reason ${d.reason}` : null,
+          d.outcome === 'agreed'
+            ? `agrees with the first verdict (${d.firstVerdict})`
+            : `disagrees with the first verdict (${d.firstVerdict}) · sent to the leads`,
+          d.released ? 'held decision released to Didit' : null,
+          `review event ${d.reviewEventId}`,
+        ]),
+    ),
+    // Issue 20: a lead settles a disagreement; the verdict that stands, and the new decision when it replaced the first.
+    'session.second_review_resolved': describe(
+      reviewEvent.extend({
+        secondReviewId: z.number(),
+        purpose: z.string(),
+        verdict: z.string(),
+        upheld: z.enum(['first', 'second']),
+        firstVerdict: z.string(),
+        secondVerdict: z.string().nullable().optional(),
+        decisionEventId: z.union([z.number(), z.string()]).optional(),
+      }),
+      (d) =>
+        joinParts([
+          `second review ${d.secondReviewId} (${secondReviewPurpose(d.purpose)}) settled: ${d.verdict} stands`,
+          d.upheld === 'first'
+            ? `first verdict upheld${d.secondVerdict ? ` over the second (${d.secondVerdict})` : ''}`
+            : `replaces the first verdict (${d.firstVerdict})`,
+          d.upheld === 'first' && d.purpose === 'four_eyes' ? 'held decision released to Didit' : null,
+          d.decisionEventId !== undefined ? `new decision in review event ${d.decisionEventId}` : null,
+          `review event ${d.reviewEventId}`,
         ]),
     ),
     'session.media_viewed': (details) => {
@@ -364,6 +450,10 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
     // Assignment and SLAs (ADR 0020).
     'workflow.auto_assign_changed': describe(z.object({ from: z.boolean(), to: z.boolean() }), (d) =>
       d.to ? 'new In Review sessions are now assigned automatically' : 'automatic assignment turned off',
+    ),
+    // Second review and four eyes (issue 20, ADR 0021).
+    'workflow.second_review_changed': describe(z.object({ from: secondReviewSettings, to: secondReviewSettings }), (d) =>
+      joinParts(['second review rules changed', secondReviewSettingsChange(d.from, d.to)]),
     ),
     'session.assigned': describe(z.object({ assignee: z.string(), slaDueAt: z.string() }), (d) => `assigned to ${d.assignee}`),
     'session.unassigned': describe(z.object({ reason: z.string() }), (d) =>

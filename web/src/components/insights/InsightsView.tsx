@@ -1,19 +1,18 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Link } from 'react-router';
 import type { InsightsResponse } from '../../../../server/contract/insights.ts';
 import { formatDateTime } from '../../format/date.ts';
-import { downloadInsightsCsv, type InsightsCsvSection } from '../../api/insights.ts';
-import { errorMessage } from '../../api/review.ts';
 import { AnalystTable } from './AnalystTable.tsx';
 import { formatDay, formatMinutes, formatRate, formatShare, seriesColors } from './format.ts';
 import { LineChart, type ChartSeries } from './LineChart.tsx';
-import formStyles from '../audit/Audit.module.css';
 import styles from './Insights.module.css';
+import { CsvSection } from './CsvSection.tsx';
+import { SecondReviewAgreement } from './SecondReviewAgreement.tsx';
 import { SlaNow } from './SlaNow.tsx';
 
 /**
- * The figures of one range: time to decision, queue depth, inflow and outflow, analysts and
- * threshold versions. Each section downloads the same numbers as CSV.
+ * The figures of one range: time to decision, queue depth, inflow and outflow, analysts, second
+ * review agreement and threshold versions. Each section downloads the same numbers as CSV.
  */
 export function InsightsView({ data, search }: { data: InsightsResponse; search: string }) {
   const names = useMemo(() => new Map(data.workflows.map((w) => [w.id, w.label ?? w.id])), [data.workflows]);
@@ -55,7 +54,7 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
 
       {data.slaNow ? <SlaNow rows={data.slaNow} nameOf={nameOf} /> : null}
 
-      <Section id="time-to-decision" title="Time to decision" search={search} section="time-to-decision">
+      <CsvSection id="time-to-decision" title="Time to decision" search={search} section="time-to-decision">
         <p className={styles.note}>
           From the moment a session entered In Review to the analyst’s decision. Overrides of Didit’s automatic verdict are not
           timed.
@@ -118,9 +117,9 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
             ))}
           </tbody>
         </table>
-      </Section>
+      </CsvSection>
 
-      <Section id="queue-depth" title="Queue depth" search={search} section="queue-depth">
+      <CsvSection id="queue-depth" title="Queue depth" search={search} section="queue-depth">
         <LineChart
           title="Sessions In Review at each hour"
           summary={`${depthNow} in review at the end of the range; at most ${Math.max(0, ...data.queueDepth.series.flatMap((s) => s.values))} in any one workflow.`}
@@ -134,9 +133,9 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
             values: [...s.values, s.current],
           }))}
         />
-      </Section>
+      </CsvSection>
 
-      <Section id="flow" title="Inflow and outflow" search={search} section="flow">
+      <CsvSection id="flow" title="Inflow and outflow" search={search} section="flow">
         <p className={styles.note}>
           Per day: sessions that entered review, and sessions that left it (decided by anyone, or expired).
         </p>
@@ -151,13 +150,15 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
             { key: 'left', label: 'Left review', color: 'var(--color-approved)', values: perDay(days, data.flow, 'left') },
           ]}
         />
-      </Section>
+      </CsvSection>
 
-      <Section id="analysts" title="Analysts" search={search} section="analysts">
+      <CsvSection id="analysts" title="Analysts" search={search} section="analysts">
         <AnalystTable analysts={data.analysts} />
-      </Section>
+      </CsvSection>
 
-      <Section id="versions" title="Threshold versions" search={search} section="versions">
+      <SecondReviewAgreement data={data.secondReview} search={search} />
+
+      <CsvSection id="versions" title="Threshold versions" search={search} section="versions">
         <p className={styles.note}>
           Each version in force during the range, over the sessions decided or sent to review in the range while it was in force.
           Its rates since it was applied are on its workflow’s page.
@@ -198,7 +199,7 @@ export function InsightsView({ data, search }: { data: InsightsResponse; search:
             </tbody>
           </table>
         )}
-      </Section>
+      </CsvSection>
     </div>
   );
 }
@@ -222,44 +223,6 @@ function Tile({
       <span className={styles.tileValue}>{value}</span>
       {detail ? <span className={styles.tileDetail}>{detail}</span> : null}
     </div>
-  );
-}
-
-function Section({
-  id,
-  title,
-  search,
-  section,
-  children,
-}: {
-  id: string;
-  title: string;
-  search: string;
-  section: InsightsCsvSection;
-  children: React.ReactNode;
-}) {
-  const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
-  const download = () => {
-    setState({ busy: true });
-    downloadInsightsCsv(search, section)
-      .then(() => setState({ busy: false }))
-      .catch((problem: unknown) => setState({ busy: false, error: errorMessage(problem) }));
-  };
-  return (
-    <section aria-labelledby={`${id}-title`} className={styles.section}>
-      <div className={styles.sectionHeader}>
-        <h2 id={`${id}-title`}>{title}</h2>
-        <button type="button" className={`${formStyles.button} ${formStyles.secondary}`} onClick={download} disabled={state.busy}>
-          {state.busy ? 'Preparing…' : 'Download CSV'}
-        </button>
-      </div>
-      {state.error ? (
-        <p role="alert" className={styles.error}>
-          {state.error}
-        </p>
-      ) : null}
-      {children}
-    </section>
   );
 }
 

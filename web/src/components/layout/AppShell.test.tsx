@@ -62,7 +62,15 @@ describe('AppShell', () => {
     // Lazy route modules load first; the frame renders once they have.
     const nav = await screen.findByRole('navigation', { name: 'Primary' });
     const links = within(nav).getAllByRole('link');
-    expect(links.map((link) => link.textContent)).toEqual(['Queue', 'Workflows', 'Sync', 'Audit', 'Tokens']);
+    expect(links.map((link) => link.textContent)).toEqual([
+      'Queue',
+      'Second review',
+      'Workflows',
+      'Team',
+      'Sync',
+      'Audit',
+      'Tokens',
+    ]);
     expect(within(nav).getByRole('link', { name: 'Workflows' }).getAttribute('aria-current')).toBe('page');
     expect(await screen.findByRole('heading', { level: 1, name: 'Workflows' })).toBeTruthy();
   });
@@ -91,7 +99,7 @@ describe('AppShell', () => {
       within(nav)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Queue', 'Workflows', 'Sync']);
+    ).toEqual(['Queue', 'Second review', 'Workflows', 'Sync']);
     expect(screen.getByTestId('signed-in-user').textContent).toBe('analyst@example.test');
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();
   });

@@ -8,8 +8,10 @@ import styles from './AppShell.module.css';
 
 const sections: ReadonlyArray<{ to: string; label: string; needs?: CapabilityName }> = [
   { to: '/queue', label: 'Queue' },
+  { to: '/second-review', label: 'Second review', needs: 'session.decide' },
   { to: '/workflows', label: 'Workflows' },
   { to: '/insights', label: 'Insights', needs: 'insights.read' },
+  { to: '/team', label: 'Team', needs: 'claim.release_others' },
   { to: '/sync', label: 'Sync' },
   { to: '/audit', label: 'Audit', needs: 'audit.read' },
   { to: '/admin/tokens', label: 'Tokens', needs: 'token.manage' },

@@ -1,5 +1,7 @@
 import type { SessionDetail } from '../../../../server/contract/review.ts';
 import { EvidencePackLink } from '../evidence-pack/EvidencePackLink.tsx';
+import { FourEyesNotice } from '../second-review/FourEyesNotice.tsx';
+import { SecondReviewPanel } from '../second-review/SecondReviewPanel.tsx';
 import { DecisionForm, type DecisionFormProps } from './DecisionForm.tsx';
 import { FaceBlockPanel } from './FaceBlockPanel.tsx';
 import { PrivacyPanel } from './PrivacyPanel.tsx';
@@ -30,7 +32,14 @@ export function DecisionColumn({ pushCheckError, onChange, ...form }: DecisionCo
             Could not check whether Didit has confirmed the decision ({pushCheckError}); trying again.
           </p>
         ) : null}
-        <DecisionForm {...form} />
+        <SecondReviewPanel session={session} reasons={form.reasons} reasonsError={form.reasonsError} onChange={onChange} />
+        {/* A blind second reviewer answers through the review form: there is nothing else to decide. */}
+        {session.secondReview?.blind ? null : (
+          <>
+            <FourEyesNotice session={session} />
+            <DecisionForm {...form} />
+          </>
+        )}
         <EvidencePackLink session={session} />
         <FaceBlockPanel session={session} reasons={form.reasons} onChange={onChange} />
       </section>

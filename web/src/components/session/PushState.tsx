@@ -5,7 +5,10 @@ import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { formatDateTime } from '../../format/date.ts';
 import styles from './SessionPanels.module.css';
 
-/** Where the decision stands: pushed to Didit (pending / confirmed / failed → retry), or decided outside. */
+/**
+ * Where the decision stands: held for a second analyst (four eyes), pushed to Didit (pending /
+ * confirmed / failed → retry), or decided outside.
+ */
 export function PushState({
   session,
   onChange,
@@ -48,6 +51,7 @@ export function PushState({
   const what = resubmission ? 'The request to try again' : 'The decision';
   return (
     <div className={`${styles.pushBox} ${styles[`push_${session.pushState}`]}`}>
+      {session.pushState === 'held' ? <p>Waiting for a second analyst&apos;s confirmation.</p> : null}
       {session.pushState === 'pending' ? <p>{what} is recorded; waiting for Didit to confirm it.</p> : null}
       {session.pushState === 'confirmed' ? (
         resubmission ? (

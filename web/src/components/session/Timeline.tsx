@@ -12,8 +12,15 @@ const kindLabels = {
   de_escalate: 'returned it to the queue',
   decision_undone: 'undid the decision (never sent to Didit)',
   resubmit: 'asked the user to try again',
+  second_review: 'gave a second review',
+  second_review_resolved: 'settled the second review',
 } as const;
-const pushLabels = { pending: 'push pending', confirmed: 'confirmed by Didit', failed: 'push failed' } as const;
+const pushLabels = {
+  pending: 'push pending',
+  confirmed: 'confirmed by Didit',
+  failed: 'push failed',
+  held: 'held for a second analyst',
+} as const;
 
 /** Didit's status changes and our review events, oldest first, each console decision with its push state. */
 export function Timeline({ entries }: { entries: TimelineEntry[] }) {

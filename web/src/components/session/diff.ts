@@ -12,6 +12,8 @@ function describeEntry(entry: TimelineEntry): string {
     de_escalate: 'returned it to the analysts’ queue',
     resubmit: 'asked the user to try again',
     decision_undone: 'undid the decision',
+    second_review: 'gave a second review',
+    second_review_resolved: 'settled the second review',
   }[entry.kind];
   return `${entry.actor} ${verb}${entry.reasonLabel ? ` (${entry.reasonLabel})` : ''}`;
 }

@@ -21,6 +21,7 @@ export function workflowDetail(overrides: Partial<WorkflowDetailDto> = {}): Work
     viewersMayReveal: false,
     evidencePackImages: false,
     autoAssign: false,
+    secondReview: { sharePercent: 0, faceMatchFloor: null, declineMargin: null, repeatAttempts: false },
     current: thresholds,
     currentVersion: 1,
     didit: thresholds,

@@ -66,6 +66,14 @@ describe('undo the last decision (issue 20)', () => {
     );
   });
 
+  it('says when the decision waits for a second analyst (four eyes)', () => {
+    offerUndo({ ...decided(20), pushState: 'held' }, 'Approved', 'user-9', {});
+    renderToast();
+    expect(screen.getByRole('status').textContent).toMatch(
+      /^Approved user-9, waiting for a second analyst’s confirmation·Undo \((20|19) s\)u$/,
+    );
+  });
+
   it('is gone once the window closes, and u does nothing then', () => {
     vi.useFakeTimers();
     const undoDecision = vi.fn<ReviewApi['undoDecision']>();

@@ -84,6 +84,7 @@ export function UndoToast() {
         <>
           <span>
             {undoable.decision} {undoable.label}
+            {undoable.held ? ', waiting for a second analyst’s confirmation' : ''}
           </span>
           <span aria-hidden="true">·</span>
           <button type="button" className={styles.button} onClick={() => void undo()} disabled={busy} aria-keyshortcuts="u">

@@ -16,6 +16,8 @@ export interface Undoable {
   until: number;
   /** The queue filters the analyst was working with, kept when the session reopens. */
   filters: Record<string, string>;
+  /** Held from Didit until a second analyst confirms it (four eyes, ADR 0021). */
+  held?: boolean;
 }
 
 let current: Undoable | null = null;
@@ -27,14 +29,14 @@ function emit(): void {
 
 /** Offers the undo of the decision just recorded, when the server says the caller may undo it. */
 export function offerUndo(
-  fresh: Pick<SessionDetail, 'id' | 'version' | 'undoUntil' | 'allowed'>,
+  fresh: Pick<SessionDetail, 'id' | 'version' | 'undoUntil' | 'allowed' | 'pushState'>,
   decision: Undoable['decision'],
   label: string,
   filters: Record<string, string>,
 ): void {
   const until = fresh.undoUntil ? Date.parse(fresh.undoUntil) : Number.NaN;
   if (!fresh.allowed.undo || Number.isNaN(until)) return;
-  current = { sessionId: fresh.id, label, decision, version: fresh.version, until, filters };
+  current = { sessionId: fresh.id, label, decision, version: fresh.version, until, filters, held: fresh.pushState === 'held' };
   emit();
 }
 
