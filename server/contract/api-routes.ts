@@ -784,7 +784,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     tag: 'Insights',
     summary: 'Queue health and team figures',
     description:
-      'Time from entering In Review to the analyst’s decision (p50/p90/p99 per day and workflow, SLA breaches), sessions In Review at each hour, daily inflow and outflow, per-analyst figures and rates per threshold version, for a range of UTC days (default the last 30, at most 92) and optionally one workflow. `format=csv&section=…` downloads one table as CSV (an audited export).',
+      'Time from entering In Review to the analyst’s decision (p50/p90/p99 per day and workflow, SLA breaches), sessions In Review at each hour, daily inflow and outflow, per-analyst figures, rates per threshold version, and second-review agreement (overall, per first analyst and per warning code, with open reviews and disagreements waiting now), for a range of UTC days (default the last 30, at most 92) and optionally one workflow. `format=csv&section=…` downloads one table as CSV (an audited export).',
     access: { capability: 'insights.read' },
     query: insightsRequestSchema,
     responses: {

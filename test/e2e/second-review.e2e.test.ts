@@ -37,12 +37,36 @@ describe('second review and four eyes in a browser', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    app = await startConsole();
+    // A short undo window: a quality review opens once its decision can no longer be undone.
+    app = await startConsole({ REVIEW_UNDO_SECONDS: '10' });
   });
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
   });
+
+  /**
+   * As a lead, on the page of a workflow that does (or does not) match faces: sets one of its
+   * second-review rules and saves; answers the workflow once the change is in the audit trail.
+   */
+  async function setRules(page: Page, rule: { matchesFaces: boolean; field: string; value: string }): Promise<string> {
+    await loginAs(page, app.baseUrl, 'lead@example.test');
+    const workflowId = await pollFor(async () => {
+      const queue = await getJson<QueuePage>(page, '/api/queue?limit=200');
+      return (
+        queue.items.find((item) => item.workflowId && (item.faceMatchScore !== null) === rule.matchesFaces)?.workflowId ??
+        undefined
+      );
+    });
+    await page.goto(`${app.baseUrl}/workflows/${workflowId}`);
+    const rules = page.getByRole('region', { name: 'Second review and four eyes' });
+    await rules.getByLabel(rule.field).fill(rule.value);
+    await rules.getByRole('button', { name: 'Save rules' }).click();
+    const changes = `/api/audit?action=workflow.second_review_changed&targetId=${workflowId}`;
+    await expect.poll(async () => (await getJson<AuditPage>(page, changes)).entries.length).toBe(1);
+    await signOut(page, app.baseUrl);
+    return workflowId;
+  }
 
   it('a held approval is reviewed blind, the disagreement settled by a lead, and only then pushed', async () => {
     const page = await browser.newPage();
@@ -50,20 +74,7 @@ describe('second review and four eyes in a browser', () => {
     const errors = watchPageErrors(page);
 
     // The lead picks a workflow that matches faces and sets its floor above every score.
-    await loginAs(page, app.baseUrl, 'lead@example.test');
-    const workflowId = await pollFor(async () => {
-      const queue = await getJson<QueuePage>(page, '/api/queue?limit=200');
-      return queue.items.find((item) => item.workflowId && item.faceMatchScore !== null)?.workflowId ?? undefined;
-    });
-    await page.goto(`${app.baseUrl}/workflows/${workflowId}`);
-    const rules = page.getByRole('region', { name: 'Second review and four eyes' });
-    await rules.waitFor();
-    await rules.getByLabel('Face match floor').fill('100');
-    await rules.getByRole('button', { name: 'Save rules' }).click();
-    await expect
-      .poll(async () => (await getJson<AuditPage>(page, '/api/audit?action=workflow.second_review_changed')).entries.length)
-      .toBe(1);
-    await signOut(page, app.baseUrl);
+    const workflowId = await setRules(page, { matchesFaces: true, field: 'Face match floor', value: '100' });
 
     // The analyst claims one of its sessions, is told before deciding, approves: held.
     await loginAs(page, app.baseUrl, 'analyst@example.test', `/queue?workflow=${workflowId}&faceMatchMin=0`);
@@ -157,7 +168,7 @@ describe('second review and four eyes in a browser', () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     // Insights: one answered review, not agreed, for the first analyst and the session's warnings.
-    await page.goto(`${app.baseUrl}/insights`);
+    await page.goto(`${app.baseUrl}/insights?workflow=${workflowId}`);
     const totals = page.getByTestId('second-review-totals');
     await totals.waitFor();
     await expect.poll(() => totals.textContent()).toMatch(/Agreement\s*0\.0 %\s*0 of 1 answered/);
@@ -170,4 +181,64 @@ describe('second review and four eyes in a browser', () => {
     expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
     await page.close();
   }, 400_000);
+
+  it('a lead samples every decision of a workflow; a second analyst checks one blind after its undo window, and agrees', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    const errors = watchPageErrors(page);
+
+    // The lead has every decision of the liveness-only workflow checked.
+    const workflowId = await setRules(page, { matchesFaces: false, field: 'Share of decisions checked (%)', value: '100' });
+
+    // The analyst declines one of its sessions: it goes to Didit as usual.
+    await loginAs(page, app.baseUrl, 'analyst@example.test', `/queue?workflow=${workflowId}`);
+    await page
+      .getByRole('table', { name: /Review queue/ })
+      .getByRole('row')
+      .nth(1)
+      .waitFor({ timeout: 90_000 });
+    const id = await claimNextByKeyboard(page);
+    await decideByKeyboard(page, 'Declined');
+    await expect
+      .poll(async () => (await getJson<SessionView>(page, `/api/sessions/${id}`)).status, { timeout: 90_000 })
+      .toBe('Declined');
+    await page.goto(`${app.baseUrl}/sessions/${id}`);
+    await openSessionPage(page, id);
+    await page.getByText('Picked for a quality check by a second analyst.').waitFor();
+    await signOut(page, app.baseUrl);
+
+    // A second analyst finds it once the undo window has closed, decides blind, and agrees.
+    await loginAs(page, app.baseUrl, 'analyst2@example.test', `/second-review?workflow=${workflowId}`);
+    const link = page.locator(`a[href="/sessions/${id}"]`).first();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByRole('heading', { name: 'Second review', level: 1 }).waitFor();
+          return link.count();
+        },
+        { timeout: 60_000, interval: 2_000 },
+      )
+      .toBe(1);
+    await link.click();
+    await openSessionPage(page, id);
+    const blind = await getJson<SessionView>(page, `/api/sessions/${id}`);
+    // Didit has declined it; the second analyst sees it as it was when the first one decided.
+    expect(blind).toMatchObject({ status: 'In Review', pushState: null, secondReview: { blind: true, first: null } });
+    const panel = page.getByRole('region', { name: 'Second review' });
+    await panel.getByRole('radio', { name: 'Decline' }).check();
+    await panel.getByLabel('Reason').selectOption({ index: 1 });
+    await panel.getByRole('button', { name: 'Give second review' }).click();
+    await page.getByText('You agreed with the first verdict (Declined).').waitFor();
+    const answered = await getJson<SessionView>(page, `/api/sessions/${id}`);
+    expect(answered).toMatchObject({
+      status: 'Declined',
+      secondReview: { blind: false, state: 'agreed', first: { verdict: 'Declined' } },
+    });
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: '/tmp/second-review-quality.png', fullPage: true });
+
+    expect(errors.filter((error) => !/Failed to load resource/.test(error))).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

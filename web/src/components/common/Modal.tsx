@@ -1,6 +1,7 @@
 import {
   useEffect,
   useId,
+  useLayoutEffect,
   useRef,
   type KeyboardEvent as ReactKeyboardEvent,
   type ReactNode,
@@ -66,9 +67,11 @@ export function Modal({
   const dialogRef = useRef<HTMLDivElement>(null);
 
   // Refs, so the effect below runs once per opening rather than on every render of the parent.
+  // Updated in a layout effect, right after the render commits: an Esc pressed the moment the
+  // dialog turns busy must find it busy (a passive effect may not have run yet).
   const cancel = useRef(onCancel);
   const keys = useRef(closeKeys);
-  useEffect(() => {
+  useLayoutEffect(() => {
     cancel.current = () => {
       if (!busy) onCancel();
     };

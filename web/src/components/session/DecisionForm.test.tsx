@@ -49,6 +49,17 @@ describe('the decision panel says why it offers no decision', () => {
     expect(screen.queryByText(/is working on this session/)).toBeNull();
   });
 
+  it('to the analyst whose approval is held for four eyes: that a second analyst confirms it', async () => {
+    renderAs(
+      {
+        user: { kind: 'user', id: 'a', label: 'analyst@example.test', role: 'analyst' },
+        capabilities: ['session.read', 'session.claim', 'session.decide'],
+      },
+      sessionDetail({ pushState: 'held', allowed: { claim: false, release: false, decide: [], note: true } }),
+    );
+    expect(await screen.findByText('Decided: a second analyst confirms it before it goes to Didit.')).toBeTruthy();
+  });
+
   it('to an analyst: who is working on it', async () => {
     renderAs(
       {

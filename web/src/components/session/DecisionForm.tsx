@@ -147,11 +147,15 @@ export function DecisionForm({
       ? 'Your role can read this session but not decide it.'
       : session.privacy.removal === 'erasure'
         ? 'This person was erased on request: there is nothing left to decide.'
-        : session.claim && !session.allowed.release
-          ? `${session.claim.label} is working on this session.`
-          : session.allowed.claim
-            ? 'Claim the session to decide it.'
-            : 'You cannot decide this session.';
+        : session.secondReview?.blind && session.secondReview.mayAnswer
+          ? 'Give your verdict in the second review above.'
+          : session.pushState === 'held'
+            ? 'Decided: a second analyst confirms it before it goes to Didit.'
+            : session.claim && !session.allowed.release
+              ? `${session.claim.label} is working on this session.`
+              : session.allowed.claim
+                ? 'Claim the session to decide it.'
+                : 'You cannot decide this session.';
     return (
       <section aria-label="Decision" className={styles.form}>
         <p className={styles.muted}>{why}</p>

@@ -42,7 +42,13 @@ export function useDecisionShortcuts({
 
   const choose = (decision: Decision) => {
     if (!session.allowed.decide.includes(decision)) {
-      say(session.allowed.decide.length === 0 ? 'You cannot decide this session now.' : `${decision} is not available here.`);
+      say(
+        session.allowed.decide.length > 0
+          ? `${decision} is not available here.`
+          : session.secondReview?.mayAnswer
+            ? 'Give your verdict in the second review form.'
+            : 'You cannot decide this session now.',
+      );
       return;
     }
     setDraft((current) => ({ ...current, decision, reason: current.decision === decision ? current.reason : '' }));
