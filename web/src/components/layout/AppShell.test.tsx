@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../routes.tsx';
 import { renderWithQuery } from '../../test/render-with-query.tsx';
 
-const realFetch = globalThis.fetch;
-
 /** The server's answer to `GET /api/me` (the browser's outside world in these tests). */
 function answerMe(role: 'viewer' | 'analyst' | 'lead' | 'admin' | null) {
   const capabilities: Record<string, string[]> = {
@@ -40,7 +38,8 @@ function answerMe(role: 'viewer' | 'analyst' | 'lead' | 'admin' | null) {
     if (url.startsWith('/api/queue')) {
       return Promise.resolve(Response.json({ items: [], nextCursor: null, total: 0, totalCapped: false }));
     }
-    return realFetch(input);
+    // Anything else is not part of these tests: answered 404, never sent to a network.
+    return Promise.resolve(Response.json({ error: { code: 'not_found', message: `No ${url} here.` } }, { status: 404 }));
   });
 }
 
