@@ -8,10 +8,10 @@ import type { SavedView } from '../../../../server/contract/saved-views.ts';
 import { ApiError } from '../../api/client.ts';
 import type { SavedViewsApi } from '../../api/saved-views.ts';
 import { SavedViewsApiProvider } from '../../hooks/use-saved-views-api.tsx';
-import { renderWithQuery } from '../../test/render-with-query.tsx';
+import { createTestQueryClient, renderWithQuery } from '../../test/render-with-query.tsx';
 import { rootRouteId } from '../auth/me.ts';
 import { patchQueueQuery, defaultQueueQuery } from './queue-url.ts';
-import { SavedViews } from './SavedViews.tsx';
+import { SavedViews, savedViewsQueryKey } from './SavedViews.tsx';
 
 afterEach(cleanup);
 
@@ -87,7 +87,12 @@ function fakeViewsApi(initial: SavedView[], overrides: Partial<FakeViewsApi> = {
   };
 }
 
-function renderViews(api: SavedViewsApi, me: MeResponse = analyst, initial: QueueQuery = defaultQueueQuery) {
+function renderViews(
+  api: SavedViewsApi,
+  me: MeResponse = analyst,
+  initial: QueueQuery = defaultQueueQuery,
+  client = createTestQueryClient(),
+) {
   const applied: QueueQuery[] = [];
   function Harness() {
     const [query, setQuery] = useState(initial);
@@ -106,6 +111,7 @@ function renderViews(api: SavedViewsApi, me: MeResponse = analyst, initial: Queu
     <SavedViewsApiProvider api={api}>
       <RouterProvider router={router} />
     </SavedViewsApiProvider>,
+    { client },
   );
   return applied;
 }
@@ -211,6 +217,53 @@ describe('the queue’s saved views', () => {
     await waitFor(() => expect((toggle as HTMLInputElement).checked).toBe(true));
     expect(within(panel).getByText('Shared with the team', { selector: 'span' })).toBeTruthy();
     expect(screen.getByRole('status').textContent).toBe('“Approved, weak liveness” is shared with the team.');
+  });
+
+  it('keeps the share switch where it was moved while a list fetched before the change comes back', async () => {
+    const leadView = view({ owner: 'lead@example.test', allowed: { edit: true, delete: true, share: true } });
+    const api = fakeViewsApi([leadView]);
+    // The server takes its time over the change.
+    let answerShare = () => {};
+    const share = api.setShared.getMockImplementation()!;
+    api.setShared.mockImplementationOnce((id, shared) =>
+      new Promise<void>((resolve) => (answerShare = resolve)).then(() => share(id, shared)),
+    );
+    let answerList = () => {};
+    const client = createTestQueryClient();
+    renderViews(api, lead, defaultQueueQuery, client);
+    const panel = await openViews();
+    // A refetch is under way (as after saving a view) and answers with the list as it was before the switch moved.
+    api.list.mockImplementationOnce(
+      () => new Promise((resolve) => (answerList = () => resolve({ views: [leadView], maxPerPerson: 50 }))),
+    );
+    void client.invalidateQueries({ queryKey: savedViewsQueryKey });
+    await waitFor(() => expect(api.list).toHaveBeenCalledTimes(2));
+    const toggle = within(panel).getByRole<HTMLInputElement>('switch', { name: 'Share Approved, weak liveness with the team' });
+    fireEvent.click(toggle);
+    expect(toggle.checked).toBe(true);
+    expect(toggle.getAttribute('aria-busy')).toBe('true');
+    answerList();
+    await waitFor(() => expect(client.isFetching({ queryKey: savedViewsQueryKey })).toBe(0));
+    expect(toggle.checked).toBe(true);
+    answerShare();
+    await waitFor(() => expect(toggle.getAttribute('aria-busy')).toBeNull());
+    expect(toggle.checked).toBe(true);
+    expect(screen.getByRole('status').textContent).toBe('“Approved, weak liveness” is shared with the team.');
+  });
+
+  it('puts the share switch back, and says why, when the server refuses the change', async () => {
+    const leadView = view({ owner: 'lead@example.test', allowed: { edit: true, delete: true, share: true } });
+    const api = fakeViewsApi([leadView], {
+      setShared: vi.fn(() => Promise.reject(new ApiError(403, 'forbidden', 'Only leads share views.'))),
+    });
+    renderViews(api, lead);
+    const panel = await openViews();
+    const toggle = within(panel).getByRole<HTMLInputElement>('switch', { name: 'Share Approved, weak liveness with the team' });
+    fireEvent.click(toggle);
+    expect(toggle.checked).toBe(true);
+    expect((await within(panel).findByRole('alert')).textContent).toBe('Only leads share views.');
+    expect(toggle.checked).toBe(false);
+    expect(toggle.getAttribute('aria-busy')).toBeNull();
   });
 
   it('offers viewers the team’s views but no “Save view…”', async () => {

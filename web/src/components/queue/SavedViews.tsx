@@ -47,7 +47,8 @@ export function SavedViews({ query, onApply }: SavedViewsProps) {
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [actionError, setActionError] = useState<string | null>(null);
-  const [pending, setPending] = useState<number | null>(null);
+  // The share switch being changed, and where it goes: shown until the server answers, whatever a refetch says meanwhile.
+  const [sharing, setSharing] = useState<{ id: number; shared: boolean } | null>(null);
   const wrapperRef = useRef<HTMLDivElement>(null);
   const toggleRef = useRef<HTMLButtonElement>(null);
   const panelRef = useRef<HTMLDivElement>(null);
@@ -96,11 +97,10 @@ export function SavedViews({ query, onApply }: SavedViewsProps) {
 
   const toggleShared = async (view: SavedView, shared: boolean) => {
     // One change at a time (the switch stays focusable meanwhile, rather than disabled under the keyboard).
-    if (pending !== null) return;
-    setPending(view.id);
-    setActionError(null);
+    if (sharing !== null) return;
     // The switch moves at once; a refusal puts it back (and says why).
-    replaceInList((all) => all.map((v) => (v.id === view.id ? { ...v, shared } : v)));
+    setSharing({ id: view.id, shared });
+    setActionError(null);
     try {
       const updated = await api.setShared(view.id, shared);
       replaceInList((all) =>
@@ -108,10 +108,9 @@ export function SavedViews({ query, onApply }: SavedViewsProps) {
       );
       setAnnouncement(shared ? `“${view.name}” is shared with the team.` : `“${view.name}” is no longer shared.`);
     } catch (error) {
-      replaceInList((all) => all.map((v) => (v.id === view.id ? view : v)));
       setActionError(messageOf(error));
     } finally {
-      setPending(null);
+      setSharing(null);
       refresh();
     }
   };
@@ -170,8 +169,8 @@ export function SavedViews({ query, onApply }: SavedViewsProps) {
               <input
                 type="checkbox"
                 role="switch"
-                checked={view.shared}
-                aria-busy={pending === view.id || undefined}
+                checked={sharing?.id === view.id ? sharing.shared : view.shared}
+                aria-busy={sharing?.id === view.id || undefined}
                 aria-label={`Share ${view.name} with the team`}
                 onChange={(event) => void toggleShared(view, event.target.checked)}
               />
