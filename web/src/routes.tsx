@@ -1,4 +1,4 @@
-import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
+import { Navigate, type RouteObject } from 'react-router';
 import { AppShell } from './components/layout/AppShell.tsx';
 import { RouteError } from './components/layout/RouteError.tsx';
 import { loadMe, rootRouteId } from './components/auth/me.ts';
@@ -45,5 +45,3 @@ export const routes: RouteObject[] = [
     ],
   },
 ];
-
-export const router = createBrowserRouter(routes);
