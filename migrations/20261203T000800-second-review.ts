@@ -80,10 +80,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       sql`(state in ('open', 'withdrawn', 'overtaken')) or (second_verdict is not null and answered_at is not null)`,
     )
     .execute();
-  // The work lists: open reviews oldest first, disagreements for the leads.
-  await sql`create index second_review_open_idx on second_review (state, created_at, id) where state in ('open', 'disagreed')`.execute(
-    db,
-  );
+  // The work lists: open reviews oldest first (id order, paged by id), disagreements for the leads.
+  await sql`create index second_review_open_idx on second_review (state, id) where state in ('open', 'disagreed')`.execute(db);
   await sql`create index second_review_session_idx on second_review (session_id)`.execute(db);
   // Agreement figures read answered reviews by when they were answered.
   await sql`create index second_review_answered_idx on second_review (answered_at) where answered_at is not null`.execute(db);

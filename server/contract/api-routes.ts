@@ -888,11 +888,14 @@ export const apiRoutes: readonly ApiRoute[] = [
     tag: 'Review',
     summary: 'Second reviews to give, or disagreements to settle',
     description:
-      '`state=open` (default): reviews the caller may give, oldest first: not their own decisions, a quality review once its decision’s undo window has closed, a four-eyes one while its decision is held. Blind: the status before the first decision, no verdict. `state=disagreed` (leads): both verdicts and why the decision was picked. At most 200 items; `total` counts them all.',
+      '`state=open` (default): reviews the caller may give, oldest first: not their own decisions, a quality review once its decision’s undo window has closed, a four-eyes one while its decision is held. Blind: the status before the first decision, no verdict. `state=disagreed` (leads): both verdicts and why the decision was picked. A page of `limit` items (default and most 200), in the order they were asked for; `nextCursor` reads the next page, `total` counts every page.',
     access: { capability: 'session.decide' },
     query: secondReviewListQuerySchema,
-    responses: { 200: json(secondReviewListSchema, 'The reviews and how many there are.') },
-    errors: { 403: 'Disagreements need `second_review.resolve` (leads, admins).' },
+    responses: { 200: json(secondReviewListSchema, 'A page of the reviews and how many there are.') },
+    errors: {
+      400: 'An unknown state, a workflow that is not a Didit id, a cursor not from this API or a page size outside 1–200.',
+      403: 'Disagreements need `second_review.resolve` (leads, admins).',
+    },
   },
   {
     method: 'post',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idCursorSchema } from './cursor.ts';
 import { accessPurposeSchema } from './privacy.ts';
 import { lineSchema } from './text.ts';
 
@@ -44,11 +45,7 @@ export const auditQuerySchema = z.object({
   from: optionalInstant,
   to: optionalInstant,
   /** Keyset cursor: the `nextCursor` of the previous page. */
-  cursor: z
-    .string()
-    .regex(/^\d{1,16}$/, 'not a cursor from this API')
-    .refine((value) => Number.isSafeInteger(Number(value)), 'not a cursor from this API')
-    .optional(),
+  cursor: idCursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   format: z.enum(['json', 'csv']).default('json'),
 });

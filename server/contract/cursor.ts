@@ -16,6 +16,15 @@ export const cursorParamSchema = z
   .max(500, 'not a cursor from this API')
   .regex(tokenPattern, 'not a cursor from this API');
 
+/**
+ * A cursor for lists in id order (audit entries, second reviews): the last id of the previous page,
+ * as digits. Checked to be a safe integer before any query sees it.
+ */
+export const idCursorSchema = z
+  .string()
+  .regex(/^\d{1,16}$/, 'not a cursor from this API')
+  .refine((value) => Number.isSafeInteger(Number(value)), 'not a cursor from this API');
+
 /** base64url (no padding) of the UTF-8 JSON of `value`; the same bytes `Buffer#toString('base64url')` gives. */
 export function encodeCursorToken(value: unknown): string {
   const bytes = new TextEncoder().encode(JSON.stringify(value));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idCursorSchema } from './cursor.ts';
 import { diditIdSchema } from './ids.ts';
 import { lineSchema, textSchema } from './text.ts';
 
@@ -58,15 +59,21 @@ export const secondReviewSettingsResponseSchema = z.object({
 });
 export type SecondReviewSettingsResponse = z.infer<typeof secondReviewSettingsResponseSchema>;
 
-/** `GET /api/second-reviews`: the open reviews others may answer (`open`), or the disagreements for leads (`disagreed`). */
+/** The most one page of a list holds (and its default); `total` says how many there are in all. */
+export const SECOND_REVIEW_LIST_MAX = 200;
+
+/**
+ * `GET /api/second-reviews`: the open reviews others may answer (`open`), or the disagreements for
+ * leads (`disagreed`), oldest first (in the order they were asked for), a page at a time.
+ */
 export const secondReviewListQuerySchema = z.strictObject({
   state: z.enum(['open', 'disagreed']).default('open'),
   workflow: diditIdSchema.optional(),
+  /** Keyset cursor: the `nextCursor` of the previous page. */
+  cursor: idCursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(SECOND_REVIEW_LIST_MAX).default(SECOND_REVIEW_LIST_MAX),
 });
 export type SecondReviewListQuery = z.infer<typeof secondReviewListQuerySchema>;
-
-/** The most a list answers; `total` says how many there are. */
-export const SECOND_REVIEW_LIST_MAX = 200;
 
 export const secondReviewListItemSchema = z.object({
   id: z.number(),
@@ -95,7 +102,10 @@ export type SecondReviewListItem = z.infer<typeof secondReviewListItemSchema>;
 
 export const secondReviewListSchema = z.object({
   items: z.array(secondReviewListItemSchema),
+  /** How many the list holds in all (every page). */
   total: z.number(),
+  /** The next page's `cursor`; null on the last page. */
+  nextCursor: z.string().nullable(),
 });
 export type SecondReviewList = z.infer<typeof secondReviewListSchema>;
 

@@ -1,6 +1,5 @@
 import { sql, type SqlBool, type Transaction } from 'kysely';
 import type { SecondReviewListQuery, SecondReviewSettings } from '../contract/second-review.ts';
-import { SECOND_REVIEW_LIST_MAX } from '../contract/second-review.ts';
 import type { Database } from '../db/database.ts';
 import type { DB, SecondReviewPurpose, SecondReviewTrigger, Verdict } from '../db/schema.ts';
 import { vendorDataHash } from '../privacy/pseudonym.ts';
@@ -150,7 +149,11 @@ export type SessionSecondReviewRow = NonNullable<Awaited<ReturnType<typeof findS
  */
 const readyForSecond = sql<SqlBool>`(second_review.purpose = 'four_eyes' or decision.undo_until is null or decision.undo_until <= now())`;
 
-/** The open reviews `actorId` may answer (not their own decisions), or the disagreements; oldest first. */
+/**
+ * One page of the open reviews `actorId` may answer (not their own decisions), or of the
+ * disagreements; oldest first by id (the order they were asked for), after `query.cursor`. One row
+ * more than the page is read: it says whether there is a next page. `total` counts every page.
+ */
 export async function listSecondReviews(db: Database, query: SecondReviewListQuery, actorId: string | null) {
   let base = db
     .selectFrom('second_review')
@@ -165,8 +168,10 @@ export async function listSecondReviews(db: Database, query: SecondReviewListQue
     if (actorId !== null) base = base.where('second_review.first_actor_id', '<>', actorId);
   }
   if (query.workflow) base = base.where('second_review.workflow_id', '=', query.workflow);
+  const after = query.cursor === undefined ? null : Number(query.cursor);
   const [rows, count] = await Promise.all([
     base
+      .$if(after !== null, (qb) => qb.where('second_review.id', '>', after ?? 0))
       .leftJoin('workflow', 'workflow.id', 'second_review.workflow_id')
       .leftJoin('review_event as second', 'second.id', 'second_review.second_event_id')
       .select([
@@ -187,13 +192,18 @@ export async function listSecondReviews(db: Database, query: SecondReviewListQue
         'session.face_match_score',
         'session.warning_codes',
       ])
-      .orderBy('second_review.created_at')
       .orderBy('second_review.id')
-      .limit(SECOND_REVIEW_LIST_MAX)
+      .limit(query.limit + 1)
       .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
   ]);
-  return { rows, total: Number(count.count) };
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    rows: page,
+    total: Number(count.count),
+    nextCursor: rows.length > query.limit && last ? String(last.id) : null,
+  };
 }
 
 /** The state of the review of `decisionEventId`, if it has one (locked: undo decides on it). */

@@ -39,9 +39,11 @@ describe('second review and four eyes', () => {
   const resolve = (email: string, id: string, body: unknown) => post(email, `/api/sessions/${id}/second-review/resolve`, body);
 
   const runWorker = () => runJobsOnce(app.ctx.pool, buildTaskList(app.ctx));
-  /** This session's push is due now (its undo window passed, as far as graphile-worker knows). */
-  const pushDue = (id: string) =>
-    sql`update graphile_worker._private_jobs set run_at = now() where key = ${decisionPushKey(id)}`.execute(app.ctx.db);
+  /** This session's push is due now (its undo window passed, as far as graphile-worker knows), and the worker runs. */
+  const pushNow = async (id: string) => {
+    await sql`update graphile_worker._private_jobs set run_at = now() where key = ${decisionPushKey(id)}`.execute(app.ctx.db);
+    await runWorker();
+  };
   const pushJob = async (id: string) =>
     (
       await sql<{ id: string }>`select id from graphile_worker._private_jobs where key = ${decisionPushKey(id)}`.execute(
@@ -378,6 +380,7 @@ describe('second review and four eyes', () => {
       const disagreements = await get(lead, `/api/second-reviews?state=disagreed&workflow=${workflowId}`);
       expect(disagreements).toEqual({
         total: 1,
+        nextCursor: null,
         items: [
           expect.objectContaining({
             id: review.id,
@@ -439,8 +442,7 @@ describe('second review and four eyes', () => {
         },
       });
 
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Declined']);
       expect(sandbox.decision(id).status).toBe('Declined');
 
@@ -501,8 +503,7 @@ describe('second review and four eyes', () => {
       expect((await reviewsOf(near))[0]).toMatchObject({ purpose: 'four_eyes', triggers: page.fourEyes });
       expect(await decide(analyst, clear, 'Approved')).toMatchObject({ pushState: 'pending' });
       expect(await reviewsOf(clear)).toEqual([]);
-      await pushDue(clear);
-      await runWorker();
+      await pushNow(clear);
       expect(pushedTo(clear)).toEqual(['Approved']);
       expect(pushedTo(near)).toEqual([]);
     });
@@ -545,8 +546,7 @@ describe('second review and four eyes', () => {
       expect(audit?.details).toMatchObject({ secondReview: { purpose: 'four_eyes', rules: ['repeat_attempt'] } });
       // Declining is the safe side: no four eyes.
       expect(await decide(analyst, late, 'Declined')).toMatchObject({ pushState: 'pending', secondReview: null });
-      await pushDue(late);
-      await runWorker();
+      await pushNow(late);
       expect(pushedTo(late)).toEqual(['Declined']);
     });
 
@@ -556,7 +556,11 @@ describe('second review and four eyes', () => {
       await repairSessionFromDidit(app.ctx, id);
       expect((await reviewsOf(id))[0]?.state).toBe('overtaken');
       expect((await eventsOf(id))[0]).toMatchObject({ kind: 'approve', push_state: null });
-      expect(await get(analyst2, `/api/second-reviews?workflow=${workflowId}`)).toEqual({ total: 0, items: [] });
+      expect(await get(analyst2, `/api/second-reviews?workflow=${workflowId}`)).toEqual({
+        total: 0,
+        items: [],
+        nextCursor: null,
+      });
       expect(await get(analyst2, `/api/sessions/${id}`)).toMatchObject({
         status: 'Declined',
         secondReview: { state: 'overtaken', blind: false, mayAnswer: false },
@@ -605,7 +609,7 @@ describe('second review and four eyes', () => {
 
       // While its decider may still undo it: not offered, not answerable.
       const open = await get(analyst2, `/api/second-reviews?workflow=${workflowId}`);
-      expect(open).toEqual({ total: 0, items: [] });
+      expect(open).toEqual({ total: 0, items: [], nextCursor: null });
       expect((await get(analyst2, `/api/sessions/${id}`)).secondReview).toMatchObject({ blind: true, mayAnswer: false });
       const body = { secondReviewId: review!.id, verdict: 'Approved', reason: 'genuine_capture' } as const;
       const early = await answer(analyst2, id, body);
@@ -618,8 +622,7 @@ describe('second review and four eyes', () => {
       expect((await bodyOf(early)).error.details).toMatchObject({ reason: 'not_ready', readyAt: undo_until!.toISOString() });
 
       // Its push goes as usual; once Didit's Approved is back here, the blind reviewer still sees Declined.
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Approved']);
       expect(sandbox.decision(id).status).toBe('Approved');
       await repairSessionFromDidit(app.ctx, id);
@@ -678,15 +681,14 @@ describe('second review and four eyes', () => {
         .set({ undo_until: new Date(Date.now() - 1000) })
         .where('id', '=', review!.decision_event_id)
         .execute();
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Declined']);
 
       const open = await get(analyst2, `/api/second-reviews?workflow=${workflowId}`);
       expect(open.items.map((item: { id: number }) => item.id)).toEqual([review!.id]);
       expect(open.items[0]).toMatchObject({ sessionId: id, statusBefore: 'In Review', disagreement: null });
       // Not offered to the analyst who decided it.
-      expect(await get(analyst, `/api/second-reviews?workflow=${workflowId}`)).toEqual({ total: 0, items: [] });
+      expect(await get(analyst, `/api/second-reviews?workflow=${workflowId}`)).toEqual({ total: 0, items: [], nextCursor: null });
       const res = await answer(analyst2, id, { secondReviewId: review!.id, verdict: 'Approved', reason: 'genuine_capture' });
       expect(res.status).toBe(201);
       expect(await bodyOf(res)).toMatchObject({ outcome: 'disagreed', firstVerdict: 'Declined', released: false });
@@ -713,8 +715,7 @@ describe('second review and four eyes', () => {
       expect(resolved.status).toBe(201);
       expect(await bodyOf(resolved)).toMatchObject({ upheld: 'second', reviewEventId: expect.any(Number) });
       expect(await reviewsOf(id)).toHaveLength(1);
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Declined', 'Approved']);
       expect(sandbox.decision(id).status).toBe('Approved');
     });
@@ -729,8 +730,7 @@ describe('second review and four eyes', () => {
         .set({ undo_until: new Date(Date.now() - 1000) })
         .where('id', '=', review!.decision_event_id)
         .execute();
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Declined']);
       const res = await answer(analyst2, id, { secondReviewId: review!.id, verdict: 'Approved', reason: 'genuine_capture' });
       expect(await bodyOf(res)).toMatchObject({ outcome: 'disagreed', released: false });
@@ -779,8 +779,7 @@ describe('second review and four eyes', () => {
       expect(await reviewsOf(byToken)).toEqual([]);
       await runWorker();
       expect(pushedTo(byToken)).toEqual(['Approved']);
-      await pushDue(id);
-      await runWorker();
+      await pushNow(id);
       expect(pushedTo(id)).toEqual(['Declined']);
     });
 
@@ -805,6 +804,7 @@ describe('second review and four eyes', () => {
       const forOthers = await get(analyst2, `/api/second-reviews?state=open&workflow=${workflowId}`);
       expect(forOthers).toEqual({
         total: 1,
+        nextCursor: null,
         items: [
           {
             id: review.id,
@@ -821,12 +821,44 @@ describe('second review and four eyes', () => {
           },
         ],
       });
-      expect(await get(analyst, `/api/second-reviews?workflow=${workflowId}`)).toEqual({ total: 0, items: [] });
-      expect(await get(lead, `/api/second-reviews?state=disagreed&workflow=${workflowId}`)).toEqual({ total: 0, items: [] });
+      expect(await get(analyst, `/api/second-reviews?workflow=${workflowId}`)).toEqual({ total: 0, items: [], nextCursor: null });
+      expect(await get(lead, `/api/second-reviews?state=disagreed&workflow=${workflowId}`)).toEqual({
+        total: 0,
+        items: [],
+        nextCursor: null,
+      });
       expect((await people.get(analyst, `/api/second-reviews?state=disagreed`)).status).toBe(403);
       expect((await people.get(viewer, `/api/second-reviews`)).status).toBe(403);
       expect((await people.get(analyst, `/api/second-reviews?state=closed`)).status).toBe(400);
       expect((await people.get(analyst, `/api/second-reviews?workflow=abc`)).status).toBe(400);
+    });
+
+    it('pages a long list oldest first by cursor, every page counting the whole list; refuses a bad cursor or page size', async () => {
+      const workflowId = await workflowWith({ faceMatchFloor: 65 });
+      const ids: string[] = [];
+      for (const tag of ['a', 'b', 'c']) {
+        const id = await inReview(workflowId, `sr-page-${tag}`, 60);
+        await decide(analyst, id, 'Approved');
+        ids.push(id);
+      }
+      const list = `/api/second-reviews?workflow=${workflowId}&limit=2`;
+      const first = await get(analyst2, list);
+      expect(first.total).toBe(3);
+      expect(first.items.map((item: { sessionId: string }) => item.sessionId)).toEqual(ids.slice(0, 2));
+      expect(first.nextCursor).toEqual(String(first.items[1].id));
+      const second = await get(analyst2, `${list}&cursor=${first.nextCursor}`);
+      expect(second).toMatchObject({ total: 3, nextCursor: null });
+      expect(second.items.map((item: { sessionId: string }) => item.sessionId)).toEqual(ids.slice(2));
+      // Answering one of the first page does not move the next page's start.
+      expect(
+        (await answer(analyst2, ids[0]!, { secondReviewId: first.items[0].id, verdict: 'Approved', reason: 'genuine_capture' }))
+          .status,
+      ).toBe(201);
+      expect(await get(analyst2, `${list}&cursor=${first.nextCursor}`)).toMatchObject({ total: 2, nextCursor: null });
+      for (const bad of ['cursor=abc', 'cursor=-1', 'cursor=99999999999999999', 'limit=0', 'limit=201', 'limit=two']) {
+        const res = await people.get(analyst2, `/api/second-reviews?${bad}`);
+        expect(res.status, bad).toBe(400);
+      }
     });
 
     it('answers 404 to an unknown session or review, 400 to a bad body', async () => {

@@ -258,9 +258,10 @@ export function secondReviews(trx: Transaction<DB>, deps: ReviewDeps) {
 
 /** The work lists: open reviews for whoever may answer them, disagreements for the leads. */
 export async function secondReviewList(db: Database, query: SecondReviewListQuery, actor: Actor): Promise<SecondReviewList> {
-  const { rows, total } = await listSecondReviews(db, query, actor.kind === 'user' ? actor.id : null);
+  const { rows, total, nextCursor } = await listSecondReviews(db, query, actor.kind === 'user' ? actor.id : null);
   return {
     total,
+    nextCursor,
     items: rows.map((row) => ({
       id: row.id,
       sessionId: row.session_id,

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { z } from 'zod';
@@ -22,9 +22,13 @@ import { logTypeOfCode } from '../queue/warning-codes.ts';
 import { WarningChip } from '../queue/WarningChip.tsx';
 import styles from './SecondReviewList.module.css';
 
-/** `GET /api/second-reviews`: `search` is the list's URL state (defaults omitted). */
-export const listSecondReviews = (search: string, signal?: AbortSignal) =>
-  apiGet(`/api/second-reviews${search ? `?${search}` : ''}`, secondReviewListSchema, { signal });
+/** `GET /api/second-reviews`: `search` is the list's URL state (defaults omitted); `cursor` a page's `nextCursor`. */
+export function listSecondReviews(search: string, cursor: string | null, signal?: AbortSignal) {
+  const params = new URLSearchParams(search);
+  if (cursor !== null) params.set('cursor', cursor);
+  const query = params.toString();
+  return apiGet(`/api/second-reviews${query ? `?${query}` : ''}`, secondReviewListSchema, { signal });
+}
 
 /** The lists' cache key; a page that answers or settles a review may invalidate `['second-reviews']`. */
 export const secondReviewListKey = (search: string) => ['second-reviews', search] as const;
@@ -71,7 +75,8 @@ const emptyText: Record<ListState, { title: string; body: string }> = {
  * The second review page (issue 20, ADR 0021): "To review", the decisions others made that wait
  * for the caller's blind verdict (everyone who decides), and "Disagreements", where the two
  * verdicts differ (leads). The tab and the workflow are the URL's; the server orders, filters and
- * caps the list (oldest first, at most 200). Read again every `pollMs` while the tab is visible.
+ * pages the list (oldest first, 200 at a time; "Load more" reads the next page under the rows shown). Read
+ * again every `pollMs` while the tab is visible (every page shown).
  */
 export function SecondReviewList({
   canResolve,
@@ -88,9 +93,11 @@ export function SecondReviewList({
   const query = listQueryFromSearch(params);
   const search = searchFromListQuery(query).toString();
   const forbidden = query.state === 'disagreed' && !canResolve;
-  const list = useQuery({
+  const list = useInfiniteQuery({
     queryKey: secondReviewListKey(search),
-    queryFn: ({ signal }) => listSecondReviews(search, signal),
+    queryFn: ({ pageParam, signal }) => listSecondReviews(search, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
     enabled: !forbidden,
     staleTime: 0,
     refetchInterval: pollMs > 0 ? pollMs : false,
@@ -105,7 +112,9 @@ export function SecondReviewList({
   if (query.workflow && !options.some((o) => o.id === query.workflow))
     options.push({ id: query.workflow, label: query.workflow });
 
-  const data = list.data;
+  const pages = list.data?.pages;
+  // Every page counts the whole list as it stood when read; the newest page's count is the latest.
+  const data = pages ? { items: pages.flatMap((page) => page.items), total: pages.at(-1)?.total ?? 0 } : undefined;
   return (
     <>
       <PageHeader title="Second review" />
@@ -148,24 +157,44 @@ export function SecondReviewList({
         <EmptyState title="Not available to your role">
           <p>Settling disagreements needs the lead or admin role.</p>
         </EmptyState>
-      ) : list.error ? (
-        <p role="alert" className={styles.error}>
-          {errorMessage(list.error)}
-        </p>
       ) : !data ? (
-        <p aria-live="polite">Loading…</p>
+        list.error ? (
+          <p role="alert" className={styles.error}>
+            {errorMessage(list.error)}
+          </p>
+        ) : (
+          <p aria-live="polite">Loading…</p>
+        )
       ) : data.items.length === 0 ? (
         <EmptyState title={emptyText[query.state].title}>
           <p>{emptyText[query.state].body}</p>
         </EmptyState>
       ) : (
         <>
+          {/* A page that failed to load, or a refresh that failed: said above the rows still shown. */}
+          {list.error ? (
+            <p role="alert" className={styles.error}>
+              {errorMessage(list.error)}
+            </p>
+          ) : null}
           <SecondReviewTable items={data.items} state={query.state} now={now} />
-          <p className={styles.footer} aria-live="polite">
-            {data.total > data.items.length
-              ? `Showing ${data.items.length} of ${data.total}, oldest first.`
-              : `${data.total} ${data.total === 1 ? 'session' : 'sessions'}, oldest first.`}
-          </p>
+          <div className={styles.footer}>
+            <p aria-live="polite">
+              {list.hasNextPage
+                ? `Showing ${data.items.length} of ${data.total}, oldest first.`
+                : `${data.items.length} ${data.items.length === 1 ? 'session' : 'sessions'}, oldest first.`}
+            </p>
+            {list.hasNextPage ? (
+              <button
+                type="button"
+                className={styles.more}
+                disabled={list.isFetchingNextPage}
+                onClick={() => void list.fetchNextPage()}
+              >
+                {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            ) : null}
+          </div>
         </>
       )}
     </>

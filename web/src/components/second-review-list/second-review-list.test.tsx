@@ -98,6 +98,7 @@ describe('the second review page', () => {
         }),
       ],
       total: 2,
+      nextCursor: null,
     }));
     renderList('/second-review');
     const table = await screen.findByRole('table', { name: 'Decisions waiting for a second review, oldest first' });
@@ -141,6 +142,7 @@ describe('the second review page', () => {
         }),
       ],
       total: 1,
+      nextCursor: null,
     }));
     renderList('/second-review?state=disagreed');
     const table = await screen.findByRole('table', { name: 'Disagreements to settle, oldest first' });
@@ -160,7 +162,7 @@ describe('the second review page', () => {
   });
 
   it('says so when nothing waits, in each list', async () => {
-    serve(() => ({ items: [], total: 0 }));
+    serve(() => ({ items: [], total: 0, nextCursor: null }));
     renderList('/second-review');
     expect(await screen.findByRole('heading', { name: 'No decisions wait for a second review.' })).toBeTruthy();
     fireEvent.click(screen.getByRole('link', { name: 'Disagreements' }));
@@ -168,16 +170,49 @@ describe('the second review page', () => {
     expect(screen.queryByRole('table')).toBeNull();
   });
 
-  it('says how many there are when the server sends only the first of them', async () => {
-    serve(() => ({ items: [item({ id: 1 }), item({ id: 2, sessionNumber: 13 })], total: 340 }));
+  it('shows the first page, says how many there are, and reads the next page under it on “Load more”', async () => {
+    const asked = serve((url) =>
+      url.searchParams.get('cursor') === '2'
+        ? { items: [item({ id: 3, sessionNumber: 14 })], total: 3, nextCursor: null }
+        : { items: [item({ id: 1 }), item({ id: 2, sessionNumber: 13 })], total: 3, nextCursor: '2' },
+    );
     renderList('/second-review');
-    expect(await screen.findByText('Showing 2 of 340, oldest first.')).toBeTruthy();
+    expect(await screen.findByText('Showing 2 of 3, oldest first.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByText('3 sessions, oldest first.')).toBeTruthy();
+    const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
+    expect(rows.map((row) => cellTexts(row)[0])).toEqual(['Session #12', 'Session #13', 'Session #14']);
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+    expect(asked).toEqual(['/api/second-reviews', '/api/second-reviews?cursor=2']);
+  });
+
+  it('keeps the rows shown when the next page fails to load, and says why', async () => {
+    let failNext = true;
+    vi.stubGlobal('fetch', (input: RequestInfo | URL) => {
+      const url = new URL(input instanceof Request ? input.url : input.toString(), 'http://console.test');
+      if (url.pathname === '/api/second-reviews' && url.searchParams.has('cursor') && failNext) {
+        failNext = false;
+        return Promise.resolve(
+          Response.json({ error: { code: 'database_unavailable', message: 'The database is not answering.' } }, { status: 503 }),
+        );
+      }
+      if (url.pathname === '/api/second-reviews') {
+        return Promise.resolve(Response.json({ items: [item({ id: 1 })], total: 2, nextCursor: '1' }));
+      }
+      return Promise.resolve(Response.json({ items: [] }));
+    });
+    renderList('/second-review');
+    fireEvent.click(await screen.findByRole('button', { name: 'Load more' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/not answering/);
+    expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(2);
+    expect(screen.getByRole('button', { name: 'Load more' })).toBeTruthy();
   });
 
   it('keeps the tab and the workflow in the URL, and asks the server for that list', async () => {
     const asked = serve((url) => ({
       items: [item({ workflowId: url.searchParams.get('workflow'), workflowLabel: null })],
       total: 1,
+      nextCursor: null,
     }));
     const router = renderList('/second-review');
     await screen.findByRole('table');
@@ -202,7 +237,7 @@ describe('the second review page', () => {
   });
 
   it('offers analysts only their list; the disagreements are not asked for without the lead’s capability', async () => {
-    const asked = serve(() => ({ items: [item()], total: 1 }));
+    const asked = serve(() => ({ items: [item()], total: 1, nextCursor: null }));
     renderList('/second-review?state=disagreed', { canResolve: false });
     expect(await screen.findByRole('heading', { name: 'Not available to your role' })).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Disagreements' })).toBeNull();
@@ -212,7 +247,7 @@ describe('the second review page', () => {
   });
 
   it('is in the navigation of people who decide, and closed to the others', async () => {
-    serve(() => ({ items: [], total: 0 }), 'analyst');
+    serve(() => ({ items: [], total: 0, nextCursor: null }), 'analyst');
     const analyst = createMemoryRouter(routes, { initialEntries: ['/second-review'] });
     renderWithQuery(<RouterProvider router={analyst} />);
     const nav = await screen.findByRole('navigation', { name: 'Primary' });
@@ -222,7 +257,7 @@ describe('the second review page', () => {
     expect(screen.queryByRole('link', { name: 'Disagreements' })).toBeNull();
     cleanup();
 
-    const asked = serve(() => ({ items: [], total: 0 }), 'viewer');
+    const asked = serve(() => ({ items: [], total: 0, nextCursor: null }), 'viewer');
     const viewer = createMemoryRouter(routes, { initialEntries: ['/second-review'] });
     renderWithQuery(<RouterProvider router={viewer} />);
     expect(await screen.findByRole('heading', { name: 'Not available to your role' })).toBeTruthy();
