@@ -62,6 +62,7 @@ import {
   sessionDetailSchema,
   sessionParamsSchema,
   undoDecisionRequestSchema,
+  retryPushRequestSchema,
 } from './review.ts';
 import {
   pendingPushSchema,
@@ -405,10 +406,17 @@ export const apiRoutes: readonly ApiRoute[] = [
     path: '/api/sessions/{id}/decision/retry',
     tag: 'Review',
     summary: 'Retry a failed decision push',
+    description:
+      'Sends the session’s latest decision, whose push failed permanently, to Didit again. For a request to try again (`Resubmitted`), the body may ask Didit to email the user (`sendEmail`, `emailAddress`, `emailLanguage`): the address given with the request lived only in the failed push and is not sent again unless given here. Audited as `session.decision_push_retried` (with `emailSent` for a request to try again).',
     access: { capability: 'session.decide' },
     params: sessionParams,
+    body: retryPushRequestSchema,
     responses: { 200: sessionAnswer },
-    errors: { 404: 'No such session.', 409: 'The decision’s push has not failed.' },
+    errors: {
+      400: 'An unknown field, an invalid address, or `sendEmail` without `emailAddress`.',
+      404: 'No such session.',
+      409: 'The decision’s push has not failed (`not_failed`), or an email was asked for a verdict (`not_resubmission`).',
+    },
   },
   {
     method: 'post',

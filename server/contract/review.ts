@@ -385,6 +385,16 @@ export function withoutEvidenceNote(missing: readonly EvidenceKind[]): string {
   return `[Decided without the evidence images: the ${names.join(' and ')} had not loaded.]`;
 }
 
+/** Resubmitted only: Didit emails the user to try again, at this address, in this language. */
+const resubmissionEmailFields = {
+  sendEmail: z.boolean().optional(),
+  emailAddress: z.email().max(254).optional(),
+  emailLanguage: z.enum(emailLanguages).optional(),
+};
+const emailHasAddress = (body: { sendEmail?: boolean | undefined; emailAddress?: string | undefined }) =>
+  !body.sendEmail || body.emailAddress !== undefined;
+const emailWithoutAddress = { path: ['emailAddress'], message: 'is required when sendEmail is true' };
+
 export const decisionRequestSchema = z
   .object({
     decision: z.enum(decisionValues),
@@ -397,20 +407,22 @@ export const decisionRequestSchema = z
      * without images": recorded in the decision's note and its audit entry.
      */
     evidenceMissing: z.array(z.enum(evidenceKinds)).max(evidenceKinds.length).optional(),
-    /** Resubmitted only: Didit emails the user to try again, at this address, in this language. */
-    sendEmail: z.boolean().optional(),
-    emailAddress: z.email().max(254).optional(),
-    emailLanguage: z.enum(emailLanguages).optional(),
+    ...resubmissionEmailFields,
   })
-  .refine((body) => !body.sendEmail || body.emailAddress !== undefined, {
-    path: ['emailAddress'],
-    message: 'is required when sendEmail is true',
-  })
+  .refine(emailHasAddress, emailWithoutAddress)
   .refine((body) => body.decision === 'Resubmitted' || (body.sendEmail === undefined && body.emailAddress === undefined), {
     path: ['sendEmail'],
     message: 'only a Resubmitted decision emails the user',
   });
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
+
+/**
+ * `POST /api/sessions/:id/decision/retry`: an empty body, or for a request to try again, the email
+ * to send with it this time (the address given first lived only in the failed push's job, and is
+ * gone with it).
+ */
+export const retryPushRequestSchema = z.strictObject(resubmissionEmailFields).refine(emailHasAddress, emailWithoutAddress);
+export type RetryPushRequest = z.infer<typeof retryPushRequestSchema>;
 
 /**
  * `POST /api/sessions/:id/undo-decision`: takes back the caller's latest decision on the session

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/audit.repository.ts';
 import type { Actor } from '../auth/rbac.ts';
-import { reasonsFor, withoutEvidenceNote, type DecisionRequest } from '../contract/review.ts';
+import { reasonsFor, withoutEvidenceNote, type DecisionRequest, type RetryPushRequest } from '../contract/review.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
@@ -28,6 +28,13 @@ import { insertSecondReview } from './second-review.repository.ts';
  */
 
 export type Decision = DecisionRequest['decision'];
+
+/** The email a request to try again asks Didit to send, if it asks for one. */
+function resubmissionEmail(request: Pick<DecisionRequest, 'sendEmail' | 'emailAddress' | 'emailLanguage'>) {
+  return request.sendEmail && request.emailAddress
+    ? { address: request.emailAddress, language: request.emailLanguage }
+    : undefined;
+}
 
 /** What an analyst may turn a session into, by its current Didit status. */
 export function decisionsAllowedFrom(status: string): Decision[] {
@@ -177,10 +184,7 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
           })
         : null;
     // The email address travels in the push job's payload only: no table or audit entry holds it.
-    const email =
-      resubmit && request.sendEmail && request.emailAddress
-        ? { address: request.emailAddress, language: request.emailLanguage }
-        : undefined;
+    const email = resubmit ? resubmissionEmail(request) : undefined;
     // Held for four eyes: the push is queued when a second analyst confirms (second-review.ts).
     if (!held) await enqueueDecisionPush(trx, reviewEventId, id, undoUntil, email);
     if (resubmit) {
@@ -225,21 +229,35 @@ export function decisions(trx: Transaction<DB>, { settings, now = () => new Date
     return reviewEventId;
   }
 
-  /** Sends a decision whose push failed permanently back to the outbox (after fixing the cause). */
-  async function retryDecisionPush(id: string, actor: Actor, origin: RequestOrigin): Promise<void> {
+  /**
+   * Sends a decision whose push failed permanently back to the outbox (after fixing the cause). A
+   * request to try again may carry its email anew: the address given first went with the failed job.
+   */
+  async function retryDecisionPush(id: string, actor: Actor, request: RetryPushRequest, origin: RequestOrigin): Promise<void> {
     const session = await lockOrThrow(trx, id);
     if (session.review_push_state !== 'failed') {
       throw new AppError(409, 'conflict', 'Only a decision whose push failed can be retried.', { reason: 'not_failed' });
     }
     const event = await findLatestDecisionEvent(trx, id);
+    const resubmit = event.kind === 'resubmit';
+    if (request.sendEmail && !resubmit) {
+      throw new AppError(409, 'conflict', 'Only a request to try again emails the user; this push is a verdict.', {
+        reason: 'not_resubmission',
+      });
+    }
+    const email = resubmit ? resubmissionEmail(request) : undefined;
     await reopenDecisionPush(trx, id, event.id);
-    await enqueueDecisionPush(trx, event.id, id);
+    await enqueueDecisionPush(trx, event.id, id, null, email);
     await appendAudit(trx, {
       actor,
       action: 'session.decision_push_retried',
       targetType: 'session',
       targetId: id,
-      details: { reviewEventId: event.id },
+      details: {
+        reviewEventId: event.id,
+        ...(resubmit ? { emailSent: email !== undefined } : {}),
+        ...(email?.language ? { emailLanguage: email.language } : {}),
+      },
       ...origin,
     });
   }

@@ -7,6 +7,7 @@ import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { TestBrowser } from '../../test/helpers/test-browser.ts';
 import { type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
+import { decisionPushKey } from '../worker/jobs.ts';
 import { buildTaskList } from '../worker/runner.ts';
 
 /**
@@ -165,6 +166,66 @@ describe('asking the user to try again', () => {
     });
     expect(detail.previousAttempt.warnings.map((w: { risk: string }) => w.risk)).toContain('LOW_FACE_MATCH_SIMILARITY');
     expect((await get('viewer@example.test', '/api/queue?status=Resubmitted&q=user-new-attempt')).items).toEqual([]);
+  });
+
+  it('retries a failed request to try again with the email given anew (the first address went with the failed push)', async () => {
+    const { id, version } = await claimedInReview('user-retry-email');
+    const asked = await post('analyst@example.test', `/api/sessions/${id}/decision`, {
+      decision: 'Resubmitted',
+      reason: 'poor_lighting',
+      expectedVersion: version,
+      sendEmail: true,
+      emailAddress: 'first@example.org',
+    });
+    expect(asked.status).toBe(201);
+    // Didit is down for longer than the push's attempts (one, here): it fails for good, and its job is gone.
+    await sql`update graphile_worker._private_jobs set max_attempts = 1 where key = ${decisionPushKey(id)}`.execute(app.ctx.db);
+    sandbox.setFaults({ apiErrorRate: 1 });
+    try {
+      await runWorker();
+    } finally {
+      sandbox.setFaults({ apiErrorRate: 0 });
+    }
+    expect(await get('analyst@example.test', `/api/sessions/${id}`)).toMatchObject({ pushState: 'failed' });
+
+    // Bad bodies change nothing.
+    for (const bad of [
+      { sendEmail: true },
+      { sendEmail: true, emailAddress: 'not-an-address' },
+      { sendEmail: true, emailAddress: 'again@example.org', emailLanguage: 'xx' },
+      { note: 'unknown field' },
+    ]) {
+      const res = await post('analyst@example.test', `/api/sessions/${id}/decision/retry`, bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect(await get('analyst@example.test', `/api/sessions/${id}`)).toMatchObject({ pushState: 'failed' });
+
+    // Didit is back; the analyst retries with the address typed again.
+    sandbox.clearRequests();
+    const retried = await post('analyst@example.test', `/api/sessions/${id}/decision/retry`, {
+      sendEmail: true,
+      emailAddress: 'again@example.org',
+      emailLanguage: 'de',
+    });
+    expect(retried.status).toBe(200);
+    expect(await bodyOf(retried)).toMatchObject({ pushState: 'pending' });
+    await runWorker();
+    expect(pushesTo(id).at(-1)?.body).toMatchObject({
+      new_status: 'Resubmitted',
+      send_email: true,
+      email_address: 'again@example.org',
+      email_language: 'de',
+    });
+    const retriedAudit = await app.ctx.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('target_id', '=', id)
+      .where('action', '=', 'session.decision_push_retried')
+      .execute();
+    expect(retriedAudit.map((entry) => entry.details)).toEqual([
+      { reviewEventId: expect.any(Number), emailSent: true, emailLanguage: 'de' },
+    ]);
+    expect(JSON.stringify(retriedAudit)).not.toContain('again@example.org');
   });
 
   it('refuses sendEmail without an address with 400', async () => {

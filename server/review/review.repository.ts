@@ -147,10 +147,13 @@ export async function markDecisionPending(
 }
 
 /** The session's latest decision event (approve, decline or resubmit). */
-export async function findLatestDecisionEvent(trx: Transaction<DB>, sessionId: string): Promise<{ id: number }> {
+export async function findLatestDecisionEvent(
+  trx: Transaction<DB>,
+  sessionId: string,
+): Promise<{ id: number; kind: ReviewEventKind }> {
   return trx
     .selectFrom('review_event')
-    .select('id')
+    .select(['id', 'kind'])
     .where('session_id', '=', sessionId)
     .where('kind', 'in', ['approve', 'decline', 'resubmit'])
     .orderBy('id', 'desc')

@@ -361,6 +361,15 @@ describe('review routes', () => {
 
     sandbox.openSession(id);
     sandbox.completeSession(id, { capture: 'mismatch', faceMatchScore: 60 });
+    // Only a request to try again emails the user (409); an unknown field is a 400. Neither changes anything.
+    const email = await post('analyst@example.test', `/api/sessions/${id}/decision/retry`, {
+      sendEmail: true,
+      emailAddress: 'person@example.org',
+    });
+    expect(email.status).toBe(409);
+    expect((await bodyOf(email)).error.details).toMatchObject({ reason: 'not_resubmission' });
+    expect((await post('analyst@example.test', `/api/sessions/${id}/decision/retry`, { force: true })).status).toBe(400);
+    expect((await bodyOf(await get('analyst@example.test', `/api/sessions/${id}`))).pushState).toBe('failed');
     const retried = await post('analyst@example.test', `/api/sessions/${id}/decision/retry`);
     expect(retried.status).toBe(200);
     expect((await bodyOf(retried)).pushState).toBe('pending');

@@ -6,6 +6,7 @@ import {
   decisionRequestSchema,
   noteRequestSchema,
   queueQuerySchema,
+  retryPushRequestSchema,
   revealRequestSchema,
   sessionParamsSchema,
   undoDecisionRequestSchema,
@@ -106,8 +107,9 @@ export function reviewRoutes(ctx: AppContext): Router {
 
   router.post('/sessions/:id/decision/retry', requireCapability('session.decide'), async (req, res) => {
     const { id } = sessionParamsSchema.parse(req.params);
+    const request = retryPushRequestSchema.parse(req.body ?? {});
     const actor = actorOf(req);
-    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).retryDecisionPush(id, actor, originOf(req)));
+    await ctx.db.transaction().execute((trx) => reviewService(trx, deps).retryDecisionPush(id, actor, request, originOf(req)));
     res.json(await sessionAnswer(req, id));
   });
 

@@ -6,6 +6,7 @@ import {
   revealResponseSchema,
   sessionDetailSchema,
   type DecisionRequest,
+  type RetryPushRequest,
   type Media,
   type QueuePage,
   type ReasonCatalog,
@@ -41,7 +42,8 @@ export interface ReviewApi {
   claimNext(filters: Record<string, string | string[]>): Promise<SessionDetail | null>;
   decide(id: string, body: DecisionRequest): Promise<SessionDetail>;
   addNote(id: string, note: string): Promise<SessionDetail>;
-  retryPush(id: string): Promise<SessionDetail>;
+  /** Sends a failed push again; a request to try again may carry its email anew. */
+  retryPush(id: string, body?: RetryPushRequest): Promise<SessionDetail>;
   /** Takes back the caller's latest decision while its undo window is open (409 once it has closed). */
   undoDecision(id: string, body: UndoDecisionRequest): Promise<SessionDetail>;
   /**
@@ -79,7 +81,7 @@ export const httpReviewApi: ReviewApi = {
   },
   decide: (id, body) => request('POST', `${sessionPath(id)}/decision`, body, sessionOrWrapped),
   addNote: (id, note) => request('POST', `${sessionPath(id)}/notes`, { note }, sessionOrWrapped),
-  retryPush: (id) => request('POST', `${sessionPath(id)}/decision/retry`, {}, sessionOrWrapped),
+  retryPush: (id, body = {}) => request('POST', `${sessionPath(id)}/decision/retry`, body, sessionOrWrapped),
   undoDecision: (id, body) => request('POST', `${sessionPath(id)}/undo-decision`, body, sessionDetailSchema),
   refreshMedia: (id, brokenUrl) =>
     request('POST', `${sessionPath(id)}/refresh-media`, brokenUrl ? { brokenUrl } : {}, refreshMediaResponseSchema).then(

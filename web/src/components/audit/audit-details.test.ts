@@ -24,6 +24,18 @@ describe('audit details as text', () => {
     ).toBe('Approved · reason documents_match');
   });
 
+  it('says whether a retried request to try again carried the email; a verdict’s retry says neither', () => {
+    expect(summarizeAuditDetails('session.decision_push_retried', { reviewEventId: 7 })).toBe(
+      'sent to Didit again · review event 7',
+    );
+    expect(
+      summarizeAuditDetails('session.decision_push_retried', { reviewEventId: 8, emailSent: true, emailLanguage: 'de' }),
+    ).toBe('sent to Didit again · emailed by Didit (de) · review event 8');
+    expect(summarizeAuditDetails('session.decision_push_retried', { reviewEventId: 9, emailSent: false })).toBe(
+      'sent to Didit again · no email · review event 9',
+    );
+  });
+
   it('says which threshold version reached which Didit version, with its thresholds', () => {
     const thresholds = { livenessReview: 70, livenessDecline: 50, faceMatchReview: 80, faceMatchDecline: 60 };
     expect(

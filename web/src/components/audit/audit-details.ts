@@ -342,7 +342,20 @@ const describers = new Map<string, (details: Record<string, unknown>) => string 
     'session.decision_push_failed': describe(reviewEvent.extend({ error: optionalText }), (d) =>
       joinParts(['not sent to Didit', d.error ? clip(d.error) : null, `review event ${d.reviewEventId}`]),
     ),
-    'session.decision_push_retried': describe(reviewEvent, (d) => `sent to Didit again · review event ${d.reviewEventId}`),
+    // A request to try again says whether its retry carried the email (the first address is not kept).
+    'session.decision_push_retried': describe(
+      reviewEvent.extend({ emailSent: z.boolean().optional(), emailLanguage: z.string().optional() }),
+      (d) =>
+        joinParts([
+          'sent to Didit again',
+          d.emailSent === undefined
+            ? null
+            : d.emailSent
+              ? `emailed by Didit${d.emailLanguage ? ` (${d.emailLanguage})` : ''}`
+              : 'no email',
+          `review event ${d.reviewEventId}`,
+        ]),
+    ),
     // Face blocklist (issue 20): the block and its lifting, and Didit's answer to each.
     'session.face_blocked': describe(
       z.object({ reason: z.string(), faceBlockId: z.number(), reviewEventId: z.number().optional() }),

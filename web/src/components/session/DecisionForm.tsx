@@ -14,6 +14,7 @@ import { errorMessage, freshSessionFromConflict } from '../../api/review.ts';
 import { useCapability } from '../../hooks/use-capability.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { describeChanges } from './diff.ts';
+import { looksLikeEmail, ResubmissionEmail } from './ResubmissionEmail.tsx';
 import styles from './SessionPanels.module.css';
 
 export type Decision = 'Approved' | 'Declined' | 'Resubmitted';
@@ -179,7 +180,7 @@ export function DecisionForm({
     if (!draft.reason) return setError('Choose a reason.');
     const resubmit = draft.decision === 'Resubmitted';
     const emailAddress = draft.emailAddress?.trim() ?? '';
-    if (resubmit && draft.sendEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailAddress)) {
+    if (resubmit && draft.sendEmail && !looksLikeEmail(emailAddress)) {
       return setError('Enter the email address to send the new link to, or untick "Email the user".');
     }
     if (required && draft.note.trim() === '') {
@@ -275,32 +276,11 @@ export function DecisionForm({
             ))}
           </fieldset>
           {draft.decision === 'Resubmitted' ? (
-            <div className={styles.emailFields}>
-              <label className={styles.reason}>
-                <input
-                  type="checkbox"
-                  checked={draft.sendEmail ?? false}
-                  onChange={(event) => set({ sendEmail: event.target.checked })}
-                />
-                <span>Email the user a link to try again (sent by Didit)</span>
-              </label>
-              {draft.sendEmail ? (
-                <>
-                  <label htmlFor={`${id}-email`} className={styles.fieldLabel}>
-                    Email address <span className={styles.muted}>(passed to Didit only, not kept here)</span>
-                  </label>
-                  <input
-                    id={`${id}-email`}
-                    type="email"
-                    autoComplete="off"
-                    aria-required="true"
-                    maxLength={254}
-                    value={draft.emailAddress ?? ''}
-                    onChange={(event) => set({ emailAddress: event.target.value })}
-                  />
-                </>
-              ) : null}
-            </div>
+            <ResubmissionEmail
+              id={id}
+              draft={{ sendEmail: draft.sendEmail ?? false, emailAddress: draft.emailAddress ?? '' }}
+              onChange={set}
+            />
           ) : null}
           {noteField(draft.decision, required)}
           <div className={styles.formActions}>

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { SessionDetail, TimelineEntry } from '../../../../server/contract/review.ts';
 import { errorMessage } from '../../api/review.ts';
 import { useReviewApi } from '../../hooks/use-review-api.tsx';
 import { formatDateTime } from '../../format/date.ts';
+import { looksLikeEmail, ResubmissionEmail, type ResubmissionEmailDraft } from './ResubmissionEmail.tsx';
 import styles from './SessionPanels.module.css';
 
 /**
@@ -19,12 +20,25 @@ export function PushState({
   const api = useReviewApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A failed request to try again: the email is asked for again (the address given first is not kept).
+  const [email, setEmail] = useState<ResubmissionEmailDraft>({ sendEmail: false, emailAddress: '' });
+  const emailId = useId();
 
-  const retry = async () => {
+  const retry = async (resubmission: boolean) => {
+    const sendEmail = resubmission && email.sendEmail;
+    if (sendEmail && !looksLikeEmail(email.emailAddress)) {
+      setError('Enter the email address to send the new link to, or untick "Email the user".');
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      onChange(await api.retryPush(session.id), 'Push to Didit queued again.');
+      const body = sendEmail ? { sendEmail: true, emailAddress: email.emailAddress.trim() } : {};
+      onChange(
+        await api.retryPush(session.id, body),
+        sendEmail ? 'Push to Didit queued again, with the email to the user.' : 'Push to Didit queued again.',
+      );
+      setEmail({ sendEmail: false, emailAddress: '' });
     } catch (cause) {
       setError(`Could not retry: ${errorMessage(cause)}`);
     } finally {
@@ -65,7 +79,15 @@ export function PushState({
           <p>
             Sending {what.toLowerCase()} to Didit failed{session.pushError ? <>: {session.pushError}</> : null}.
           </p>
-          <button type="button" className={styles.button} disabled={busy} onClick={() => void retry()}>
+          {resubmission ? (
+            <ResubmissionEmail
+              id={emailId}
+              draft={email}
+              onChange={(change) => setEmail((current) => ({ ...current, ...change }))}
+              label="Email the user a link to try again with this retry (an address given before is not kept)"
+            />
+          ) : null}
+          <button type="button" className={styles.button} disabled={busy} onClick={() => void retry(resubmission)}>
             Retry push
           </button>
         </>

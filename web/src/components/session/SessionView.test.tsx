@@ -372,7 +372,43 @@ describe('session detail', () => {
     expect(await screen.findByText(/Sending the decision to Didit failed: Didit answered 503/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Retry push' }));
     expect(await screen.findByText(/waiting for Didit to confirm/)).toBeTruthy();
-    expect(retryPush).toHaveBeenCalledWith(session.id);
+    expect(retryPush).toHaveBeenCalledWith(session.id, {});
+    // A verdict's retry has nothing to email.
+    expect(screen.queryByRole('checkbox', { name: /Email the user/ })).toBeNull();
+  });
+
+  it('asks again for the email when retrying a failed request to try again (the first address is not kept)', async () => {
+    const resubmit = {
+      source: 'console' as const,
+      at: '2026-01-01T10:00:00.000Z',
+      kind: 'resubmit' as const,
+      actor: 'analyst@example.test',
+      reason: 'poor_lighting',
+      reasonLabel: 'Poor lighting or blur',
+      note: null,
+      pushState: 'failed' as const,
+      pushError: 'Didit answered 400',
+    };
+    const session = sessionDetail({
+      status: 'In Review',
+      pushState: 'failed',
+      pushError: 'Didit answered 400',
+      timeline: [resubmit],
+      allowed: { claim: false, release: false, decide: [], note: true },
+    });
+    const retryPush = vi.fn<ReviewApi['retryPush']>(() => Promise.resolve({ ...session, pushState: 'pending', pushError: null }));
+    renderSession(session, { retryPush, getSession: () => Promise.resolve(session) });
+    expect(await screen.findByText(/Sending the request to try again to Didit failed: Didit answered 400/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('checkbox', { name: /Email the user a link to try again with this retry/ }));
+    const address = screen.getByRole('textbox', { name: /Email address/ });
+    fireEvent.change(address, { target: { value: 'not an address' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Retry push' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Enter the email address/);
+    expect(retryPush).not.toHaveBeenCalled();
+    fireEvent.change(address, { target: { value: ' person@example.org ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Retry push' }));
+    expect(await screen.findByText(/waiting for Didit to confirm/)).toBeTruthy();
+    expect(retryPush).toHaveBeenCalledWith(session.id, { sendEmail: true, emailAddress: 'person@example.org' });
   });
 
   it('says a confirmed push was the request to try again, not a verdict, when that is what was sent', async () => {
