@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../auth/rbac.ts';
 import type { AppContext } from '../context.ts';
 import { startSandbox, type RunningSandbox } from '../didit-sandbox/sandbox.ts';
 import { processSessionInbox } from '../sync/inbox-processor.ts';
+import { lockSessionForSync } from '../sync/apply-session-state.ts';
 import { repairSessionFromDidit } from '../sync/repair-session.ts';
 import { enqueue, jobs, taskList } from '../worker/jobs.ts';
 import { postDelivery, sessionEvent, signedDelivery, stringField } from '../../test/helpers/didit-events.ts';
 import { livenessOnlyWorkflow } from '../../test/helpers/didit-workflows.ts';
 import { runJobsOnce } from '../../test/helpers/sync-worker.ts';
 import { quickDiditClient } from '../../test/helpers/quick-didit-client.ts';
+import { seedSession } from '../../test/helpers/seed.ts';
 import { createTestContext, startTestServer } from '../../test/helpers/test-context.ts';
 import { loadErasureStatus, requestErasure, runErasure, type ErasureDeps, type ErasureRequester } from './erasure.ts';
 import { listErasuresWithoutJob } from './erasure.repository.ts';
@@ -192,6 +194,42 @@ describe("erasing a person's sessions", () => {
         details: { reference: 'DSAR-2026-0042', sessions: 3, deleted: 3, gone: 0 },
       },
     ]);
+  });
+
+  it('waits for a sync of a session it finds at Didit that is under way, then removes what that sync stored', async () => {
+    const vendorData = person();
+    // The workflow is known here (a session of it was read from Didit).
+    await stored(person());
+    const hidden = atDidit(vendorData);
+    const { requestId } = await requestErasure(deps, { vendorData }, reference(), byAdmin);
+    // A delivery about the session is being applied: it checked the tombstone (none yet) and holds the session's sync lock.
+    let commitSync = () => {};
+    let syncHolds = () => {};
+    const holding = new Promise<void>((resolve) => (syncHolds = resolve));
+    const sync = ctx.db.transaction().execute(async (trx) => {
+      await lockSessionForSync(trx, hidden);
+      await seedSession(trx, { id: hidden, workflowId, vendorData, status: 'Approved' });
+      syncHolds();
+      await new Promise<void>((resolve) => (commitSync = resolve));
+    });
+    await holding;
+    const erasing = runErasure(deps, requestId);
+    // The erasure waits on the session's sync lock instead of removing nothing and letting the sync commit after it.
+    await vi.waitFor(async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks
+                                                  where locktype = 'advisory' and not granted`.execute(ctx.db);
+      expect(rows[0]?.n).toBeGreaterThan(0);
+    });
+    commitSync();
+    await sync;
+    expect((await erasing).status).toMatchObject({ state: 'completed' });
+    expect(await sessionRow(hidden)).toMatchObject({
+      vendor_data: null,
+      decision: null,
+      media: {},
+      personal_data_removal: 'erasure',
+    });
+    expect(await isErased(ctx.db, hidden)).toBe(true);
   });
 
   it('names the request, never the person, in the audit trail, the jobs and the request itself', async () => {

@@ -9,6 +9,7 @@ import { AppError } from '../errors.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
 import type { Logger } from '../logger.ts';
 import type { CallOptions, DiditClient } from '../vendors/didit/didit-client.ts';
+import { lockSessionForSync } from '../sync/apply-session-state.ts';
 import { DiditApiError } from '../vendors/didit/didit-error.ts';
 import { enqueue, jobs } from '../worker/jobs.ts';
 import {
@@ -118,6 +119,7 @@ export async function requestErasure(
     const sessionIds = target.subjectHash
       ? await findLocalSessionsOfPerson(trx, target.subjectHash, target.vendorData)
       : [target.sessionId ?? ''];
+    await lockForErasure(trx, sessionIds);
     await addErasureSessions(trx, request.id, sessionIds);
     const removed = await removePersonalData(trx, sessionIds, { reason: 'erasure', removeNotes: true, now });
     await appendAudit(trx, {
@@ -211,6 +213,7 @@ export async function runErasure(
     try {
       const listed = await searchDidit(deps.didit, request.vendor_data, options.call);
       const added = await deps.db.transaction().execute(async (trx) => {
+        await lockForErasure(trx, listed);
         const count = await addErasureSessions(trx, requestId, listed);
         // A session stored here since the request was made (or never linked) goes too.
         await removePersonalData(trx, listed, { reason: 'erasure', removeNotes: true, now: now() });
@@ -277,6 +280,16 @@ async function finishErasure(db: Database, requestId: number, transientError: st
         : request.last_error);
     if (error !== request.last_error) await setErasureRequestError(trx, requestId, error);
   });
+}
+
+/**
+ * Waits for any sync work on these sessions (a delivery or a read of Didit being applied) and holds
+ * it off until the erasure commits: without this, a sync that checked the tombstone just before it
+ * existed could commit the session's data after the erasure removed it (seen in the reliability
+ * suite's erasure scenario). In id order, so two erasures never wait on each other crosswise.
+ */
+async function lockForErasure(trx: Transaction<DB>, sessionIds: readonly string[]): Promise<void> {
+  for (const id of [...sessionIds].sort()) await lockSessionForSync(trx, id);
 }
 
 /** The sessions Didit lists for `vendorData`, every page; only rows that carry exactly it. */
